@@ -1,0 +1,1 @@
+"""The `wxengage` operator CLI: the same commands against a deployed stack and the local stack."""

@@ -1,0 +1,125 @@
+"""`wxengage accounts`: register official accounts; credentials go to Secrets Manager only."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from wxengage.domain.accounts import (
+    Account,
+    AccountSecrets,
+    AccountSettings,
+    AccountType,
+    MessageMode,
+    Plan,
+)
+from wxengage.store.accounts import AccountStore
+from wxengage_cli.context import CliContext, pass_ctx
+
+_SECRET = {"hide_input": True, "prompt": True, "show_default": False}
+
+
+@click.group()
+def accounts() -> None:
+    """Register, list, show and remove official accounts."""
+
+
+@accounts.command("add")
+@click.option("--app-id", required=True, help="The account's AppID (wx + 16 characters).")
+@click.option("--token", help="The callback Token from the WeChat console (prompted if omitted).", **_SECRET)
+@click.option(
+    "--aes-key",
+    default="",
+    help="EncodingAESKey, 43 characters (prompted if omitted; leave empty for plaintext mode).",
+    **_SECRET,
+)
+@click.option("--app-secret", help="AppSecret (prompted if omitted).", **_SECRET)
+@click.option("--mode", type=click.Choice([m.value for m in MessageMode]), default="safe", show_default=True)
+@click.option("--type", "type_", type=click.Choice([t.value for t in AccountType]), default="service",
+              show_default=True, help="Service account or subscription account.")
+@click.option("--plan", type=click.Choice([p.value for p in Plan]), default="professional", show_default=True)
+@click.option("--timezone", default="Asia/Shanghai", show_default=True, help="IANA time zone for quiet hours and stats.")
+@click.option("--freshness-seconds", type=int, default=300, show_default=True,
+              help="Refuse callbacks whose timestamp is further from now than this; 0 disables.")
+@click.option("--replace", is_flag=True, help="Overwrite an existing account with the same AppID.")
+@pass_ctx
+def add(
+    ctx: CliContext,
+    app_id: str,
+    token: str,
+    aes_key: str,
+    app_secret: str,
+    mode: str,
+    type_: str,
+    plan: str,
+    timezone: str,
+    freshness_seconds: int,
+    replace: bool,
+) -> None:
+    """Register an account (validated first; nothing is written if anything is wrong)."""
+    account = Account(
+        settings=AccountSettings(
+            app_id=app_id, mode=MessageMode(mode), type=AccountType(type_), plan=Plan(plan),
+            timezone=timezone, freshness_seconds=freshness_seconds,
+        ),
+        secrets=AccountSecrets.model_validate(
+            {"token": token, "aes_key": aes_key or None, "app_secret": app_secret}
+        ),
+    )
+    try:
+        AccountStore(ctx.settings).put(account, replace=replace)
+    except FileExistsError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"account {app_id} registered ({mode} mode, {type_}, {plan}, {timezone}); "
+               "credentials stored in Secrets Manager")
+
+
+@accounts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_ctx
+def list_(ctx: CliContext, as_json: bool) -> None:
+    """List registered accounts (never their credentials)."""
+    rows = AccountStore(ctx.settings).list_settings()
+    if as_json:
+        click.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no accounts registered (add one with: wxengage accounts add --app-id ...)")
+        return
+    click.echo(f"{'APP ID':<20} {'MODE':<11} {'TYPE':<13} {'PLAN':<13} TIMEZONE")
+    for r in rows:
+        click.echo(f"{r.app_id:<20} {r.mode.value:<11} {r.type.value:<13} {r.plan.value:<13} {r.timezone}")
+
+
+@accounts.command("show")
+@click.option("--app-id", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+def show(ctx: CliContext, app_id: str, as_json: bool) -> None:
+    """Show one account's settings; credentials are shown only as present or absent."""
+    store = AccountStore(ctx.settings)
+    settings = store.read_settings(app_id)
+    secrets = store.get_secrets(app_id)
+    data = settings.model_dump(mode="json") | {
+        "credentials": {
+            "token": "set",
+            "aes_key": "set" if secrets.aes_key else "absent",
+            "app_secret": "set",
+        }
+    }
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        click.echo(f"{key:<18} {value}")
+
+
+@accounts.command("remove")
+@click.option("--app-id", required=True)
+@click.confirmation_option(prompt="Remove this account? Its webhook will answer 404 at once.")
+@pass_ctx
+def remove(ctx: CliContext, app_id: str) -> None:
+    """Remove an account: the webhook stops accepting its callbacks; credentials are scheduled for deletion."""
+    AccountStore(ctx.settings).remove(app_id)
+    click.echo(f"account {app_id} removed (credentials deleted after Secrets Manager's 7-day recovery window)")

@@ -1,0 +1,72 @@
+"""How the CLI finds the stack (CloudFormation outputs) and turns failures into clear messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from pydantic import ValidationError
+
+from wxengage.settings import Settings
+from wxengage.store.accounts import AccountNotFoundError
+from wxengage.store.aws import client
+
+@dataclass
+class CliContext:
+    """What every command gets: the stack name and, on first use, its settings."""
+
+    stack: str
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def outputs(self) -> dict[str, str]:
+        """The CloudFormation stack's outputs."""
+        try:
+            stacks = client("cloudformation").describe_stacks(StackName=self.stack)["Stacks"]
+        except ClientError as err:
+            if "does not exist" in str(err):
+                raise click.ClickException(
+                    f"stack {self.stack!r} not found: deploy it (sam deploy) or start the local "
+                    "stack (wxengage local up) and export the AWS_ENDPOINT_URL it prints"
+                ) from None
+            raise
+        return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+    @property
+    def settings(self) -> Settings:
+        """Settings built from the stack outputs, so the CLI and the Lambdas agree."""
+        if self._settings is None:
+            self._settings = Settings.from_stack_outputs(self.outputs())
+        return self._settings
+
+
+pass_ctx = click.make_pass_decorator(CliContext)
+
+
+def describe_validation(err: ValidationError) -> str:
+    """One line per problem, naming the field and never echoing the input (it may be secret)."""
+    lines = []
+    for e in err.errors(include_input=False, include_url=False):
+        where = ".".join(str(p) for p in e["loc"]) or "input"
+        lines.append(f"{where}: {e['msg']}")
+    return "invalid input:\n  " + "\n  ".join(lines)
+
+
+class FriendlyGroup(click.Group):
+    """A group that turns expected failures into one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ValidationError as err:
+            raise click.ClickException(describe_validation(err)) from None
+        except AccountNotFoundError as err:
+            raise click.ClickException(str(err)) from None
+        except NoCredentialsError:
+            raise click.ClickException(
+                "no AWS credentials: configure a profile, or for the local stack export the "
+                "variables `wxengage local up` prints"
+            ) from None
+        except (ClientError, BotoCoreError) as err:
+            raise click.ClickException(f"AWS call failed: {err}") from None

@@ -1,0 +1,89 @@
+"""`wxengage followers`: what the engine knows about followers and their windows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from wxengage import clock
+from wxengage.domain.windows import FollowerState
+from wxengage.store.followers import FollowerStore
+from wxengage_cli.context import CliContext, pass_ctx
+
+
+def follower_view(state: FollowerState, now: float) -> dict[str, Any]:
+    """The operator-facing view of a follower; times are UTC `YYYY-MM-DDTHH:MM:SSZ`."""
+    is_open = state.window_open_at(now)
+    return {
+        "app_id": state.app_id,
+        "openid": state.openid,
+        "subscribed": state.subscribed,
+        "last_message_at": _iso(state.last_message_at),
+        "last_interaction_at": _iso(state.last_interaction_at or None),
+        "window_opened_by": state.window_opened_by.value if state.window_opened_by else None,
+        "window_opened_at": _iso(state.window_opened_at),
+        "window_closes_at": _iso(state.effective_closes_at),
+        "left_at": _iso(state.left_at),
+        "window_open": is_open,
+        # What may still be sent now: nothing once the window has closed.
+        "messages_left": state.messages_left if is_open else 0,
+    }
+
+
+def _iso(ts: int | None) -> str | None:
+    return clock.iso_z(ts) if ts is not None else None
+
+
+@click.group()
+def followers() -> None:
+    """Inspect followers and their customer-service windows."""
+
+
+@followers.command("show")
+@click.option("--app-id", required=True)
+@click.option("--openid", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+def show(ctx: CliContext, app_id: str, openid: str, as_json: bool) -> None:
+    """Show one follower's window: subscribed, last message, who opened it, when it closes."""
+    state = FollowerStore(ctx.settings).get(app_id, openid)
+    if state is None:
+        raise click.ClickException(f"no follower {openid!r} known for account {app_id}")
+    view = follower_view(state, clock.now_ts())
+    if as_json:
+        click.echo(json.dumps(view, indent=2))
+        return
+    for key, value in view.items():
+        click.echo(f"{key:<20} {'-' if value is None else value}")
+
+
+@followers.command("list")
+@click.option("--app-id", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_ctx
+def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
+    """List every follower the engine has seen for one account."""
+    now = clock.now_ts()
+    views = [follower_view(s, now) for s in FollowerStore(ctx.settings).list(app_id)]
+    if as_json:
+        click.echo(json.dumps(views, indent=2))
+        return
+    if not views:
+        click.echo(f"no followers known for {app_id} yet")
+        return
+    click.echo(render_table(views))
+
+
+def render_table(views: list[dict[str, Any]]) -> str:
+    """A compact table a person reads at a glance."""
+    header = f"{'OPENID':<30} {'SUBSCRIBED':<10} {'WINDOW':<7} {'OPENED BY':<10} {'CLOSES (UTC)':<21} LEFT"
+    lines = [header]
+    for v in views:
+        lines.append(
+            f"{v['openid']:<30} {'yes' if v['subscribed'] else 'no':<10} "
+            f"{'open' if v['window_open'] else 'closed':<7} {v['window_opened_by'] or '-':<10} "
+            f"{v['window_closes_at'] or '-':<21} {v['messages_left']}"
+        )
+    return "\n".join(lines)

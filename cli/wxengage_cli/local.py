@@ -1,0 +1,70 @@
+"""`wxengage local up`: the whole stack on this machine, no Docker and no AWS account."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+READY_LINE = "wxengage local stack is up"
+
+
+def default_template() -> Path:
+    """template.yaml in the current folder, else the one of the checkout this CLI runs from."""
+    here = Path.cwd() / "template.yaml"
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+@click.group()
+def local() -> None:
+    """Run wxengage locally: moto as AWS, an HTTP gateway, the schedules and a WeChat sandbox."""
+
+
+@local.command("up")
+@click.option("--port", default=3000, show_default=True, help="Port of the HTTP gateway (the webhook).")
+@click.option("--aws-port", default=4566, show_default=True, help="Port of the embedded AWS (moto server).")
+@click.option("--sandbox-port", default=3100, show_default=True, help="Port of the WeChat sandbox.")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=1.0),
+              help="Run schedules this many times faster (60 = one minute per second).")
+@click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="The SAM template to deploy (default: ./template.yaml).")
+@click.pass_obj
+def up(obj: object, port: int, aws_port: int, sandbox_port: int, speed: float, template_path: Path | None) -> None:
+    """Start the local stack in the foreground; Ctrl-C stops it and leaves nothing running."""
+    from wxengage_local.runner import LocalRun  # the local extras are imported only here
+
+    stack_name = getattr(obj, "stack", "wxengage")
+    run = LocalRun(
+        template_path or default_template(),
+        port=port,
+        aws_port=aws_port,
+        sandbox_port=sandbox_port,
+        stack_name=stack_name,
+        speed=speed,
+    )
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        run.start()
+    except OSError as err:
+        run.stop()
+        raise click.ClickException(str(err)) from None
+    for line in run.banner():
+        click.echo(line)
+    click.echo(READY_LINE, nl=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        run.stop()
+        click.echo("local stack stopped")

@@ -1,0 +1,36 @@
+"""Entry point of the `wxengage` command."""
+
+from __future__ import annotations
+
+import click
+
+from wxengage_cli.accounts import accounts
+from wxengage_cli.context import CliContext, FriendlyGroup
+from wxengage_cli.followers import followers
+from wxengage_cli.local import local
+from wxengage_cli.sandbox import sandbox
+
+
+@click.group(cls=FriendlyGroup)
+@click.option(
+    "--stack",
+    default="wxengage",
+    show_default=True,
+    envvar="WXENGAGE_STACK",
+    help="CloudFormation stack whose outputs name the tables (env WXENGAGE_STACK).",
+)
+@click.version_option(package_name="wxengage")
+@click.pass_context
+def cli(ctx: click.Context, stack: str) -> None:
+    """Operate wxengage: accounts, followers, the local stack and its WeChat sandbox.
+
+    AWS is reached the way boto3 always does (profile, AWS_REGION, AWS_ENDPOINT_URL), so the
+    same commands work against a deployed stack and against `wxengage local up`.
+    """
+    ctx.obj = CliContext(stack=stack)
+
+
+cli.add_command(accounts)
+cli.add_command(followers)
+cli.add_command(local)
+cli.add_command(sandbox)

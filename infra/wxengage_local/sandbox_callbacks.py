@@ -1,0 +1,78 @@
+"""How the WeChat sandbox writes the callback XML that WeChat would send for a follower action."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from enum import StrEnum
+from xml.sax.saxutils import escape
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Action(StrEnum):
+    """Follower actions the sandbox can play."""
+
+    SAY = "say"  # a text message
+    TAP = "tap"  # a tap on a smart-menu (msgmenu) option: a text with bizmsgmenuid
+    FOLLOW = "follow"
+    UNSUBSCRIBE = "unsubscribe"
+    CLICK = "click"
+    SCAN = "scan"
+
+
+class PlayRequest(BaseModel):
+    """One follower action to deliver to the webhook."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    app_id: str = Field(min_length=1)
+    openid: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    action: Action
+    text: str = Field(default="", max_length=2048)
+    key: str = Field(default="", max_length=128, description="menu EventKey, QR scene or msgmenu id")
+    create_time: int | None = Field(default=None, ge=0, description="backdated CreateTime")
+
+
+def official_id(app_id: str) -> str:
+    """A stable gh_ id for an app id: the sandbox's stand-in for the account's original id."""
+    return "gh_" + hashlib.sha1(app_id.encode()).hexdigest()[:12]
+
+
+def _cdata(value: str) -> str:
+    return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def callback_xml(req: PlayRequest, create_time: int) -> str:
+    """The plaintext callback XML for an action, as WeChat formats it (one element a line)."""
+    head = [
+        f"<ToUserName>{_cdata(official_id(req.app_id))}</ToUserName>",
+        f"<FromUserName>{_cdata(req.openid)}</FromUserName>",
+        f"<CreateTime>{create_time}</CreateTime>",
+    ]
+    msg_id = str(secrets.randbits(63))
+    body: list[str]
+    if req.action in (Action.SAY, Action.TAP):
+        body = ["<MsgType><![CDATA[text]]></MsgType>", f"<Content>{_cdata(req.text)}</Content>"]
+        if req.action is Action.TAP:
+            body.append(f"<bizmsgmenuid>{escape(req.key)}</bizmsgmenuid>")
+        body.append(f"<MsgId>{msg_id}</MsgId>")
+    else:
+        event, key = _EVENTS[req.action](req.key)
+        body = [
+            "<MsgType><![CDATA[event]]></MsgType>",
+            f"<Event>{_cdata(event)}</Event>",
+            f"<EventKey>{_cdata(key)}</EventKey>",
+        ]
+        if req.action in (Action.FOLLOW, Action.SCAN) and req.key:
+            body.append(f"<Ticket>{_cdata('sandbox-ticket-' + req.key)}</Ticket>")
+    return "<xml>" + "\n".join(head + body) + "</xml>"
+
+
+_EVENTS = {
+    # A follow from a parametric QR code carries qrscene_<scene>; a plain follow has no key.
+    Action.FOLLOW: lambda key: ("subscribe", f"qrscene_{key}" if key else ""),
+    Action.UNSUBSCRIBE: lambda key: ("unsubscribe", ""),
+    Action.CLICK: lambda key: ("CLICK", key or "MENU_DEFAULT"),
+    Action.SCAN: lambda key: ("SCAN", key or "1"),
+}

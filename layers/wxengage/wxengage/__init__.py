@@ -1,0 +1,1 @@
+"""wxengage: the shared runtime package (WeChat protocol, domain logic, data access)."""

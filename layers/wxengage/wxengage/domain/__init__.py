@@ -1,0 +1,1 @@
+"""Domain logic: accounts, follower windows and what a callback does to them."""

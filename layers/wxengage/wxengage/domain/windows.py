@@ -1,0 +1,143 @@
+"""The customer-service window: what each follower interaction does to a follower's state."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+MESSAGE_WINDOW_SECONDS = 48 * 3600
+MESSAGE_WINDOW_QUOTA = 5
+EVENT_WINDOW_SECONDS = 60
+EVENT_WINDOW_QUOTA = 3
+
+
+class Opener(StrEnum):
+    """What opened a window, as WECHAT.md section 4 lists the follower actions."""
+
+    MESSAGE = "message"  # the follower's own message, a msgmenu tap included
+    MENU = "menu"  # a click / scancode_push / scancode_waitmsg menu item
+    SUBSCRIBE = "subscribe"
+    SCAN = "scan"
+
+
+class InteractionKind(StrEnum):
+    """The follower actions that change what we know about them."""
+
+    MESSAGE = "message"
+    MENU = "menu"
+    SUBSCRIBE = "subscribe"
+    SCAN = "scan"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+class Interaction(BaseModel):
+    """One follower action at its WeChat CreateTime (seconds)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: InteractionKind
+    at: int
+    # The msgmenu option id when a message came from a smart-menu tap.
+    menu_id: str | None = None
+
+
+class FollowerState(BaseModel):
+    """What the engine knows about one follower of one account."""
+
+    model_config = ConfigDict(frozen=True)
+
+    app_id: str
+    openid: str
+    subscribed: bool = True
+    # CreateTime of the newest action other than unsubscribe (evidence of following then).
+    subscription_at: int = 0
+    # CreateTime of the newest unsubscribe; windows opened before it died with it.
+    left_at: int | None = None
+    last_message_at: int | None = None
+    last_interaction_at: int = 0
+    window_opened_at: int | None = None
+    window_opened_by: Opener | None = None
+    window_closes_at: int | None = None
+    messages_left: int = 0
+    # Optimistic-concurrency version of the stored item (0 = not stored yet).
+    version: int = 0
+
+    @property
+    def window_alive(self) -> bool:
+        """False when the window was opened before the follower's latest unsubscribe."""
+        return self.window_opened_at is not None and _alive(self.window_opened_at, self.left_at)
+
+    @property
+    def effective_closes_at(self) -> int | None:
+        """When the window really closes: at its natural end, or when the follower left."""
+        if self.window_closes_at is None or self.window_alive or self.left_at is None:
+            return self.window_closes_at
+        return min(self.window_closes_at, self.left_at)
+
+    def window_open_at(self, ts: float) -> bool:
+        """True while the window is open at `ts` and messages are left."""
+        closes = self.effective_closes_at
+        return self.subscribed and self.window_alive and closes is not None and ts < closes and (
+            self.messages_left > 0
+        )
+
+
+_WINDOWS: dict[InteractionKind, tuple[Opener, int, int]] = {
+    InteractionKind.MESSAGE: (Opener.MESSAGE, MESSAGE_WINDOW_SECONDS, MESSAGE_WINDOW_QUOTA),
+    InteractionKind.MENU: (Opener.MENU, EVENT_WINDOW_SECONDS, EVENT_WINDOW_QUOTA),
+    InteractionKind.SUBSCRIBE: (Opener.SUBSCRIBE, EVENT_WINDOW_SECONDS, EVENT_WINDOW_QUOTA),
+    InteractionKind.SCAN: (Opener.SCAN, EVENT_WINDOW_SECONDS, EVENT_WINDOW_QUOTA),
+}
+
+
+def apply_interaction(state: FollowerState, ix: Interaction) -> FollowerState:
+    """Fold one interaction into the state; late or repeated ones never move anything backwards.
+
+    Windows fold by "alive beats dead, then the later close wins" and subscription by the
+    newest time, so arrival order does not matter. Returns `state` itself when nothing
+    changes, so callers can skip the write.
+    """
+    changes: dict[str, object] = {}
+    if ix.at > state.last_interaction_at:
+        changes["last_interaction_at"] = ix.at
+    if ix.kind is InteractionKind.UNSUBSCRIBE:
+        if state.left_at is None or ix.at > state.left_at:
+            changes["left_at"] = ix.at
+    else:
+        if ix.kind is InteractionKind.MESSAGE and (state.last_message_at or 0) < ix.at:
+            changes["last_message_at"] = ix.at
+        if ix.at > state.subscription_at:
+            changes["subscription_at"] = ix.at
+        opener, seconds, quota = _WINDOWS[ix.kind]
+        if _beats(ix.at, ix.at + seconds, state):
+            # A newer window resets the budget (WECHAT.md: reset vs add is unverified).
+            changes.update(
+                window_opened_at=ix.at,
+                window_opened_by=opener,
+                window_closes_at=ix.at + seconds,
+                messages_left=quota,
+            )
+    draft = state.model_copy(update=changes)
+    changes["subscribed"] = draft.left_at is None or draft.subscription_at > draft.left_at
+    return _changed(state, changes)
+
+
+def _alive(opened_at: int, left_at: int | None) -> bool:
+    return left_at is None or opened_at > left_at
+
+
+def _beats(opened_at: int, closes_at: int, state: FollowerState) -> bool:
+    """Whether a candidate window should replace the current one."""
+    if state.window_opened_at is None or state.window_closes_at is None:
+        return True
+    mine, theirs = _alive(opened_at, state.left_at), state.window_alive
+    if mine != theirs:
+        return mine
+    # A shorter window never cuts a longer one short.
+    return closes_at > state.window_closes_at
+
+
+def _changed(state: FollowerState, changes: dict[str, object]) -> FollowerState:
+    real = {k: v for k, v in changes.items() if getattr(state, k) != v}
+    return state.model_copy(update=real) if real else state

@@ -1,0 +1,1 @@
+"""Data access: DynamoDB tables and Secrets Manager, one module per store."""

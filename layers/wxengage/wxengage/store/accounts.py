@@ -1,0 +1,132 @@
+"""Account store: settings in the accounts table, credentials in Secrets Manager, both cached."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters import GetParameterError
+
+from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings
+from wxengage.settings import Settings
+from wxengage.store.aws import BOTO_CONFIG, client
+
+
+class AccountNotFoundError(LookupError):
+    """No account with that app_id is registered in this deployment."""
+
+    def __init__(self, app_id: str) -> None:
+        super().__init__(f"no account {app_id!r} is registered")
+        self.app_id = app_id
+
+
+class AccountStore:
+    """Reads and writes accounts; reads go through Powertools parameters' in-memory cache."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._provider: parameters.DynamoDBProvider | None = None
+        self._secrets: parameters.SecretsProvider | None = None
+
+    def _secret_name(self, app_id: str) -> str:
+        return f"{self._settings.secret_prefix}{app_id}"
+
+    def _settings_provider(self) -> parameters.DynamoDBProvider:
+        if self._provider is None:
+            self._provider = parameters.DynamoDBProvider(
+                table_name=self._settings.accounts_table,
+                key_attr="app_id",
+                value_attr="settings",
+                boto_config=BOTO_CONFIG,
+            )
+        return self._provider
+
+    def get_settings(self, app_id: str) -> AccountSettings:
+        """The account's settings, cached for `cache_seconds`; AccountNotFoundError if absent."""
+        try:
+            raw = self._settings_provider().get(
+                app_id, transform="json", max_age=self._settings.cache_seconds
+            )
+        except GetParameterError:
+            # The provider wraps the missing item (KeyError) and real failures alike:
+            # ask once more without the cache to tell them apart.
+            if not self._exists(app_id):
+                raise AccountNotFoundError(app_id) from None
+            raise
+        return AccountSettings.model_validate(raw)
+
+    def get_secrets(self, app_id: str) -> AccountSecrets:
+        """The account's credentials from Secrets Manager, cached for `cache_seconds`."""
+        if self._secrets is None:
+            self._secrets = parameters.SecretsProvider(boto_config=BOTO_CONFIG)
+        raw: dict[str, Any] = self._secrets.get(
+            self._secret_name(app_id), transform="json", max_age=self._settings.cache_seconds
+        )
+        return AccountSecrets.model_validate(raw)
+
+    def get(self, app_id: str) -> Account:
+        """Settings and credentials together."""
+        return Account(settings=self.get_settings(app_id), secrets=self.get_secrets(app_id))
+
+    def _exists(self, app_id: str) -> bool:
+        resp = client("dynamodb").get_item(
+            TableName=self._settings.accounts_table,
+            Key={"app_id": {"S": app_id}},
+            ProjectionExpression="app_id",
+            ConsistentRead=True,
+        )
+        return "Item" in resp
+
+    def put(self, account: Account, *, replace: bool = False) -> None:
+        """Store credentials first, then settings: an account is visible only once complete."""
+        app_id = account.settings.app_id
+        if not replace and self._exists(app_id):
+            raise FileExistsError(f"account {app_id} already exists (use --replace to overwrite)")
+        sm = client("secretsmanager")
+        secret = json.dumps(account.secrets.as_json_dict())
+        try:
+            sm.create_secret(
+                Name=self._secret_name(app_id),
+                SecretString=secret,
+                Description=f"wxengage credentials for {app_id}",
+            )
+        except sm.exceptions.ResourceExistsException:
+            sm.put_secret_value(SecretId=self._secret_name(app_id), SecretString=secret)
+        except sm.exceptions.InvalidRequestException:
+            # A removed account's secret waits out its recovery window: bring it back.
+            sm.restore_secret(SecretId=self._secret_name(app_id))
+            sm.put_secret_value(SecretId=self._secret_name(app_id), SecretString=secret)
+        item = {
+            "app_id": {"S": app_id},
+            "settings": {"S": account.settings.model_dump_json()},
+        }
+        condition = {} if replace else {"ConditionExpression": "attribute_not_exists(app_id)"}
+        client("dynamodb").put_item(TableName=self._settings.accounts_table, Item=item, **condition)
+
+    def list_settings(self) -> list[AccountSettings]:
+        """Every account's settings (the accounts table is small: one item per account)."""
+        out: list[AccountSettings] = []
+        paginator = client("dynamodb").get_paginator("scan")
+        for page in paginator.paginate(TableName=self._settings.accounts_table, ConsistentRead=True):
+            out.extend(AccountSettings.model_validate_json(i["settings"]["S"]) for i in page["Items"])
+        return sorted(out, key=lambda s: s.app_id)
+
+    def read_settings(self, app_id: str) -> AccountSettings:
+        """Uncached read, for the CLI."""
+        resp = client("dynamodb").get_item(
+            TableName=self._settings.accounts_table, Key={"app_id": {"S": app_id}}, ConsistentRead=True
+        )
+        if "Item" not in resp:
+            raise AccountNotFoundError(app_id)
+        return AccountSettings.model_validate_json(resp["Item"]["settings"]["S"])
+
+    def remove(self, app_id: str) -> None:
+        """Delete settings first (the webhook then answers 404), then the credentials."""
+        self.read_settings(app_id)
+        client("dynamodb").delete_item(
+            TableName=self._settings.accounts_table, Key={"app_id": {"S": app_id}}
+        )
+        client("secretsmanager").delete_secret(
+            SecretId=self._secret_name(app_id), ForceDeleteWithoutRecovery=False, RecoveryWindowInDays=7
+        )

@@ -1,0 +1,29 @@
+"""One place that builds boto3 clients, with boto3's own retry and timeout settings."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+# Tight timeouts: the webhook must answer WeChat within 5 s, and boto3's standard retry
+# mode already backs off on throttling and transient errors.
+BOTO_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=3,
+    tcp_keepalive=True,
+)
+
+
+@cache
+def client(service: str) -> Any:
+    """A cached low-level client; the endpoint comes from AWS_ENDPOINT_URL when set."""
+    return boto3.session.Session().client(service, config=BOTO_CONFIG)  # type: ignore[call-overload]
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests switch endpoints and credentials between cases)."""
+    client.cache_clear()
