@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-
 from wxengage.domain.accounts import (
     Account,
     AccountSecrets,
@@ -15,6 +14,7 @@ from wxengage.domain.accounts import (
     Plan,
 )
 from wxengage.store.accounts import AccountStore
+
 from wxengage_cli.context import CliContext, pass_ctx
 
 _SECRET = {"hide_input": True, "prompt": True, "show_default": False}
@@ -27,21 +27,52 @@ def accounts() -> None:
 
 @accounts.command("add")
 @click.option("--app-id", required=True, help="The account's AppID (wx + 16 characters).")
-@click.option("--token", help="The callback Token from the WeChat console (prompted if omitted).", **_SECRET)
 @click.option(
-    "--aes-key",
-    default="",
-    help="EncodingAESKey, 43 characters (prompted if omitted; leave empty for plaintext mode).",
+    "--token",
+    envvar="WXENGAGE_TOKEN",
+    help="The callback Token from the WeChat console (env WXENGAGE_TOKEN; prompted if omitted).",
     **_SECRET,
 )
-@click.option("--app-secret", help="AppSecret (prompted if omitted).", **_SECRET)
-@click.option("--mode", type=click.Choice([m.value for m in MessageMode]), default="safe", show_default=True)
-@click.option("--type", "type_", type=click.Choice([t.value for t in AccountType]), default="service",
-              show_default=True, help="Service account or subscription account.")
-@click.option("--plan", type=click.Choice([p.value for p in Plan]), default="professional", show_default=True)
-@click.option("--timezone", default="Asia/Shanghai", show_default=True, help="IANA time zone for quiet hours and stats.")
-@click.option("--freshness-seconds", type=int, default=300, show_default=True,
-              help="Refuse callbacks whose timestamp is further from now than this; 0 disables.")
+@click.option(
+    "--aes-key",
+    envvar="WXENGAGE_AES_KEY",
+    default="",
+    help="EncodingAESKey, 43 characters (env WXENGAGE_AES_KEY; prompted if omitted; empty for plaintext mode).",
+    **_SECRET,
+)
+@click.option(
+    "--app-secret",
+    envvar="WXENGAGE_APP_SECRET",
+    help="AppSecret (env WXENGAGE_APP_SECRET; prompted if omitted).",
+    **_SECRET,
+)
+@click.option(
+    "--mode", type=click.Choice([m.value for m in MessageMode]), default="safe", show_default=True
+)
+@click.option(
+    "--type",
+    "type_",
+    type=click.Choice([t.value for t in AccountType]),
+    default="service",
+    show_default=True,
+    help="Service account or subscription account.",
+)
+@click.option(
+    "--plan", type=click.Choice([p.value for p in Plan]), default="professional", show_default=True
+)
+@click.option(
+    "--timezone",
+    default="Asia/Shanghai",
+    show_default=True,
+    help="IANA time zone for quiet hours and stats.",
+)
+@click.option(
+    "--freshness-seconds",
+    type=int,
+    default=300,
+    show_default=True,
+    help="Refuse callbacks whose timestamp is further from now than this; 0 disables.",
+)
 @click.option("--replace", is_flag=True, help="Overwrite an existing account with the same AppID.")
 @pass_ctx
 def add(
@@ -60,8 +91,12 @@ def add(
     """Register an account (validated first; nothing is written if anything is wrong)."""
     account = Account(
         settings=AccountSettings(
-            app_id=app_id, mode=MessageMode(mode), type=AccountType(type_), plan=Plan(plan),
-            timezone=timezone, freshness_seconds=freshness_seconds,
+            app_id=app_id,
+            mode=MessageMode(mode),
+            type=AccountType(type_),
+            plan=Plan(plan),
+            timezone=timezone,
+            freshness_seconds=freshness_seconds,
         ),
         secrets=AccountSecrets.model_validate(
             {"token": token, "aes_key": aes_key or None, "app_secret": app_secret}
@@ -71,8 +106,10 @@ def add(
         AccountStore(ctx.settings).put(account, replace=replace)
     except FileExistsError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"account {app_id} registered ({mode} mode, {type_}, {plan}, {timezone}); "
-               "credentials stored in Secrets Manager")
+    click.echo(
+        f"account {app_id} registered ({mode} mode, {type_}, {plan}, {timezone}); "
+        "credentials stored in Secrets Manager"
+    )
 
 
 @accounts.command("list")
@@ -89,7 +126,9 @@ def list_(ctx: CliContext, as_json: bool) -> None:
         return
     click.echo(f"{'APP ID':<20} {'MODE':<11} {'TYPE':<13} {'PLAN':<13} TIMEZONE")
     for r in rows:
-        click.echo(f"{r.app_id:<20} {r.mode.value:<11} {r.type.value:<13} {r.plan.value:<13} {r.timezone}")
+        click.echo(
+            f"{r.app_id:<20} {r.mode.value:<11} {r.type.value:<13} {r.plan.value:<13} {r.timezone}"
+        )
 
 
 @accounts.command("show")
@@ -122,4 +161,6 @@ def show(ctx: CliContext, app_id: str, as_json: bool) -> None:
 def remove(ctx: CliContext, app_id: str) -> None:
     """Remove an account: the webhook stops accepting its callbacks; credentials are scheduled for deletion."""
     AccountStore(ctx.settings).remove(app_id)
-    click.echo(f"account {app_id} removed (credentials deleted after Secrets Manager's 7-day recovery window)")
+    click.echo(
+        f"account {app_id} removed (credentials deleted after Secrets Manager's 7-day recovery window)"
+    )

@@ -26,15 +26,36 @@ def local() -> None:
 
 
 @local.command("up")
-@click.option("--port", default=3000, show_default=True, help="Port of the HTTP gateway (the webhook).")
-@click.option("--aws-port", default=4566, show_default=True, help="Port of the embedded AWS (moto server).")
+@click.option(
+    "--port", default=3000, show_default=True, help="Port of the HTTP gateway (the webhook)."
+)
+@click.option(
+    "--aws-port", default=4566, show_default=True, help="Port of the embedded AWS (moto server)."
+)
 @click.option("--sandbox-port", default=3100, show_default=True, help="Port of the WeChat sandbox.")
-@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=1.0),
-              help="Run schedules this many times faster (60 = one minute per second).")
-@click.option("--template", "template_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="The SAM template to deploy (default: ./template.yaml).")
+@click.option(
+    "--speed",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0),
+    help="Run schedules this many times faster (60 = one minute per second).",
+)
+@click.option(
+    "--template",
+    "template_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The SAM template to deploy (default: ./template.yaml).",
+)
 @click.pass_obj
-def up(obj: object, port: int, aws_port: int, sandbox_port: int, speed: float, template_path: Path | None) -> None:
+def up(
+    obj: object,
+    port: int,
+    aws_port: int,
+    sandbox_port: int,
+    speed: float,
+    template_path: Path | None,
+) -> None:
     """Start the local stack in the foreground; Ctrl-C stops it and leaves nothing running."""
     from wxengage_local.runner import LocalRun  # the local extras are imported only here
 

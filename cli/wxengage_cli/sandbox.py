@@ -23,7 +23,9 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--app-id", required=True),
             click.option("--openid", required=True, help="The follower's openid."),
             *_when,
-            click.option("--json", "as_json", is_flag=True, help="Print the sandbox's JSON answer."),
+            click.option(
+                "--json", "as_json", is_flag=True, help="Print the sandbox's JSON answer."
+            ),
         ]
     ):
         func = option(func)
@@ -44,15 +46,31 @@ def sandbox(ctx: click.Context, sandbox_url: str) -> None:
     ctx.meta["sandbox_url"] = sandbox_url.rstrip("/")
 
 
-def _play(action: str, app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool,
-          text: str = "", key: str = "") -> None:
+def _play(
+    action: str,
+    app_id: str,
+    openid: str,
+    at: str | None,
+    ago: str | None,
+    as_json: bool,
+    text: str = "",
+    key: str = "",
+) -> None:
     url = click.get_current_context().meta["sandbox_url"]
-    payload = {"app_id": app_id, "openid": openid, "action": action, "text": text, "key": key,
-               "create_time": backdated(at, ago)}
+    payload = {
+        "app_id": app_id,
+        "openid": openid,
+        "action": action,
+        "text": text,
+        "key": key,
+        "create_time": backdated(at, ago),
+    }
     try:
         resp = requests.post(f"{url}/_sandbox/play", json=payload, timeout=15)
     except requests.ConnectionError:
-        raise click.ClickException(f"no sandbox at {url}: start it with `wxengage local up`") from None
+        raise click.ClickException(
+            f"no sandbox at {url}: start it with `wxengage local up`"
+        ) from None
     answer = resp.json()
     if resp.status_code != 200:
         raise click.ClickException(f"sandbox refused: {answer.get('error', answer)}")
@@ -63,13 +81,17 @@ def _play(action: str, app_id: str, openid: str, at: str | None, ago: str | None
         detail = f" {answer['body']}" if answer.get("body") else ""
         click.echo(f"{action} from {openid}: webhook answered {answer['status']}{detail}{reply}")
     if answer["status"] >= 300 or answer.get("reply_error"):
-        raise click.ClickException(answer.get("reply_error") or f"webhook answered {answer['status']}")
+        raise click.ClickException(
+            answer.get("reply_error") or f"webhook answered {answer['status']}"
+        )
 
 
 @sandbox.command("say")
 @_common
 @click.option("--text", required=True, help="The text the follower sends.")
-def say(app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, text: str) -> None:
+def say(
+    app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, text: str
+) -> None:
     """The follower sends a text message (opens the 48-hour window)."""
     _play("say", app_id, openid, at, ago, as_json, text=text)
 
@@ -78,7 +100,15 @@ def say(app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool
 @_common
 @click.option("--text", required=True, help="The option's text, sent as the follower's message.")
 @click.option("--menu-id", required=True, help="The msgmenu option id (bizmsgmenuid).")
-def tap(app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, text: str, menu_id: str) -> None:
+def tap(
+    app_id: str,
+    openid: str,
+    at: str | None,
+    ago: str | None,
+    as_json: bool,
+    text: str,
+    menu_id: str,
+) -> None:
     """The follower taps a smart-menu (msgmenu) option: a text message with bizmsgmenuid."""
     _play("tap", app_id, openid, at, ago, as_json, text=text, key=menu_id)
 
@@ -86,7 +116,9 @@ def tap(app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool
 @sandbox.command("follow")
 @_common
 @click.option("--scene", default="", help="QR scene, for a follow from a parametric QR code.")
-def follow(app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, scene: str) -> None:
+def follow(
+    app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, scene: str
+) -> None:
     """The follower follows the account (a 1-minute window with 3 messages)."""
     _play("follow", app_id, openid, at, ago, as_json, key=scene)
 
@@ -94,7 +126,9 @@ def follow(app_id: str, openid: str, at: str | None, ago: str | None, as_json: b
 @sandbox.command("click")
 @_common
 @click.option("--key", default="MENU_DEFAULT", show_default=True, help="The menu item's EventKey.")
-def click_(app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, key: str) -> None:
+def click_(
+    app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, key: str
+) -> None:
     """The follower clicks a menu item (a 1-minute window with 3 messages)."""
     _play("click", app_id, openid, at, ago, as_json, key=key)
 
@@ -102,7 +136,9 @@ def click_(app_id: str, openid: str, at: str | None, ago: str | None, as_json: b
 @sandbox.command("scan")
 @_common
 @click.option("--scene", default="1", show_default=True, help="The QR code's scene.")
-def scan(app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, scene: str) -> None:
+def scan(
+    app_id: str, openid: str, at: str | None, ago: str | None, as_json: bool, scene: str
+) -> None:
     """A follower scans a parametric QR code (a 1-minute window with 3 messages)."""
     _play("scan", app_id, openid, at, ago, as_json, key=scene)
 

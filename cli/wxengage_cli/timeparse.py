@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime
 
 import click
-
 from wxengage import clock
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -26,7 +25,9 @@ def parse_instant(text: str) -> int:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO-8601 time like 2026-11-20T08:00:00Z") from None
+        raise click.BadParameter(
+            f"{text!r} is not an ISO-8601 time like 2026-11-20T08:00:00Z"
+        ) from None
     if value.tzinfo is None:
         raise click.BadParameter(f"{text!r} has no time zone: add Z or an offset like +08:00")
     return int(value.astimezone(UTC).timestamp())

@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from wxengage.domain.callbacks import WebhookAnswer, WebhookRejected
 from wxengage.observability import count, logger, metrics, tracer
 from wxengage.webhook_service import get_webhook
@@ -29,7 +28,9 @@ def lambda_handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dic
             answer = get_webhook().receive(app_id, query, _body_bytes(event))
     except WebhookRejected as rejected:
         count("CallbacksRejected", reason=rejected.reason)
-        logger.warning("callback rejected", extra={"reason": rejected.reason, "status": rejected.status})
+        logger.warning(
+            "callback rejected", extra={"reason": rejected.reason, "status": rejected.status}
+        )
         return _http(rejected.status, WebhookAnswer(body=rejected.message))
     return _http(200, answer)
 
@@ -40,4 +41,8 @@ def _body_bytes(event: APIGatewayProxyEventV2) -> bytes:
 
 
 def _http(status: int, answer: WebhookAnswer) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"content-type": answer.content_type}, "body": answer.body}
+    return {
+        "statusCode": status,
+        "headers": {"content-type": answer.content_type},
+        "body": answer.body,
+    }

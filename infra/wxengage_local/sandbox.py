@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from pydantic import ValidationError
-
 from wxengage import clock
 from wxengage.domain.accounts import Account, MessageMode
 from wxengage.store.accounts import AccountNotFoundError, AccountStore
@@ -60,7 +59,9 @@ class WeChatSandbox:
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="wechat-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="wechat-sandbox", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -73,7 +74,9 @@ class WeChatSandbox:
 
     # --- WeChat's API -------------------------------------------------------------------
 
-    def _account_for(self, app_id: str, secret: str) -> tuple[Account | None, tuple[int, Json] | None]:
+    def _account_for(
+        self, app_id: str, secret: str
+    ) -> tuple[Account | None, tuple[int, Json] | None]:
         try:
             account = self._accounts.get(app_id)
         except AccountNotFoundError:
@@ -89,7 +92,10 @@ class WeChatSandbox:
         _, failure = self._account_for(query.get("appid", ""), query.get("secret", ""))
         if failure:
             return failure
-        return 200, {"access_token": self._issue(query["appid"], force=True), "expires_in": TOKEN_SECONDS}
+        return 200, {
+            "access_token": self._issue(query["appid"], force=True),
+            "expires_in": TOKEN_SECONDS,
+        }
 
     def stable_token(self, query: dict[str, str], body: Json) -> tuple[int, Json]:
         """POST /cgi-bin/stable_token: the same token until shortly before it expires."""
@@ -131,7 +137,8 @@ class WeChatSandbox:
             req = PlayRequest.model_validate(body)
         except ValidationError as err:
             problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors(include_input=False)
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                for e in err.errors(include_input=False)
             )
             return 400, {"error": problems}
         try:
@@ -149,12 +156,21 @@ class WeChatSandbox:
         crypto = _crypto(account) if mode is not MessageMode.PLAINTEXT else None
         nonce = str(secrets.randbelow(10**10))
         body, query = seal_callback(
-            xml, token, crypto, timestamp=str(now), nonce=nonce, compatible=mode is MessageMode.COMPATIBLE
+            xml,
+            token,
+            crypto,
+            timestamp=str(now),
+            nonce=nonce,
+            compatible=mode is MessageMode.COMPATIBLE,
         )
         query["openid"] = req.openid
         url = f"{self._webhook_base_url}/wechat/{account.settings.app_id}"
-        resp = self._http.post(url, params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10)
-        reply, reply_error = _read_reply(resp.text, token, _crypto(account)) if resp.ok else (None, None)
+        resp = self._http.post(
+            url, params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10
+        )
+        reply, reply_error = (
+            _read_reply(resp.text, token, _crypto(account)) if resp.ok else (None, None)
+        )
         return {
             "status": resp.status_code,
             "body": resp.text if not resp.ok or resp.text in ("", "success") else None,
@@ -169,7 +185,9 @@ def _crypto(account: Account) -> MessageCrypto | None:
     return MessageCrypto(key.get_secret_value(), account.settings.app_id) if key else None
 
 
-def _read_reply(text: str, token: str, crypto: MessageCrypto | None) -> tuple[str | None, str | None]:
+def _read_reply(
+    text: str, token: str, crypto: MessageCrypto | None
+) -> tuple[str | None, str | None]:
     """WeChat's view of a passive reply: plaintext, or verified and decrypted."""
     if text in ("", "success"):
         return None, None

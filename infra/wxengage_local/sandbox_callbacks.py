@@ -30,7 +30,9 @@ class PlayRequest(BaseModel):
     openid: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     action: Action
     text: str = Field(default="", max_length=2048)
-    key: str = Field(default="", max_length=128, description="menu EventKey, QR scene or msgmenu id")
+    key: str = Field(
+        default="", max_length=128, description="menu EventKey, QR scene or msgmenu id"
+    )
     create_time: int | None = Field(default=None, ge=0, description="backdated CreateTime")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from wxengage.domain.windows import (
     FollowerState,
     Interaction,
@@ -48,7 +47,11 @@ def test_follow_scan_and_menu_click_open_one_minute_with_3() -> None:
         # Given a fresh follower / When the event arrives
         state = apply_interaction(fresh(), ix(kind, T0))
         # Then a 1-minute window with 3 messages, and no follower message recorded
-        assert (state.window_opened_by, state.window_closes_at, state.messages_left) == (opener, T0 + 60, 3)
+        assert (state.window_opened_by, state.window_closes_at, state.messages_left) == (
+            opener,
+            T0 + 60,
+            3,
+        )
         assert state.last_message_at is None
 
 
@@ -114,7 +117,13 @@ def test_a_repeated_interaction_changes_nothing() -> None:
 
 kinds = st.sampled_from(list(InteractionKind))
 times = st.integers(min_value=T0, max_value=T0 + 5 * 86400)
-FIELDS = ("subscribed", "effective_closes_at", "window_opened_by", "last_message_at", "last_interaction_at")
+FIELDS = (
+    "subscribed",
+    "effective_closes_at",
+    "window_opened_by",
+    "last_message_at",
+    "last_interaction_at",
+)
 
 
 def fold(pairs: list[tuple[int, InteractionKind]]) -> FollowerState:
@@ -132,8 +141,11 @@ def test_a_follower_who_leaves_for_good_folds_the_same_in_any_order(
     # Given interactions where every unsubscribe comes after every other action in time
     others = sorted((at, k) for at, k in by_time.items() if k is not InteractionKind.UNSUBSCRIBE)
     last = others[-1][0] if others else T0
-    leaves = [(last + 1 + i, InteractionKind.UNSUBSCRIBE) for i, (at, k) in enumerate(by_time.items())
-              if k is InteractionKind.UNSUBSCRIBE]
+    leaves = [
+        (last + 1 + i, InteractionKind.UNSUBSCRIBE)
+        for i, (at, k) in enumerate(by_time.items())
+        if k is InteractionKind.UNSUBSCRIBE
+    ]
     in_order = others + leaves
     shuffled = list(in_order)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]

@@ -34,7 +34,6 @@ class Settings(BaseModel):
         values = {k[len(prefix) :].lower(): v for k, v in source.items() if k.startswith(prefix)}
         return cls.model_validate(values)
 
-
     @classmethod
     def from_stack_outputs(cls, outputs: dict[str, str], **extra: str) -> Settings:
         """Build settings from the CloudFormation stack's Outputs (how the CLI finds tables)."""

@@ -67,7 +67,9 @@ class AccountSettings(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            ) from None
         return value
 
 
@@ -101,7 +103,10 @@ class AccountSecrets(BaseModel):
 
     def as_json_dict(self) -> dict[str, str]:
         """The plain values, only for writing to Secrets Manager."""
-        out = {"token": self.token.get_secret_value(), "app_secret": self.app_secret.get_secret_value()}
+        out = {
+            "token": self.token.get_secret_value(),
+            "app_secret": self.app_secret.get_secret_value(),
+        }
         if self.aes_key is not None:
             out["aes_key"] = self.aes_key.get_secret_value()
         return out

@@ -113,7 +113,10 @@ class Webhook:
             response_hook=self._on_duplicate,
         )
         self._record_once: Callable[..., dict[str, Any]] = idempotent_function(
-            self._record, data_keyword_argument="record", persistence_store=persistence, config=config
+            self._record,
+            data_keyword_argument="record",
+            persistence_store=persistence,
+            config=config,
         )
 
     def verify_url(self, app_id: str, query: dict[str, str]) -> WebhookAnswer:
@@ -123,7 +126,10 @@ class Webhook:
         self._check_fresh(account, params.timestamp)
         try:
             verify_signature(
-                account.secrets.token.get_secret_value(), params.timestamp, params.nonce, params.signature
+                account.secrets.token.get_secret_value(),
+                params.timestamp,
+                params.nonce,
+                params.signature,
             )
         except InvalidSignatureError as err:
             raise _rejection(err) from None
@@ -132,27 +138,39 @@ class Webhook:
     def receive(self, app_id: str, query: dict[str, str], body: bytes) -> WebhookAnswer:
         """POST: verify, decrypt and parse the callback, apply it once, answer WeChat."""
         if len(body) > self._settings.max_body_bytes:
-            raise WebhookRejected(413, "too_large", f"body is {len(body)} bytes; the limit is "
-                                  f"{self._settings.max_body_bytes}")
+            raise WebhookRejected(
+                413,
+                "too_large",
+                f"body is {len(body)} bytes; the limit is {self._settings.max_body_bytes}",
+            )
         account = self._account(app_id)
         params = _parse_query(query, need_echostr=False)
         self._check_fresh(account, params.timestamp)
         token = account.secrets.token.get_secret_value()
         crypto = _crypto(account)
         try:
-            callback, encrypted = open_callback(body, params, token, crypto, self._settings.max_body_bytes)
+            callback, encrypted = open_callback(
+                body, params, token, crypto, self._settings.max_body_bytes
+            )
         except CallbackError as err:
             raise _rejection(err) from None
         if account.settings.mode is MessageMode.SAFE and not encrypted:
-            raise WebhookRejected(400, "plaintext_in_safe_mode",
-                                  "the account is in safe mode but the callback is not encrypted")
+            raise WebhookRejected(
+                400,
+                "plaintext_in_safe_mode",
+                "the account is in safe mode but the callback is not encrypted",
+            )
         count("CallbacksReceived", type=callback.kind)
         self._apply(app_id, callback)
         reply = self._replies(account, callback)
         if reply is None:
             return WebhookAnswer(body=SUCCESS)
-        xml = render_reply(reply, to_user=callback.from_user, from_user=callback.to_user,
-                           create_time=int(clock.now_ts()))
+        xml = render_reply(
+            reply,
+            to_user=callback.from_user,
+            from_user=callback.to_user,
+            create_time=int(clock.now_ts()),
+        )
         if encrypted and crypto is not None:
             xml = render_encrypted_reply(xml, crypto, token, params.timestamp, params.nonce)
         return WebhookAnswer(body=xml, content_type="application/xml; charset=utf-8")
@@ -166,8 +184,9 @@ class Webhook:
     def _check_fresh(self, account: Account, timestamp: str) -> None:
         limit = account.settings.freshness_seconds
         if limit and abs(clock.now_ts() - int(timestamp)) > limit:
-            raise WebhookRejected(403, "stale_timestamp",
-                                  f"timestamp is more than {limit} s away from now")
+            raise WebhookRejected(
+                403, "stale_timestamp", f"timestamp is more than {limit} s away from now"
+            )
 
     def _apply(self, app_id: str, callback: m.Callback) -> None:
         record = _record_for(app_id, callback)
@@ -177,14 +196,16 @@ class Webhook:
             self._record_once(record=record)
         except IdempotencyAlreadyInProgressError:
             # The first delivery is still being processed: let WeChat retry later.
-            raise WebhookRejected(503, "in_progress", "the same callback is being processed") from None
+            raise WebhookRejected(
+                503, "in_progress", "the same callback is being processed"
+            ) from None
 
     def _record(self, record: dict[str, Any]) -> dict[str, Any]:
         if "mass" in record:
             stored = self._mass_jobs.record(MassJobResult.model_validate(record["mass"]))
             return {"written": stored}
         ix = Interaction.model_validate(record["interaction"])
-        state, written = self._followers.update(
+        _, written = self._followers.update(
             record["app_id"], record["openid"], lambda s: apply_interaction(s, ix)
         )
         if not written:
@@ -215,8 +236,12 @@ def _record_for(app_id: str, callback: m.Callback) -> dict[str, Any] | None:
     ix = interaction_for(callback)
     if ix is None:
         return None
-    return {"key": key, "app_id": app_id, "openid": callback.from_user,
-            "interaction": ix.model_dump(mode="json")}
+    return {
+        "key": key,
+        "app_id": app_id,
+        "openid": callback.from_user,
+        "interaction": ix.model_dump(mode="json"),
+    }
 
 
 def _parse_query(query: dict[str, str], *, need_echostr: bool) -> CallbackQuery:
@@ -224,7 +249,9 @@ def _parse_query(query: dict[str, str], *, need_echostr: bool) -> CallbackQuery:
         params = CallbackQuery.model_validate(query)
     except ValidationError as err:
         missing = ", ".join(str(e["loc"][0]) for e in err.errors(include_input=False))
-        raise WebhookRejected(400, "bad_query", f"missing or invalid query parameters: {missing}") from None
+        raise WebhookRejected(
+            400, "bad_query", f"missing or invalid query parameters: {missing}"
+        ) from None
     if not params.timestamp.isdigit():
         raise WebhookRejected(400, "bad_query", "timestamp must be whole seconds")
     if need_echostr and "echostr" not in query:
@@ -245,4 +272,3 @@ def _rejection(err: CallbackError) -> WebhookRejected:
     else:
         status = 400
     return WebhookRejected(status, err.reason, str(err))
-

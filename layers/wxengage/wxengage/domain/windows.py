@@ -78,8 +78,12 @@ class FollowerState(BaseModel):
     def window_open_at(self, ts: float) -> bool:
         """True while the window is open at `ts` and messages are left."""
         closes = self.effective_closes_at
-        return self.subscribed and self.window_alive and closes is not None and ts < closes and (
-            self.messages_left > 0
+        return (
+            self.subscribed
+            and self.window_alive
+            and closes is not None
+            and ts < closes
+            and (self.messages_left > 0)
         )
 
 

@@ -108,14 +108,20 @@ class AccountStore:
         """Every account's settings (the accounts table is small: one item per account)."""
         out: list[AccountSettings] = []
         paginator = client("dynamodb").get_paginator("scan")
-        for page in paginator.paginate(TableName=self._settings.accounts_table, ConsistentRead=True):
-            out.extend(AccountSettings.model_validate_json(i["settings"]["S"]) for i in page["Items"])
+        for page in paginator.paginate(
+            TableName=self._settings.accounts_table, ConsistentRead=True
+        ):
+            out.extend(
+                AccountSettings.model_validate_json(i["settings"]["S"]) for i in page["Items"]
+            )
         return sorted(out, key=lambda s: s.app_id)
 
     def read_settings(self, app_id: str) -> AccountSettings:
         """Uncached read, for the CLI."""
         resp = client("dynamodb").get_item(
-            TableName=self._settings.accounts_table, Key={"app_id": {"S": app_id}}, ConsistentRead=True
+            TableName=self._settings.accounts_table,
+            Key={"app_id": {"S": app_id}},
+            ConsistentRead=True,
         )
         if "Item" not in resp:
             raise AccountNotFoundError(app_id)
@@ -128,5 +134,7 @@ class AccountStore:
             TableName=self._settings.accounts_table, Key={"app_id": {"S": app_id}}
         )
         client("secretsmanager").delete_secret(
-            SecretId=self._secret_name(app_id), ForceDeleteWithoutRecovery=False, RecoveryWindowInDays=7
+            SecretId=self._secret_name(app_id),
+            ForceDeleteWithoutRecovery=False,
+            RecoveryWindowInDays=7,
         )

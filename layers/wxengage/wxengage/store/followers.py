@@ -45,7 +45,11 @@ class FollowerStore:
         return _from_item(item) if item else None
 
     def update(
-        self, app_id: str, openid: str, change: Callable[[FollowerState], FollowerState], attempts: int = 5
+        self,
+        app_id: str,
+        openid: str,
+        change: Callable[[FollowerState], FollowerState],
+        attempts: int = 5,
     ) -> tuple[FollowerState, bool]:
         """Read, apply `change`, write back only if nobody wrote in between; retry on a lost race.
 

@@ -1,0 +1,202 @@
+"""Webhook benchmark: CPU per safe-mode callback (ours vs wechatpy) and cold start (ours vs boto3 alone).
+
+Prints one JSON object. Run with `make bench` or `.venv/bin/python bench/webhook.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "layers/wxengage"), str(ROOT / "infra"), str(ROOT / "cli")]
+
+from wechatpy import create_reply, parse_message  # noqa: E402
+from wechatpy.crypto import WeChatCrypto  # noqa: E402
+from wechatpy.utils import check_signature  # noqa: E402
+from wxengage.wechat.crypto import MessageCrypto  # noqa: E402
+from wxengage.wechat.envelope import CallbackQuery, open_callback, seal_callback  # noqa: E402
+from wxengage.wechat.replies import TextReply, render_encrypted_reply, render_reply  # noqa: E402
+
+TOKEN = "benchToken123"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APP_ID = "wxb11529c136998cb6"
+TS, NONCE = "1763800000", "1514711492"
+XML = (
+    "<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName>\n"
+    "<FromUserName><![CDATA[o9AgO5Kd5ggOC-bXrbNODIiE3bGY]]></FromUserName>\n"
+    "<CreateTime>1763800000</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n"
+    "<Content><![CDATA[你好, do you ship to Shenzhen?]]></Content>\n<MsgId>24345238971234567</MsgId>\n</xml>"
+)
+REPLY_TEXT = "感谢您的留言, we will answer within the hour."
+
+
+def ours_setup() -> Callable[[], str]:
+    crypto = MessageCrypto(AES_KEY, APP_ID)
+    body, query = seal_callback(XML, TOKEN, crypto, timestamp=TS, nonce=NONCE)
+    params = CallbackQuery.model_validate(query)
+
+    def one() -> str:
+        callback, _ = open_callback(body, params, TOKEN, crypto)
+        xml = render_reply(
+            TextReply(content=REPLY_TEXT), callback.from_user, callback.to_user, int(TS)
+        )
+        return render_encrypted_reply(xml, crypto, TOKEN, TS, NONCE)
+
+    return one
+
+
+def wechatpy_setup() -> Callable[[], str]:
+    crypto = MessageCrypto(AES_KEY, APP_ID)
+    body, query = seal_callback(XML, TOKEN, crypto, timestamp=TS, nonce=NONCE)
+    wcrypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+
+    def one() -> str:
+        check_signature(TOKEN, query["signature"], TS, NONCE)
+        plain = wcrypto.decrypt_message(body, query["msg_signature"], TS, NONCE)
+        msg = parse_message(plain)
+        reply = create_reply(REPLY_TEXT, msg).render()
+        return str(wcrypto.encrypt_message(reply, NONCE, TS))
+
+    return one
+
+
+def cpu_per_call(fn: Callable[[], str], n: int) -> float:
+    start = time.process_time_ns()
+    for _ in range(n):
+        fn()
+    return (time.process_time_ns() - start) / n / 1000  # microseconds
+
+
+def cpu_bench(rounds: int = 41, per_round: int = 300) -> dict[str, object]:
+    ours, theirs = ours_setup(), wechatpy_setup()
+    ours(), theirs()  # warm both
+    a: list[float] = []
+    b: list[float] = []
+    for i in range(rounds):
+        # Interleave and alternate who goes first so drift hits both equally.
+        pair = [(a, ours), (b, theirs)] if i % 2 == 0 else [(b, theirs), (a, ours)]
+        for sink, fn in pair:
+            sink.append(cpu_per_call(fn, per_round))
+    ours_med, theirs_med = statistics.median(a), statistics.median(b)
+    return {
+        "work": "verify + decrypt + parse + encrypted text reply, safe mode",
+        "rounds": rounds,
+        "calls_per_round": per_round,
+        "ours_us_per_callback_median": round(ours_med, 1),
+        "wechatpy_us_per_callback_median": round(theirs_med, 1),
+        "ratio_ours_over_wechatpy": round(ours_med / theirs_med, 3),
+        "target_ratio_max": 0.8,
+    }
+
+
+COLD_OURS = textwrap.dedent(
+    """
+    import importlib.util, json, sys, time
+    t0 = time.perf_counter()
+    spec = importlib.util.spec_from_file_location("webhook_app", sys.argv[1])
+    app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app)
+    from wxengage.wechat.signature import sha1_signature
+    ts = str(int(time.time())); nonce = "42"
+    event = {"version": "2.0", "routeKey": "GET /wechat/{app_id}", "rawPath": "/wechat/" + sys.argv[2],
+             "rawQueryString": "", "headers": {}, "pathParameters": {"app_id": sys.argv[2]},
+             "queryStringParameters": {"signature": sha1_signature(sys.argv[3], ts, nonce), "timestamp": ts,
+                                       "nonce": nonce, "echostr": "hello"},
+             "requestContext": {"http": {"method": "GET", "path": "/wechat/" + sys.argv[2], "sourceIp": "127.0.0.1"},
+                                "requestId": "r", "routeKey": "GET /wechat/{app_id}", "stage": "$default"},
+             "isBase64Encoded": False}
+    class Ctx:
+        function_name = "WebhookFunction"; memory_limit_in_mb = 512; aws_request_id = "r"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:WebhookFunction"
+        def get_remaining_time_in_millis(self): return 4000
+    out = app.lambda_handler(event, Ctx())
+    assert out["statusCode"] == 200 and out["body"] == "hello", out
+    """
+)
+COLD_BOTO3 = "import boto3"
+
+
+def cold_bench(runs: int = 15) -> dict[str, object]:
+    from moto.server import ThreadedMotoServer
+    from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings
+    from wxengage.settings import Settings
+    from wxengage.store.accounts import AccountStore
+    from wxengage_local.aws import deploy
+
+    port = 4599
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = dict(os.environ) | {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "PYTHONPATH": os.pathsep.join(sys.path[:3]),
+    }
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "AWS_ENDPOINT_URL",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_DEFAULT_REGION",
+            )
+        }
+    )
+    try:
+        import boto3
+
+        outputs = deploy(boto3.Session(), ROOT / "template.yaml", stack_name="wxengage-bench")
+        settings = Settings.from_stack_outputs(outputs)
+        app_id = "wx0123456789abcdef"
+        AccountStore(settings).put(
+            Account(
+                settings=AccountSettings(app_id=app_id),
+                secrets=AccountSecrets.model_validate(
+                    {"token": TOKEN, "aes_key": AES_KEY, "app_secret": "a" * 32}
+                ),
+            ),
+            replace=True,
+        )
+        env |= {f"WXENGAGE_{k.upper()}": str(v) for k, v in settings.model_dump().items()}
+        handler = str(ROOT / "functions/webhook/app.py")
+        ours: list[float] = []
+        boto: list[float] = []
+        for i in range(runs):
+            jobs = [
+                (ours, [sys.executable, "-c", COLD_OURS, handler, app_id, TOKEN]),
+                (boto, [sys.executable, "-c", COLD_BOTO3]),
+            ]
+            for sink, cmd in jobs if i % 2 == 0 else reversed(jobs):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, env=env, check=True, capture_output=True)
+                sink.append((time.perf_counter() - t0) * 1000)
+    finally:
+        server.stop()
+    ours_med, boto_med = statistics.median(ours), statistics.median(boto)
+    return {
+        "work": "fresh process: import the webhook handler and answer one URL verification",
+        "baseline": "fresh process that only imports boto3",
+        "runs": runs,
+        "ours_ms_median": round(ours_med, 1),
+        "boto3_only_ms_median": round(boto_med, 1),
+        "ratio_ours_over_boto3": round(ours_med / boto_med, 3),
+        "target_ratio_max": 1.8,
+    }
+
+
+def main() -> None:
+    result = {"benchmark": "webhook", "cpu": cpu_bench(), "cold_start": cold_bench()}
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

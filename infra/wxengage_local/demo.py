@@ -1,0 +1,163 @@
+"""`make demo`: boot the local stack, play a follower story through the sandbox, show the result."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+READY_LINE = "wxengage local stack is up"
+APP_ID = "wx5a1e5d3e0a9c0001"
+ALICE, BOB = "o-alice-demo", "o-bob-demo"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wxengage() -> list[str]:
+    """How to run the CLI from this virtualenv."""
+    exe = shutil.which("wxengage", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "wxengage_cli.main"]
+
+
+def run(args: list[str], env: dict[str, str], extra_env: dict[str, str] | None = None) -> str:
+    """Run one CLI command as a person would, echoing it (never its secrets) and its output."""
+    print(f"$ wxengage {' '.join(args)}", flush=True)
+    proc = subprocess.run(
+        [*wxengage(), *args],
+        env=env | (extra_env or {}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out = proc.stdout.rstrip()
+    if proc.returncode != 0:
+        raise SystemExit(f"demo step failed ({proc.returncode}): {proc.stderr.strip() or out}")
+    return out
+
+
+def main() -> int:
+    """Run the story; exit 0 only if every step did what it should."""
+    ports = {"port": free_port(), "aws": free_port(), "sandbox": free_port()}
+    env = dict(os.environ) | {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports['aws']}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "WXENGAGE_SANDBOX_URL": f"http://127.0.0.1:{ports['sandbox']}",
+    }
+    print(
+        "== booting the local stack (moto server + template.yaml + gateway + WeChat sandbox)",
+        flush=True,
+    )
+    stack = subprocess.Popen(
+        [
+            *wxengage(),
+            "local",
+            "up",
+            "--port",
+            str(ports["port"]),
+            "--aws-port",
+            str(ports["aws"]),
+            "--sandbox-port",
+            str(ports["sandbox"]),
+            "--template",
+            str(ROOT / "template.yaml"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_ready(stack)
+        story(env)
+    finally:
+        stack.send_signal(signal.SIGINT)
+        try:
+            stack.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+            stack.wait()
+    print("== done: the local stack is stopped and nothing is left running", flush=True)
+    return 0
+
+
+def wait_ready(stack: subprocess.Popen[str], timeout: float = 180) -> None:
+    """Echo the stack's banner until it says it is up."""
+    assert stack.stdout is not None
+    deadline = time.monotonic() + timeout
+    for line in stack.stdout:
+        print(f"  | {line.rstrip()}", flush=True)
+        if line.strip() == READY_LINE:
+            return
+        if time.monotonic() > deadline:
+            break
+    raise SystemExit("the local stack did not come up; its output is above")
+
+
+def story(env: dict[str, str]) -> None:
+    """Register an account in safe mode and play two followers' actions through WeChat's sandbox."""
+    alphabet = string.ascii_letters + string.digits
+    credentials = {
+        "WXENGAGE_TOKEN": "demo" + secrets.token_hex(8),
+        "WXENGAGE_AES_KEY": "".join(secrets.choice(alphabet) for _ in range(43)),
+        "WXENGAGE_APP_SECRET": secrets.token_hex(16),
+    }
+    print("\n== a demo account in safe mode (credentials generated now, passed by environment)")
+    print(run(["accounts", "add", "--app-id", APP_ID, "--mode", "safe"], env, credentials))
+    print("\n== alice follows, writes, clicks a menu item and taps a smart-menu option")
+    for args in (
+        ["follow", "--openid", ALICE, "--ago", "3h"],
+        ["say", "--openid", ALICE, "--text", "Hi, do you ship to Shenzhen?", "--ago", "2h"],
+        ["click", "--openid", ALICE, "--key", "MENU_ORDERS", "--ago", "1h"],
+        [
+            "tap",
+            "--openid",
+            ALICE,
+            "--text",
+            "Yes, tell me more",
+            "--menu-id",
+            "101",
+            "--ago",
+            "30m",
+        ],
+    ):
+        print(run(["sandbox", args[0], "--app-id", APP_ID, *args[1:]], env))
+    print("\n== bob follows, then unfollows")
+    for args in (["follow", "--openid", BOB, "--ago", "10m"], ["unsubscribe", "--openid", BOB]):
+        print(run(["sandbox", args[0], "--app-id", APP_ID, *args[1:]], env))
+    print("\n== what the engine now knows")
+    print(run(["followers", "list", "--app-id", APP_ID], env))
+    alice: dict[str, Any] = json.loads(
+        run(["followers", "show", "--app-id", APP_ID, "--openid", ALICE, "--json"], env)
+    )
+    bob: dict[str, Any] = json.loads(
+        run(["followers", "show", "--app-id", APP_ID, "--openid", BOB, "--json"], env)
+    )
+    print(
+        f"\nalice: window opened by {alice['window_opened_by']} at {alice['window_opened_at']}, "
+        f"closes {alice['window_closes_at']}, {alice['messages_left']} messages left"
+    )
+    print(f"bob:   subscribed={bob['subscribed']}, window open={bob['window_open']}")
+    if not (alice["window_open"] and alice["messages_left"] == 5 and not bob["subscribed"]):
+        raise SystemExit("the engine's view does not match the story played")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
