@@ -17,8 +17,6 @@ from wxengage.store.accounts import AccountStore
 
 from wxengage_cli.context import CliContext, pass_ctx
 
-_SECRET = {"hide_input": True, "prompt": True, "show_default": False}
-
 
 @click.group()
 def accounts() -> None:
@@ -31,20 +29,26 @@ def accounts() -> None:
     "--token",
     envvar="WXENGAGE_TOKEN",
     help="The callback Token from the WeChat console (env WXENGAGE_TOKEN; prompted if omitted).",
-    **_SECRET,
+    hide_input=True,
+    prompt=True,
+    show_default=False,
 )
 @click.option(
     "--aes-key",
     envvar="WXENGAGE_AES_KEY",
     default="",
     help="EncodingAESKey, 43 characters (env WXENGAGE_AES_KEY; prompted if omitted; empty for plaintext mode).",
-    **_SECRET,
+    hide_input=True,
+    prompt=True,
+    show_default=False,
 )
 @click.option(
     "--app-secret",
     envvar="WXENGAGE_APP_SECRET",
     help="AppSecret (env WXENGAGE_APP_SECRET; prompted if omitted).",
-    **_SECRET,
+    hide_input=True,
+    prompt=True,
+    show_default=False,
 )
 @click.option(
     "--mode", type=click.Choice([m.value for m in MessageMode]), default="safe", show_default=True

@@ -222,7 +222,7 @@ def _handler_for(sandbox: WeChatSandbox) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             if route is None:
-                status, payload = HTTPStatus.NOT_FOUND, {"errcode": 40066, "errmsg": "invalid url"}
+                status, payload = int(HTTPStatus.NOT_FOUND), {"errcode": 40066, "errmsg": "invalid url"}
             else:
                 try:
                     body = json.loads(raw) if raw else {}

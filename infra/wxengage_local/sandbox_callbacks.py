@@ -9,6 +9,8 @@ from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wxengage.wechat.xml import cdata
+
 
 class Action(StrEnum):
     """Follower actions the sandbox can play."""
@@ -41,40 +43,39 @@ def official_id(app_id: str) -> str:
     return "gh_" + hashlib.sha1(app_id.encode()).hexdigest()[:12]
 
 
-def _cdata(value: str) -> str:
-    return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
-
-
 def callback_xml(req: PlayRequest, create_time: int) -> str:
     """The plaintext callback XML for an action, as WeChat formats it (one element a line)."""
     head = [
-        f"<ToUserName>{_cdata(official_id(req.app_id))}</ToUserName>",
-        f"<FromUserName>{_cdata(req.openid)}</FromUserName>",
+        f"<ToUserName>{cdata(official_id(req.app_id))}</ToUserName>",
+        f"<FromUserName>{cdata(req.openid)}</FromUserName>",
         f"<CreateTime>{create_time}</CreateTime>",
     ]
     msg_id = str(secrets.randbits(63))
     body: list[str]
     if req.action in (Action.SAY, Action.TAP):
-        body = ["<MsgType><![CDATA[text]]></MsgType>", f"<Content>{_cdata(req.text)}</Content>"]
+        body = ["<MsgType><![CDATA[text]]></MsgType>", f"<Content>{cdata(req.text)}</Content>"]
         if req.action is Action.TAP:
             body.append(f"<bizmsgmenuid>{escape(req.key)}</bizmsgmenuid>")
         body.append(f"<MsgId>{msg_id}</MsgId>")
     else:
-        event, key = _EVENTS[req.action](req.key)
+        event, key = _event(req.action, req.key)
         body = [
             "<MsgType><![CDATA[event]]></MsgType>",
-            f"<Event>{_cdata(event)}</Event>",
-            f"<EventKey>{_cdata(key)}</EventKey>",
+            f"<Event>{cdata(event)}</Event>",
+            f"<EventKey>{cdata(key)}</EventKey>",
         ]
         if req.action in (Action.FOLLOW, Action.SCAN) and req.key:
-            body.append(f"<Ticket>{_cdata('sandbox-ticket-' + req.key)}</Ticket>")
+            body.append(f"<Ticket>{cdata('sandbox-ticket-' + req.key)}</Ticket>")
     return "<xml>" + "\n".join(head + body) + "</xml>"
 
 
-_EVENTS = {
-    # A follow from a parametric QR code carries qrscene_<scene>; a plain follow has no key.
-    Action.FOLLOW: lambda key: ("subscribe", f"qrscene_{key}" if key else ""),
-    Action.UNSUBSCRIBE: lambda key: ("unsubscribe", ""),
-    Action.CLICK: lambda key: ("CLICK", key or "MENU_DEFAULT"),
-    Action.SCAN: lambda key: ("SCAN", key or "1"),
-}
+def _event(action: Action, key: str) -> tuple[str, str]:
+    """Event name and EventKey for an event action."""
+    if action is Action.FOLLOW:
+        # A follow from a parametric QR code carries qrscene_<scene>; a plain follow has no key.
+        return "subscribe", f"qrscene_{key}" if key else ""
+    if action is Action.UNSUBSCRIBE:
+        return "unsubscribe", ""
+    if action is Action.CLICK:
+        return "CLICK", key or "MENU_DEFAULT"
+    return "SCAN", key or "1"

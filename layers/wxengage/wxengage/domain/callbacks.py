@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from pydantic import ValidationError
 
 from wxengage import clock
@@ -214,7 +215,7 @@ class Webhook:
         return {"written": written}
 
     @staticmethod
-    def _on_duplicate(response: Any, data_record: Any) -> Any:
+    def _on_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
         count("CallbacksDuplicate")
         return response
 

@@ -60,7 +60,7 @@ class AccountStore:
         """The account's credentials from Secrets Manager, cached for `cache_seconds`."""
         if self._secrets is None:
             self._secrets = parameters.SecretsProvider(boto_config=BOTO_CONFIG)
-        raw: dict[str, Any] = self._secrets.get(
+        raw: Any = self._secrets.get(
             self._secret_name(app_id), transform="json", max_age=self._settings.cache_seconds
         )
         return AccountSecrets.model_validate(raw)

@@ -21,7 +21,7 @@ BOTO_CONFIG = Config(
 @cache
 def client(service: str) -> Any:
     """A cached low-level client; the endpoint comes from AWS_ENDPOINT_URL when set."""
-    return boto3.session.Session().client(service, config=BOTO_CONFIG)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=BOTO_CONFIG)
 
 
 def reset_clients() -> None:

@@ -1,0 +1,1 @@
+"""The WeChat callback protocol: signatures, message crypto, safe XML, callback and reply models."""

@@ -1,0 +1,102 @@
+"""Safe parsing of WeChat's flat callback XML: no DTDs or entities; bounded size, depth, count."""
+
+from __future__ import annotations
+
+import re
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, ParseError
+
+from wxengage.wechat.errors import ForbiddenXmlError, MalformedXmlError, XmlTooLargeError
+
+MAX_XML_BYTES = 256 * 1024
+# Levels below the root <xml>: PicList/item/PicMd5Sum and ResultList/item/ArticleIdx reach 4.
+MAX_DEPTH = 4
+MAX_ELEMENTS = 200
+ROOT = "xml"
+
+# Characters XML 1.0 cannot carry, even inside CDATA.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class _FlatTarget:
+    """Parser target that flattens elements into a dict as they stream by.
+
+    Depth and element limits are enforced on each start tag, so a nesting or element-count
+    attack is refused as soon as it crosses the limit, before any tree is built.
+    """
+
+    def __init__(self) -> None:
+        self.top: dict[str, str] = {}
+        self.nested: dict[str, str] = {}
+        self.root: str | None = None
+        self._depth = -1  # the root is depth 0
+        self._count = 0
+        self._open: list[tuple[str, list[str]]] = []
+        self._saw_child: list[bool] = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self._depth += 1
+        self._count += 1
+        if self._depth > MAX_DEPTH:
+            raise MalformedXmlError(f"XML is too deeply nested (more than {MAX_DEPTH} levels)")
+        if self._count > MAX_ELEMENTS:
+            raise MalformedXmlError(f"XML has more than {MAX_ELEMENTS} elements")
+        if self.root is None:
+            self.root = tag
+        if self._saw_child:
+            self._saw_child[-1] = True
+        self._open.append((tag, []))
+        self._saw_child.append(False)
+
+    def data(self, text: str) -> None:
+        # Like ElementTree's .text: only the text before an element's first child counts.
+        if self._open and not self._saw_child[-1]:
+            self._open[-1][1].append(text)
+
+    def end(self, tag: str) -> None:
+        name, chunks = self._open.pop()
+        self._saw_child.pop()
+        text = "".join(chunks)
+        if self._depth == 1:
+            self.top.setdefault(name, text)
+        elif self._depth > 1:
+            self.nested.setdefault(name, text)
+        self._depth -= 1
+
+    def close(self) -> dict[str, str]:
+        # Direct children win over same-named fields found deeper in the tree.
+        return {**self.nested, **self.top}
+
+
+def parse_xml(data: bytes | str, max_bytes: int = MAX_XML_BYTES) -> dict[str, str]:
+    """Parse callback XML into {tag: text} for the root's children and their descendants.
+
+    The first occurrence of a tag wins; direct children win over nested elements.
+    """
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise XmlTooLargeError(f"XML is {size} bytes; the limit is {max_bytes}")
+    target = _FlatTarget()
+    parser = DefusedXMLParser(
+        target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    try:
+        parser.feed(data)
+        fields: dict[str, str] = parser.close()
+    except DefusedXmlException as err:
+        kind = type(err).__name__
+        raise ForbiddenXmlError(f"XML must not use DTDs or entities: {kind}") from None
+    except ParseError as err:
+        raise MalformedXmlError(f"XML is not well-formed: {err}") from None
+    except UnicodeError:  # a str with lone surrogates cannot be fed to expat
+        raise MalformedXmlError("XML text is not valid Unicode") from None
+    if target.root != ROOT:
+        raise MalformedXmlError(f"XML root must be <{ROOT}>, not <{target.root}>")
+    return fields
+
+
+def cdata(text: str) -> str:
+    """Wrap text in CDATA, splitting any "]]>" across two sections and dropping non-XML chars."""
+    clean = _NOT_XML.sub("", text)
+    return "<![CDATA[" + clean.replace("]]>", "]]]]><![CDATA[>") + "]]>"
