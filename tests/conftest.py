@@ -68,7 +68,7 @@ class FakeClock:
 @pytest.fixture
 def fake_clock() -> Iterator[FakeClock]:
     """The engine's clock pinned to 2026-11-22T10:00:00Z, movable by the test."""
-    fake = FakeClock(1_763_805_600)
+    fake = FakeClock(1_795_341_600)
     clock.set_source(fake)
     yield fake
     clock.set_source(None)

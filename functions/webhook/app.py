@@ -21,11 +21,13 @@ def lambda_handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dic
     app_id = (event.path_parameters or {}).get("app_id", "")
     query = dict(event.query_string_parameters or {})
     logger.append_keys(app_id=app_id)
+    webhook = get_webhook()
+    webhook.bind(context)
     try:
         if event.request_context.http.method == "GET":
-            answer = get_webhook().verify_url(app_id, query)
+            answer = webhook.verify_url(app_id, query)
         else:
-            answer = get_webhook().receive(app_id, query, _body_bytes(event))
+            answer = webhook.receive(app_id, query, _body_bytes(event))
     except WebhookRejected as rejected:
         count("CallbacksRejected", reason=rejected.reason)
         logger.warning(

@@ -22,7 +22,7 @@ OPENID = "o-follower-1"
 
 
 @dataclass(frozen=True)
-class TestAccount:
+class WxAccount:
     app_id: str
     token: str
     aes_key: str
@@ -38,7 +38,7 @@ def register(
     mode: MessageMode = MessageMode.SAFE,
     app_id: str = APP_ID,
     freshness_seconds: int = 300,
-) -> TestAccount:
+) -> WxAccount:
     """Register an account the way `wxengage accounts add` does."""
     AccountStore(settings).put(
         Account(
@@ -48,12 +48,12 @@ def register(
             ),
         )
     )
-    return TestAccount(app_id=app_id, token=TOKEN, aes_key=AES_KEY, mode=mode)
+    return WxAccount(app_id=app_id, token=TOKEN, aes_key=AES_KEY, mode=mode)
 
 
 def text_xml(
     openid: str = OPENID,
-    create_time: int = 1_763_805_000,
+    create_time: int = 1_795_341_000,
     content: str = "hello",
     msg_id: int = 1001,
     extra: str = "",
@@ -69,7 +69,7 @@ def text_xml(
 def event_xml(
     event: str,
     openid: str = OPENID,
-    create_time: int = 1_763_805_000,
+    create_time: int = 1_795_341_000,
     key: str = "",
     extra: str = "",
 ) -> str:
@@ -85,7 +85,7 @@ def message_xml(
     msg_type: str,
     fields: str,
     openid: str = OPENID,
-    create_time: int = 1_763_805_000,
+    create_time: int = 1_795_341_000,
     msg_id: int = 2002,
 ) -> str:
     return (
@@ -96,7 +96,7 @@ def message_xml(
 
 
 def sealed(
-    account: TestAccount, xml: str, timestamp: int, nonce: str = "271828"
+    account: WxAccount, xml: str, timestamp: int, nonce: str = "271828"
 ) -> tuple[bytes, dict[str, str]]:
     """The body and query WeChat sends for `xml` in the account's mode."""
     crypto = None if account.mode is MessageMode.PLAINTEXT else account.crypto

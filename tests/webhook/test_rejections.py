@@ -17,7 +17,7 @@ from tests.support.callbacks import (
     AES_KEY,
     APP_ID,
     OPENID,
-    TestAccount,
+    WxAccount,
     http_event,
     register,
     sealed,
@@ -43,7 +43,7 @@ XXE = (
 )
 
 
-def plain(account: TestAccount, ts: int, body: str | bytes) -> Request:
+def plain(account: WxAccount, ts: int, body: str | bytes) -> Request:
     query = {
         "signature": sha1_signature(account.token, str(ts), NONCE),
         "timestamp": str(ts),
@@ -52,7 +52,7 @@ def plain(account: TestAccount, ts: int, body: str | bytes) -> Request:
     return query, body if isinstance(body, bytes) else body.encode()
 
 
-def encrypted(account: TestAccount, ts: int, encrypt: str) -> Request:
+def encrypted(account: WxAccount, ts: int, encrypt: str) -> Request:
     """A safe-mode request around an arbitrary Encrypt value, correctly signed."""
     query, _ = plain(account, ts, b"")
     query |= {
@@ -70,58 +70,58 @@ def raw_cbc(plaintext: bytes) -> str:
     return base64.b64encode(enc.update(plaintext) + enc.finalize()).decode()
 
 
-def bad_padding(account: TestAccount, ts: int) -> Request:
+def bad_padding(account: WxAccount, ts: int) -> Request:
     xml = text_xml(create_time=ts).encode()
     framed = b"r" * 16 + len(xml).to_bytes(4, "big") + xml + APP_ID.encode()
     framed += b"\x00" * (32 - len(framed) % 32)  # pad bytes of value 0: never valid PKCS#7
     return encrypted(account, ts, raw_cbc(framed))
 
 
-def wrong_appid(account: TestAccount, ts: int) -> Request:
+def wrong_appid(account: WxAccount, ts: int) -> Request:
     other = MessageCrypto(AES_KEY, "wxffffffffffffffff")
     return encrypted(account, ts, other.encrypt(text_xml(create_time=ts)))
 
 
-def wrong_signature(account: TestAccount, ts: int) -> Request:
+def wrong_signature(account: WxAccount, ts: int) -> Request:
     body, query = sealed(account, text_xml(create_time=ts), ts)
     return query | {"signature": "f" * 40}, body
 
 
-def wrong_msg_signature(account: TestAccount, ts: int) -> Request:
+def wrong_msg_signature(account: WxAccount, ts: int) -> Request:
     body, query = sealed(account, text_xml(create_time=ts), ts)
     return query | {"msg_signature": "0" * 40}, body
 
 
-def stale(account: TestAccount, ts: int) -> Request:
+def stale(account: WxAccount, ts: int) -> Request:
     body, query = sealed(account, text_xml(create_time=ts - 600), ts - 600)
     return query, body
 
 
-def future(account: TestAccount, ts: int) -> Request:
+def future(account: WxAccount, ts: int) -> Request:
     body, query = sealed(account, text_xml(create_time=ts), ts + 600)
     return query, body
 
 
-def truncated(account: TestAccount, ts: int) -> Request:
+def truncated(account: WxAccount, ts: int) -> Request:
     good = account.crypto.encrypt(text_xml(create_time=ts))
     cut = base64.b64encode(base64.b64decode(good)[:-16]).decode()
     return encrypted(account, ts, cut)
 
 
-def plaintext_in_safe_mode(account: TestAccount, ts: int) -> Request:
+def plaintext_in_safe_mode(account: WxAccount, ts: int) -> Request:
     return plain(account, ts, text_xml(create_time=ts))
 
 
-def too_large(account: TestAccount, ts: int) -> Request:
+def too_large(account: WxAccount, ts: int) -> Request:
     return plain(account, ts, text_xml(create_time=ts, content="x" * (256 * 1024)))
 
 
-def missing_signature(account: TestAccount, ts: int) -> Request:
+def missing_signature(account: WxAccount, ts: int) -> Request:
     body, query = sealed(account, text_xml(create_time=ts), ts)
     return {k: v for k, v in query.items() if k != "signature"}, body
 
 
-CASES: dict[str, tuple[Callable[[TestAccount, int], Request], int, str]] = {
+CASES: dict[str, tuple[Callable[[WxAccount, int], Request], int, str]] = {
     "wrong signature": (wrong_signature, 403, "bad_signature"),
     "wrong msg_signature": (wrong_msg_signature, 403, "bad_msg_signature"),
     "stale timestamp": (stale, 403, "stale_timestamp"),

@@ -211,7 +211,15 @@ def test_unsubscribe_marks_the_follower_gone(
     assert not state.window_open_at(now + 1)
 
 
-@pytest.mark.parametrize("event", ["VIEW", "LOCATION", "TEMPLATESENDJOBFINISH", "brand_new_event"])
+NO_WINDOW_EVENTS = {
+    "VIEW": "",
+    "LOCATION": "<Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision>\n",
+    "TEMPLATESENDJOBFINISH": "<MsgID>200163836</MsgID><Status><![CDATA[success]]></Status>\n",
+    "brand_new_event": "<Whatever>1</Whatever>\n",
+}
+
+
+@pytest.mark.parametrize("event", sorted(NO_WINDOW_EVENTS))
 def test_events_that_open_no_window_write_no_follower(
     stack: Settings, invoke: Invoke, fake_clock: FakeClock, event: str
 ) -> None:
@@ -219,7 +227,7 @@ def test_events_that_open_no_window_write_no_follower(
     account = register(stack)
     now = int(fake_clock.now)
     # When an event that is not a follower action for the window arrives
-    resp = post(invoke, account, event_xml(event, create_time=now), now)
+    resp = post(invoke, account, event_xml(event, create_time=now, extra=NO_WINDOW_EVENTS[event]), now)
     # Then WeChat gets success and no follower is written
     assert (resp["statusCode"], resp["body"]) == (200, "success")
     assert FollowerStore(stack).get(APP_ID, OPENID) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -10,6 +12,9 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 logger = Logger(service="wxengage")
 tracer = Tracer(service="wxengage")
 metrics = Metrics(namespace="wxengage", service="wxengage")
+# Counts go out through single_metric (each with its own dimensions), so the handler-level
+# Metrics object is often empty on purpose; Powertools documents silencing this warning.
+warnings.filterwarnings("ignore", "No application metrics to publish*")
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:

@@ -108,7 +108,7 @@ class Webhook:
         persistence = DynamoDBPersistenceLayer(
             table_name=settings.idempotency_table, boto_config=BOTO_CONFIG
         )
-        config = IdempotencyConfig(
+        self._idempotency = config = IdempotencyConfig(
             event_key_jmespath="key",
             expires_after_seconds=DEDUPE_SECONDS,
             response_hook=self._on_duplicate,
@@ -119,6 +119,10 @@ class Webhook:
             persistence_store=persistence,
             config=config,
         )
+
+    def bind(self, lambda_context: Any) -> None:
+        """Let idempotency records expire with the invocation if it times out mid-way."""
+        self._idempotency.register_lambda_context(lambda_context)
 
     def verify_url(self, app_id: str, query: dict[str, str]) -> WebhookAnswer:
         """GET: answer `echostr` exactly when the signature proves the request is WeChat's."""

@@ -1,0 +1,180 @@
+"""Recall rules: who gets a recall, when before the window closes, and with what content."""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated, Literal, Self
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+from wxengage.domain.accounts import Plan, QuietHours
+
+RuleName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+TagId = Annotated[int, Field(ge=0, le=2**31)]
+# WeChat's customer-service text is capped at 2048 bytes; we count characters conservatively.
+Text = Annotated[str, Field(min_length=1, max_length=600)]
+MediaId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-=+/]+$")]
+Weight = Annotated[int, Field(ge=1, le=1000)]
+
+PLAN_RULE_CAPS = {Plan.PROFESSIONAL: 1, Plan.ENTERPRISE: 3}
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    weight: Weight = 1
+
+
+class TextContent(_Reply):
+    """Plain text."""
+
+    type: Literal["text"]
+    text: Text
+
+
+class UrlContent(_Reply):
+    """Text followed by a tappable link."""
+
+    type: Literal["url"]
+    text: Text
+    url: HttpUrl
+    link_text: Annotated[str, Field(min_length=1, max_length=64)] = "Open"
+
+
+class ImageContent(_Reply):
+    """An image from the account's media library."""
+
+    type: Literal["image"]
+    media_id: MediaId
+
+
+class NewsContent(_Reply):
+    """One link card (WeChat shows only one article in a customer-service news message)."""
+
+    type: Literal["news"]
+    title: Annotated[str, Field(min_length=1, max_length=64)]
+    description: Annotated[str, Field(max_length=120)] = ""
+    url: HttpUrl
+    picurl: HttpUrl | None = None
+
+
+class MpNewsContent(_Reply):
+    """WeChat material: a draft/material media id (mpnews)."""
+
+    type: Literal["mpnews"]
+    media_id: MediaId
+
+
+class MpNewsArticleContent(_Reply):
+    """WeChat material: a published article id (mpnewsarticle)."""
+
+    type: Literal["mpnewsarticle"]
+    article_id: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class MenuOption(BaseModel):
+    """One smart-menu option: tapping it sends `content` as the follower's message."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: Annotated[str, Field(pattern=r"^[0-9A-Za-z_]{1,32}$")]
+    content: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class MsgMenuContent(_Reply):
+    """A smart menu (msgmenu); needs a verified account."""
+
+    type: Literal["msgmenu"]
+    head_content: Annotated[str, Field(max_length=200)] = ""
+    options: Annotated[list[MenuOption], Field(min_length=1, max_length=10)]
+    tail_content: Annotated[str, Field(max_length=200)] = ""
+
+    @field_validator("options")
+    @classmethod
+    def _unique_ids(cls, value: list[MenuOption]) -> list[MenuOption]:
+        ids = [o.id for o in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("msgmenu option ids must be unique")
+        return value
+
+
+class MiniProgramContent(_Reply):
+    """A mini-program card."""
+
+    type: Literal["miniprogrampage"]
+    title: Annotated[str, Field(min_length=1, max_length=64)]
+    appid: Annotated[str, Field(pattern=r"^wx[0-9A-Za-z]{16}$")]
+    pagepath: Annotated[str, Field(min_length=1, max_length=256)]
+    thumb_media_id: MediaId
+
+
+CustomReply = Annotated[
+    TextContent
+    | UrlContent
+    | ImageContent
+    | NewsContent
+    | MpNewsContent
+    | MpNewsArticleContent
+    | MsgMenuContent
+    | MiniProgramContent,
+    Field(discriminator="type"),
+]
+
+
+class DefaultContent(BaseModel):
+    """The default reply: a greeting and a guide link that sends `keyword` as the follower's message."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["default"] = "default"
+    greeting: Text
+    guide: Annotated[str, Field(min_length=1, max_length=64)]
+    keyword: Annotated[str, Field(min_length=1, max_length=64)]
+    # The full-match passive reply the webhook gives when the keyword comes back.
+    keyword_reply: Text
+
+    def text(self) -> str:
+        """The customer-service text: greeting, then the guide as a bizmsgmenu link."""
+        link = (
+            f'<a href="weixin://bizmsgmenu?msgmenucontent={quote(self.keyword)}&msgmenuid=1">'
+            f"{self.guide}</a>"
+        )
+        return f"{self.greeting}\n{link}"
+
+
+class CustomContent(BaseModel):
+    """Custom replies; one is picked at random (by weight) for each send."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["custom"] = "custom"
+    replies: Annotated[list[CustomReply], Field(min_length=1, max_length=10)]
+
+    def pick(self, rnd: random.Random) -> CustomReply:
+        """One reply, chosen by weight."""
+        return rnd.choices(self.replies, weights=[r.weight for r in self.replies], k=1)[0]
+
+
+class RecallRule(BaseModel):
+    """A recall rule as the operator writes it (YAML or JSON)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: RuleName
+    enabled: bool = True
+    lead_minutes: Annotated[int, Field(ge=10, le=2880)]
+    include_tags: Annotated[list[TagId], Field(max_length=20)] = []
+    exclude_tags: Annotated[list[TagId], Field(max_length=20)] = []
+    content: Annotated[DefaultContent | CustomContent, Field(discriminator="kind")]
+    holdout_percent: Annotated[float, Field(ge=0, le=100)] = 0
+    quiet_hours: QuietHours | None = None
+
+    @model_validator(mode="after")
+    def _tags_disjoint(self) -> Self:
+        both = set(self.include_tags) & set(self.exclude_tags)
+        if both:
+            raise ValueError(f"tags {sorted(both)} are both included and excluded")
+        return self
+
+    def audience_matches(self, tags: set[int]) -> bool:
+        """Any include tag (or no include tags) and no exclude tag."""
+        if self.exclude_tags and tags & set(self.exclude_tags):
+            return False
+        return not self.include_tags or bool(tags & set(self.include_tags))

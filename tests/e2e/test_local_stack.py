@@ -1,0 +1,114 @@
+"""The local stack end to end: moto server + template + gateway + WeChat sandbox, driven over HTTP."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from tests.conftest import ROOT, _reset_process_caches
+from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN
+from wxengage.wechat.signature import sha1_signature
+from wxengage_cli.main import cli
+from wxengage_local.runner import LocalRun
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def local_run() -> Iterator[LocalRun]:
+    """One local stack for the module, on free ports, stopped at the end."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    mp.setenv("POWERTOOLS_TRACE_DISABLED", "1")
+    run = LocalRun(ROOT / "template.yaml", port=free_port(), aws_port=free_port(), sandbox_port=free_port(),
+                   stack_name="wxengage")
+    _reset_process_caches()
+    run.start()
+    mp.setenv("AWS_ENDPOINT_URL", run.stack.aws_endpoint_url)
+    assert run.sandbox is not None
+    mp.setenv("WXENGAGE_SANDBOX_URL", run.sandbox.url)
+    _reset_process_caches()
+    try:
+        yield run
+    finally:
+        run.stop()
+        mp.undo()
+        _reset_process_caches()
+
+
+def wx(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.mark.stack
+def test_a_follower_story_through_the_sandbox(local_run: LocalRun) -> None:
+    # Given an account registered in safe mode through the CLI
+    code, out = wx("accounts", "add", "--app-id", APP_ID, "--token", TOKEN, "--aes-key", AES_KEY,
+                   "--app-secret", APP_SECRET, "--mode", "safe")
+    assert code == 0, out
+    # When the sandbox plays a follow, a backdated message and a msgmenu tap
+    steps = [
+        ("follow", "--openid", "o-alice"),
+        ("say", "--openid", "o-alice", "--text", "hello", "--ago", "2h"),
+        ("tap", "--openid", "o-alice", "--text", "yes", "--menu-id", "101", "--ago", "1h"),
+        ("follow", "--openid", "o-bob"),
+        ("unsubscribe", "--openid", "o-bob"),
+    ]
+    for action, *rest in steps:
+        code, out = wx("sandbox", action, "--app-id", APP_ID, *rest)
+        assert code == 0, out
+        assert "webhook answered 200" in out
+    # Then the engine's view matches: alice's window was opened by the tap an hour ago, bob left
+    alice = json.loads(wx("followers", "show", "--app-id", APP_ID, "--openid", "o-alice", "--json")[1])
+    bob = json.loads(wx("followers", "show", "--app-id", APP_ID, "--openid", "o-bob", "--json")[1])
+    assert (alice["window_opened_by"], alice["messages_left"], alice["window_open"]) == ("message", 5, True)
+    assert bob["subscribed"] is False
+
+
+@pytest.mark.stack
+def test_the_gateway_answers_url_verification_and_refuses_forgeries(local_run: LocalRun) -> None:
+    # Given the registered account (module fixture order: registered by the story test or here)
+    wx("accounts", "add", "--app-id", APP_ID, "--token", TOKEN, "--aes-key", AES_KEY,
+       "--app-secret", APP_SECRET, "--replace")
+    import time
+
+    ts, nonce = str(int(time.time())), "77"
+    url = f"{local_run.stack.webhook_base_url}/wechat/{APP_ID}"
+    good = {"signature": sha1_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce, "echostr": "e1"}
+    # When WeChat verifies the URL over HTTP, and a forger tries
+    ok = requests.get(url, params=good, timeout=10)
+    bad = requests.get(url, params=good | {"signature": "0" * 40}, timeout=10)
+    unknown = requests.get(f"{local_run.stack.webhook_base_url}/wechat/wxffffffffffffffff", params=good, timeout=10)
+    # Then echostr comes back for WeChat only
+    assert (ok.status_code, ok.text) == (200, "e1")
+    assert bad.status_code == 403
+    assert unknown.status_code == 404
+
+
+@pytest.mark.stack
+def test_the_sandbox_token_api_behaves_like_wechat(local_run: LocalRun) -> None:
+    # Given the registered account
+    wx("accounts", "add", "--app-id", APP_ID, "--token", TOKEN, "--aes-key", AES_KEY,
+       "--app-secret", APP_SECRET, "--replace")
+    assert local_run.sandbox is not None
+    base = local_run.sandbox.url
+    body = {"grant_type": "client_credential", "appid": APP_ID, "secret": APP_SECRET}
+    # When a stable token is asked for twice, and with a wrong secret
+    first = requests.post(f"{base}/cgi-bin/stable_token", json=body, timeout=10).json()
+    second = requests.post(f"{base}/cgi-bin/stable_token", json=body, timeout=10).json()
+    wrong = requests.post(f"{base}/cgi-bin/stable_token", json=body | {"secret": "f" * 32}, timeout=10).json()
+    # Then the same token comes back, and the wrong secret gets WeChat's errcode
+    assert first["access_token"] == second["access_token"] and first["expires_in"] > 7000
+    assert wrong["errcode"] == 40125
