@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -36,7 +37,7 @@ def wxengage() -> list[str]:
 
 def run(args: list[str], env: dict[str, str], extra_env: dict[str, str] | None = None) -> str:
     """Run one CLI command as a person would, echoing it (never its secrets) and its output."""
-    print(f"$ wxengage {' '.join(args)}", flush=True)
+    print(f"$ wxengage {shlex.join(args)}", flush=True)
     proc = subprocess.run(
         [*wxengage(), *args],
         env=env | (extra_env or {}),

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wxengage_local.template import FunctionSpec
+
 Handler = Callable[[Any, Any], Any]
 _cache: dict[tuple[Path, str], Handler] = {}
 _lock = threading.Lock()
@@ -48,3 +50,9 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return self._timeout_ms
+
+
+def invoke_in_process(function: FunctionSpec, event: dict[str, Any]) -> Any:
+    """Run a template function's handler in this process, as Lambda would."""
+    handler = load_handler(function.code_uri, function.handler)
+    return handler(event, FakeLambdaContext(function.logical_id))
