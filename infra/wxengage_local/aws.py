@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
@@ -41,11 +42,9 @@ def deploy(
     bucket = f"{stack_name.lower()}-local-artifacts"
     s3 = session.client("s3", region_name=region)
     cfn = session.client("cloudformation", region_name=region)
-    cfn_doc, artifacts = LocalTemplate(template_path).to_cloudformation(bucket, parameters)
-    try:
+    cfn_doc, artifacts = LocalTemplate(template_path).to_cloudformation(bucket, parameters, region)
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=bucket)
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     blob = _placeholder_zip()
     for artifact in artifacts:
         s3.put_object(Bucket=bucket, Key=artifact.key, Body=blob)
@@ -53,19 +52,26 @@ def deploy(
         StackName=stack_name,
         TemplateBody=json.dumps(cfn_doc),
         Capabilities=_CAPABILITIES,
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
+        Parameters=[
+            {"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()
+        ],
     )
     stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
         events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
-        failed = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}" for e in events
-                  if e["ResourceStatus"].endswith("FAILED")]
+        failed = [
+            f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+            for e in events
+            if e["ResourceStatus"].endswith("FAILED")
+        ]
         raise DeployError(f"stack {stack_name} is {stack['StackStatus']}: {failed}")
     _enable_ttl(session, region, cfn_doc, cfn, stack_name)
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def _enable_ttl(session: boto3.Session, region: str, cfn_doc: dict[str, Any], cfn: Any, stack_name: str) -> None:
+def _enable_ttl(
+    session: boto3.Session, region: str, cfn_doc: dict[str, Any], cfn: Any, stack_name: str
+) -> None:
     """moto ignores TimeToLiveSpecification in CloudFormation: apply it through the API."""
     physical = _physical_ids(cfn, stack_name)
     ddb = session.client("dynamodb", region_name=region)

@@ -37,8 +37,16 @@ class Route:
         return cls(method=method, path=path, pattern=re.compile(f"^{regex}$"), function=function)
 
 
-def http_api_event(route: Route, params: dict[str, str], method: str, raw_path: str, raw_query: str,
-                   headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
+def http_api_event(
+    route: Route,
+    params: dict[str, str],
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: dict[str, str],
+    body: bytes,
+    source_ip: str,
+) -> dict[str, Any]:
     """The event API Gateway HTTP API (payload format 2.0) hands a Lambda."""
     try:
         text: str | None = body.decode("utf-8") if body else None
@@ -60,8 +68,13 @@ def http_api_event(route: Route, params: dict[str, str], method: str, raw_path: 
             "accountId": "123456789012",
             "apiId": "local",
             "domainName": headers.get("host", "localhost"),
-            "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
-                     "userAgent": headers.get("user-agent", "")},
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": route_key,
             "stage": "$default",
@@ -87,8 +100,12 @@ def http_response(result: Any) -> tuple[int, dict[str, str], bytes]:
 class Gateway:
     """Serves the routes on loopback; each request runs the handler in this process."""
 
-    def __init__(self, functions: dict[str, FunctionSpec], port: int = 3000,
-                 invoke: Callable[[FunctionSpec, dict[str, Any]], Any] | None = None) -> None:
+    def __init__(
+        self,
+        functions: dict[str, FunctionSpec],
+        port: int = 3000,
+        invoke: Callable[[FunctionSpec, dict[str, Any]], Any] | None = None,
+    ) -> None:
         self.routes = [Route.of(m, p, f) for f in functions.values() for m, p in f.http_routes]
         self._port = port
         self._invoke = invoke or invoke_in_process
@@ -112,7 +129,9 @@ class Gateway:
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_class(self))
         self._server.daemon_threads = True
         self._port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="http-gateway", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="http-gateway", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -125,23 +144,29 @@ class Gateway:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes,
-               source_ip: str) -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
         """One HTTP request in, one HTTP response out."""
         parts = urlsplit(target)
         if len(body) > MAX_PAYLOAD:
-            return 413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}'
+            return (
+                413,
+                {"content-type": "application/json"},
+                b'{"message":"Request Entity Too Large"}',
+            )
         found = self.match(method, parts.path)
         if found is None:
             return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
         route, params = found
-        event = http_api_event(route, params, method, parts.path, parts.query, headers, body, source_ip)
+        event = http_api_event(
+            route, params, method, parts.path, parts.query, headers, body, source_ip
+        )
         try:
             return http_response(self._invoke(route.function, event))
         except Exception:
             log.exception("handler %s failed", route.function.logical_id)
             return 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
-
 
 
 def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
@@ -151,12 +176,18 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_PAYLOAD:
-                self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+                self._send(
+                    413,
+                    {"content-type": "application/json"},
+                    b'{"message":"Request Entity Too Large"}',
+                )
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            self._send(*gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
+            self._send(
+                *gateway.handle(self.command, self.path, headers, body, self.client_address[0])
+            )
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)

@@ -38,11 +38,15 @@ def load_handler(code_uri: Path, handler: str) -> Handler:
 class FakeLambdaContext:
     """Enough of Lambda's context object for Powertools and our handlers."""
 
-    def __init__(self, function_name: str, memory_limit_in_mb: int = 512, timeout_ms: int = 10_000) -> None:
+    def __init__(
+        self, function_name: str, memory_limit_in_mb: int = 512, timeout_ms: int = 10_000
+    ) -> None:
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = memory_limit_in_mb
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        )
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = "local"

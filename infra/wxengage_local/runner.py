@@ -7,8 +7,9 @@ from pathlib import Path
 
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
+
 from wxengage_local.sandbox import WeChatSandbox
-from wxengage_local.stack import LocalStack, ensure_free
+from wxengage_local.stack import LocalStack
 
 
 class LocalRun:

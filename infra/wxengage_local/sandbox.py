@@ -21,6 +21,7 @@ from wxengage.wechat.envelope import seal_callback
 from wxengage.wechat.errors import CallbackError
 from wxengage.wechat.signature import sha1_signature
 from wxengage.wechat.xml import parse_xml
+
 from wxengage_local.sandbox_callbacks import PlayRequest, callback_xml
 
 TOKEN_SECONDS = 7200
@@ -222,7 +223,10 @@ def _handler_for(sandbox: WeChatSandbox) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             if route is None:
-                status, payload = int(HTTPStatus.NOT_FOUND), {"errcode": 40066, "errmsg": "invalid url"}
+                status, payload = (
+                    int(HTTPStatus.NOT_FOUND),
+                    {"errcode": 40066, "errmsg": "invalid url"},
+                )
             else:
                 try:
                     body = json.loads(raw) if raw else {}

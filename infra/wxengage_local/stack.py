@@ -40,14 +40,22 @@ def ensure_free(port: int, what: str) -> None:
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
-            raise OSError(f"port {port} for the {what} is in use: pick another with its option") from None
+            raise OSError(
+                f"port {port} for the {what} is in use: pick another with its option"
+            ) from None
 
 
 class LocalStack:
     """The template's resources on an embedded moto server, with HTTP routes and schedules served."""
 
-    def __init__(self, template_path: Path, port: int = 3000, aws_port: int = 4566,
-                 stack_name: str = "wxengage", speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        template_path: Path,
+        port: int = 3000,
+        aws_port: int = 4566,
+        stack_name: str = "wxengage",
+        speed: float = 1.0,
+    ) -> None:
         self.template = LocalTemplate(template_path.resolve())
         self.stack_name = stack_name
         self._port = port
@@ -110,7 +118,9 @@ class LocalStack:
         for function, env in function_environments(session, self.stack_name).items():
             for key, value in env.items():
                 if merged.get(key, value) != value:
-                    raise RuntimeError(f"functions disagree on {key} ({function}); the local stack shares one process")
+                    raise RuntimeError(
+                        f"functions disagree on {key} ({function}); the local stack shares one process"
+                    )
                 merged[key] = value
         os.environ.update(merged)
 
@@ -132,6 +142,10 @@ class LocalStack:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

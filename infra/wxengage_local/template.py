@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import yaml
-from samtranslator.translator.transform import transform
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+from samtranslator.utils.py27hash_fix import undo_mark_unicode_str_in_template
 from samtranslator.yaml_helper import yaml_parse
 
 _SUB_KEY = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
@@ -52,7 +55,9 @@ class LocalTemplate:
 
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
         """Resources of one type, by logical id."""
-        return {k: v for k, v in self.document.get("Resources", {}).items() if v.get("Type") == kind}
+        return {
+            k: v for k, v in self.document.get("Resources", {}).items() if v.get("Type") == kind
+        }
 
     def functions(self) -> dict[str, FunctionSpec]:
         """Every function with its code folder, handler, HTTP routes, schedules and queue triggers."""
@@ -77,7 +82,9 @@ class LocalTemplate:
                         queues.append(str(ref))
             out[logical_id] = FunctionSpec(
                 logical_id=logical_id,
-                code_uri=(self.root / str(props.get("CodeUri", glob.get("CodeUri", ".")))).resolve(),
+                code_uri=(
+                    self.root / str(props.get("CodeUri", glob.get("CodeUri", ".")))
+                ).resolve(),
                 handler=str(props.get("Handler", glob.get("Handler", "app.lambda_handler"))),
                 http_routes=tuple(routes),
                 schedules=tuple(schedules),
@@ -85,7 +92,9 @@ class LocalTemplate:
             )
         return out
 
-    def to_cloudformation(self, bucket: str, parameters: dict[str, str] | None = None) -> tuple[dict[str, Any], list[Artifact]]:
+    def to_cloudformation(
+        self, bucket: str, parameters: dict[str, str] | None = None, region: str = "us-east-1"
+    ) -> tuple[dict[str, Any], list[Artifact]]:
         """Transform SAM to plain CloudFormation that moto can create, and the code it needs in S3."""
         doc = copy.deepcopy(self.document)
         artifacts: list[Artifact] = []
@@ -97,10 +106,20 @@ class LocalTemplate:
                 local = props.get("CodeUri", glob.get("CodeUri", "."))
                 props["CodeUri"] = self._s3(bucket, logical_id, local, artifacts)
             elif kind == "AWS::Serverless::LayerVersion":
-                props["ContentUri"] = self._s3(bucket, logical_id, props.get("ContentUri", "."), artifacts)
-            elif kind == "AWS::Serverless::StateMachine" and isinstance(props.get("DefinitionUri"), str):
+                props["ContentUri"] = self._s3(
+                    bucket, logical_id, props.get("ContentUri", "."), artifacts
+                )
+            elif kind == "AWS::Serverless::StateMachine" and isinstance(
+                props.get("DefinitionUri"), str
+            ):
                 props["Definition"] = _load_definition(self.root / props.pop("DefinitionUri"))
-        cfn = transform(doc, parameters or {}, _NoManagedPolicies())
+        # The translator needs only a region (no credentials) and, offline, no managed policies.
+        translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=region))
+        cfn = undo_mark_unicode_str_in_template(
+            translator.translate(
+                doc, parameter_values=dict(parameters or {}), get_managed_policy_map=dict
+            )
+        )
         for res in cfn.get("Resources", {}).values():
             if res.get("Type") == "AWS::StepFunctions::StateMachine":
                 fold_substitutions(res["Properties"])
@@ -127,7 +146,9 @@ def fold_substitutions(props: dict[str, Any]) -> None:
     unknown = set(_SUB_KEY.findall(text)) - set(subs)
     # Fn::Sub would also try to resolve these as resource names: catch typos here.
     if unknown - {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName"}:
-        raise ValueError(f"definition uses substitutions the template does not give: {sorted(unknown)}")
+        raise ValueError(
+            f"definition uses substitutions the template does not give: {sorted(unknown)}"
+        )
     props["DefinitionString"] = {"Fn::Sub": [text, subs]}
 
 
@@ -140,10 +161,3 @@ def render_definition(path: Path, substitutions: dict[str, str]) -> str:
 def _load_definition(path: Path) -> Any:
     text = path.read_text()
     return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-
-
-class _NoManagedPolicies:
-    """The translator asks IAM for AWS managed policy ARNs; offline we name none."""
-
-    def load(self) -> dict[str, str]:
-        return {}

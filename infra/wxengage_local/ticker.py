@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxengage import clock
+
 from wxengage_local.handlers import invoke_in_process
 from wxengage_local.template import FunctionSpec
 
@@ -28,7 +29,9 @@ def interval_seconds(expression: str) -> int:
         return int(m.group(1)) * _UNIT[m.group(2)]
     if m := _CRON_EVERY.match(expr):
         return int(m.group(1) or 1) * 60
-    raise ValueError(f"the local ticker supports rate(...) and every-N-minutes cron(...), not {expression!r}")
+    raise ValueError(
+        f"the local ticker supports rate(...) and every-N-minutes cron(...), not {expression!r}"
+    )
 
 
 def scheduled_event(rule: str) -> dict[str, Any]:
@@ -57,11 +60,20 @@ class _Job:
 class Ticker:
     """One background thread; `speed` 60 turns a minute into a second."""
 
-    def __init__(self, functions: dict[str, FunctionSpec], speed: float = 1.0,
-                 invoke: Callable[[FunctionSpec, dict[str, Any]], Any] | None = None) -> None:
+    def __init__(
+        self,
+        functions: dict[str, FunctionSpec],
+        speed: float = 1.0,
+        invoke: Callable[[FunctionSpec, dict[str, Any]], Any] | None = None,
+    ) -> None:
         start = time.monotonic()
         self.jobs = [
-            _Job(f, f"{f.logical_id}-{name}", interval_seconds(expr) / speed, start + interval_seconds(expr) / speed)
+            _Job(
+                f,
+                f"{f.logical_id}-{name}",
+                interval_seconds(expr) / speed,
+                start + interval_seconds(expr) / speed,
+            )
             for f in functions.values()
             for name, expr in f.schedules
         ]
@@ -106,4 +118,3 @@ class Ticker:
         except Exception:
             # A failing schedule must not stop the others (Lambda would just log it too).
             log.exception("scheduled invocation of %s failed", job.function.logical_id)
-

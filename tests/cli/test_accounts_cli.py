@@ -6,13 +6,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
-from tests.conftest import FakeClock
-from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN, snapshot
 from wxengage.domain.windows import Interaction, InteractionKind, apply_interaction
 from wxengage.settings import Settings
 from wxengage.store.followers import FollowerStore
 from wxengage_cli.main import cli
+
+from tests.conftest import FakeClock
+from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN, snapshot
 
 CREDS = ["--token", TOKEN, "--aes-key", AES_KEY, "--app-secret", APP_SECRET]
 
@@ -26,7 +26,17 @@ def test_add_list_show_remove_never_print_a_credential(stack: Settings) -> None:
     # Given an empty deployment
     # When an account is added, listed, shown and removed
     outputs = [
-        wx("accounts", "add", "--app-id", APP_ID, *CREDS, "--type", "subscription", "--plan", "enterprise"),
+        wx(
+            "accounts",
+            "add",
+            "--app-id",
+            APP_ID,
+            *CREDS,
+            "--type",
+            "subscription",
+            "--plan",
+            "enterprise",
+        ),
         wx("accounts", "list"),
         wx("accounts", "show", "--app-id", APP_ID, "--json"),
         wx("accounts", "remove", "--app-id", APP_ID, "--yes"),
@@ -36,7 +46,10 @@ def test_add_list_show_remove_never_print_a_credential(stack: Settings) -> None:
     assert [code for code, _ in outputs] == [0, 0, 0, 0, 0]
     shown = json.loads(outputs[2][1])
     assert (shown["app_id"], shown["type"], shown["plan"], shown["mode"]) == (
-        APP_ID, "subscription", "enterprise", "safe",
+        APP_ID,
+        "subscription",
+        "enterprise",
+        "safe",
     )
     assert APP_ID in outputs[1][1] and "no accounts registered" in outputs[4][1]
     for _, text in outputs:
@@ -46,7 +59,9 @@ def test_add_list_show_remove_never_print_a_credential(stack: Settings) -> None:
 def test_credentials_can_come_from_a_hidden_prompt(stack: Settings) -> None:
     # Given an operator who does not want secrets in shell history
     # When they add an account and type the credentials at the prompts
-    code, out = wx("accounts", "add", "--app-id", APP_ID, input=f"{TOKEN}\n{AES_KEY}\n{APP_SECRET}\n")
+    code, out = wx(
+        "accounts", "add", "--app-id", APP_ID, input=f"{TOKEN}\n{AES_KEY}\n{APP_SECRET}\n"
+    )
     # Then the account is registered and the typed values are not echoed
     assert code == 0, out
     assert TOKEN not in out and AES_KEY not in out and APP_SECRET not in out
@@ -57,13 +72,33 @@ def test_credentials_can_come_from_a_hidden_prompt(stack: Settings) -> None:
     ("args", "message"),
     [
         (["--app-id", "not-an-appid", *CREDS], "app_id"),
-        (["--app-id", APP_ID, "--token", "x", "--aes-key", AES_KEY, "--app-secret", APP_SECRET], "token"),
-        (["--app-id", APP_ID, "--token", TOKEN, "--aes-key", "short", "--app-secret", APP_SECRET], "aes-key"),
+        (
+            ["--app-id", APP_ID, "--token", "x", "--aes-key", AES_KEY, "--app-secret", APP_SECRET],
+            "token",
+        ),
+        (
+            [
+                "--app-id",
+                APP_ID,
+                "--token",
+                TOKEN,
+                "--aes-key",
+                "short",
+                "--app-secret",
+                APP_SECRET,
+            ],
+            "aes-key",
+        ),
         (["--app-id", APP_ID, *CREDS, "--timezone", "Mars/Olympus"], "time zone"),
-        (["--app-id", APP_ID, "--token", TOKEN, "--aes-key", "", "--app-secret", APP_SECRET], "needs an aes-key"),
+        (
+            ["--app-id", APP_ID, "--token", TOKEN, "--aes-key", "", "--app-secret", APP_SECRET],
+            "needs an aes-key",
+        ),
     ],
 )
-def test_bad_input_is_refused_clearly_and_writes_nothing(stack: Settings, args: list[str], message: str) -> None:
+def test_bad_input_is_refused_clearly_and_writes_nothing(
+    stack: Settings, args: list[str], message: str
+) -> None:
     # Given an empty deployment
     before = snapshot(stack)
     # When `accounts add` gets a bad value
@@ -84,7 +119,9 @@ def test_adding_the_same_account_twice_needs_replace(stack: Settings) -> None:
     # Then the first is refused and the second takes effect
     assert again[0] != 0 and "already exists" in again[1]
     assert replaced[0] == 0
-    assert json.loads(wx("accounts", "show", "--app-id", APP_ID, "--json")[1])["mode"] == "plaintext"
+    assert (
+        json.loads(wx("accounts", "show", "--app-id", APP_ID, "--json")[1])["mode"] == "plaintext"
+    )
 
 
 def test_removed_accounts_can_be_added_again(stack: Settings) -> None:
@@ -106,7 +143,9 @@ def test_followers_show_prints_the_window_as_json(stack: Settings, fake_clock: F
     # Given a follower whose message arrived an hour ago
     at = int(fake_clock.now) - 3600
     FollowerStore(stack).update(
-        APP_ID, "o-alice", lambda s: apply_interaction(s, Interaction(kind=InteractionKind.MESSAGE, at=at))
+        APP_ID,
+        "o-alice",
+        lambda s: apply_interaction(s, Interaction(kind=InteractionKind.MESSAGE, at=at)),
     )
     # When the operator looks at them
     code, out = wx("followers", "show", "--app-id", APP_ID, "--openid", "o-alice", "--json")
@@ -124,7 +163,9 @@ def test_a_closed_window_has_no_messages_left(stack: Settings, fake_clock: FakeC
     # Given a follower whose last message is 49 hours old
     at = int(fake_clock.now) - 49 * 3600
     FollowerStore(stack).update(
-        APP_ID, "o-old", lambda s: apply_interaction(s, Interaction(kind=InteractionKind.MESSAGE, at=at))
+        APP_ID,
+        "o-old",
+        lambda s: apply_interaction(s, Interaction(kind=InteractionKind.MESSAGE, at=at)),
     )
     # When the operator looks
     view = json.loads(wx("followers", "show", "--app-id", APP_ID, "--openid", "o-old", "--json")[1])
@@ -141,7 +182,11 @@ def test_followers_list_shows_a_table(stack: Settings, fake_clock: FakeClock) ->
     # Given two followers
     for openid in ("o-a", "o-b"):
         FollowerStore(stack).update(
-            APP_ID, openid, lambda s: apply_interaction(s, Interaction(kind=InteractionKind.SUBSCRIBE, at=int(fake_clock.now)))
+            APP_ID,
+            openid,
+            lambda s: apply_interaction(
+                s, Interaction(kind=InteractionKind.SUBSCRIBE, at=int(fake_clock.now))
+            ),
         )
     # When listed
     code, out = wx("followers", "list", "--app-id", APP_ID)
@@ -158,4 +203,3 @@ def test_a_missing_stack_says_how_to_get_one(aws_env: None) -> None:
         _reset_process_caches()
         code, out = wx("--stack", "nope", "accounts", "list")
     assert code == 1 and "stack 'nope' not found" in out
-

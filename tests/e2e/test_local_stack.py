@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import pytest
 import requests
 from click.testing import CliRunner
-
-from tests.conftest import ROOT, _reset_process_caches
-from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN
 from wxengage.wechat.signature import sha1_signature
 from wxengage_cli.main import cli
 from wxengage_local.runner import LocalRun
+
+from tests.conftest import ROOT, _reset_process_caches
+from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN
 
 
 def free_port() -> int:
@@ -31,8 +31,13 @@ def local_run() -> Iterator[LocalRun]:
     mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
     mp.setenv("POWERTOOLS_TRACE_DISABLED", "1")
-    run = LocalRun(ROOT / "template.yaml", port=free_port(), aws_port=free_port(), sandbox_port=free_port(),
-                   stack_name="wxengage")
+    run = LocalRun(
+        ROOT / "template.yaml",
+        port=free_port(),
+        aws_port=free_port(),
+        sandbox_port=free_port(),
+        stack_name="wxengage",
+    )
     _reset_process_caches()
     run.start()
     mp.setenv("AWS_ENDPOINT_URL", run.stack.aws_endpoint_url)
@@ -55,8 +60,20 @@ def wx(*args: str) -> tuple[int, str]:
 @pytest.mark.stack
 def test_a_follower_story_through_the_sandbox(local_run: LocalRun) -> None:
     # Given an account registered in safe mode through the CLI
-    code, out = wx("accounts", "add", "--app-id", APP_ID, "--token", TOKEN, "--aes-key", AES_KEY,
-                   "--app-secret", APP_SECRET, "--mode", "safe")
+    code, out = wx(
+        "accounts",
+        "add",
+        "--app-id",
+        APP_ID,
+        "--token",
+        TOKEN,
+        "--aes-key",
+        AES_KEY,
+        "--app-secret",
+        APP_SECRET,
+        "--mode",
+        "safe",
+    )
     assert code == 0, out
     # When the sandbox plays a follow, a backdated message and a msgmenu tap
     steps = [
@@ -71,26 +88,50 @@ def test_a_follower_story_through_the_sandbox(local_run: LocalRun) -> None:
         assert code == 0, out
         assert "webhook answered 200" in out
     # Then the engine's view matches: alice's window was opened by the tap an hour ago, bob left
-    alice = json.loads(wx("followers", "show", "--app-id", APP_ID, "--openid", "o-alice", "--json")[1])
+    alice = json.loads(
+        wx("followers", "show", "--app-id", APP_ID, "--openid", "o-alice", "--json")[1]
+    )
     bob = json.loads(wx("followers", "show", "--app-id", APP_ID, "--openid", "o-bob", "--json")[1])
-    assert (alice["window_opened_by"], alice["messages_left"], alice["window_open"]) == ("message", 5, True)
+    assert (alice["window_opened_by"], alice["messages_left"], alice["window_open"]) == (
+        "message",
+        5,
+        True,
+    )
     assert bob["subscribed"] is False
 
 
 @pytest.mark.stack
 def test_the_gateway_answers_url_verification_and_refuses_forgeries(local_run: LocalRun) -> None:
     # Given the registered account (module fixture order: registered by the story test or here)
-    wx("accounts", "add", "--app-id", APP_ID, "--token", TOKEN, "--aes-key", AES_KEY,
-       "--app-secret", APP_SECRET, "--replace")
+    wx(
+        "accounts",
+        "add",
+        "--app-id",
+        APP_ID,
+        "--token",
+        TOKEN,
+        "--aes-key",
+        AES_KEY,
+        "--app-secret",
+        APP_SECRET,
+        "--replace",
+    )
     import time
 
     ts, nonce = str(int(time.time())), "77"
     url = f"{local_run.stack.webhook_base_url}/wechat/{APP_ID}"
-    good = {"signature": sha1_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce, "echostr": "e1"}
+    good = {
+        "signature": sha1_signature(TOKEN, ts, nonce),
+        "timestamp": ts,
+        "nonce": nonce,
+        "echostr": "e1",
+    }
     # When WeChat verifies the URL over HTTP, and a forger tries
     ok = requests.get(url, params=good, timeout=10)
     bad = requests.get(url, params=good | {"signature": "0" * 40}, timeout=10)
-    unknown = requests.get(f"{local_run.stack.webhook_base_url}/wechat/wxffffffffffffffff", params=good, timeout=10)
+    unknown = requests.get(
+        f"{local_run.stack.webhook_base_url}/wechat/wxffffffffffffffff", params=good, timeout=10
+    )
     # Then echostr comes back for WeChat only
     assert (ok.status_code, ok.text) == (200, "e1")
     assert bad.status_code == 403
@@ -100,15 +141,28 @@ def test_the_gateway_answers_url_verification_and_refuses_forgeries(local_run: L
 @pytest.mark.stack
 def test_the_sandbox_token_api_behaves_like_wechat(local_run: LocalRun) -> None:
     # Given the registered account
-    wx("accounts", "add", "--app-id", APP_ID, "--token", TOKEN, "--aes-key", AES_KEY,
-       "--app-secret", APP_SECRET, "--replace")
+    wx(
+        "accounts",
+        "add",
+        "--app-id",
+        APP_ID,
+        "--token",
+        TOKEN,
+        "--aes-key",
+        AES_KEY,
+        "--app-secret",
+        APP_SECRET,
+        "--replace",
+    )
     assert local_run.sandbox is not None
     base = local_run.sandbox.url
     body = {"grant_type": "client_credential", "appid": APP_ID, "secret": APP_SECRET}
     # When a stable token is asked for twice, and with a wrong secret
     first = requests.post(f"{base}/cgi-bin/stable_token", json=body, timeout=10).json()
     second = requests.post(f"{base}/cgi-bin/stable_token", json=body, timeout=10).json()
-    wrong = requests.post(f"{base}/cgi-bin/stable_token", json=body | {"secret": "f" * 32}, timeout=10).json()
+    wrong = requests.post(
+        f"{base}/cgi-bin/stable_token", json=body | {"secret": "f" * 32}, timeout=10
+    ).json()
     # Then the same token comes back, and the wrong secret gets WeChat's errcode
     assert first["access_token"] == second["access_token"] and first["expires_in"] > 7000
     assert wrong["errcode"] == 40125

@@ -227,7 +227,9 @@ def test_events_that_open_no_window_write_no_follower(
     account = register(stack)
     now = int(fake_clock.now)
     # When an event that is not a follower action for the window arrives
-    resp = post(invoke, account, event_xml(event, create_time=now, extra=NO_WINDOW_EVENTS[event]), now)
+    resp = post(
+        invoke, account, event_xml(event, create_time=now, extra=NO_WINDOW_EVENTS[event]), now
+    )
     # Then WeChat gets success and no follower is written
     assert (resp["statusCode"], resp["body"]) == (200, "success")
     assert FollowerStore(stack).get(APP_ID, OPENID) is None
