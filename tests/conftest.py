@@ -9,6 +9,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
+
 from wxengage import clock
 from wxengage.settings import Settings, get_settings
 from wxengage.store.aws import reset_clients

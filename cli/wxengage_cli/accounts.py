@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+
 from wxengage.domain.accounts import (
     Account,
     AccountSecrets,
@@ -14,7 +15,6 @@ from wxengage.domain.accounts import (
     Plan,
 )
 from wxengage.store.accounts import AccountStore
-
 from wxengage_cli.context import CliContext, pass_ctx
 
 

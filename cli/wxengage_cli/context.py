@@ -8,6 +8,7 @@ from typing import Any
 import click
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from pydantic import ValidationError
+
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountNotFoundError
 from wxengage.store.aws import client

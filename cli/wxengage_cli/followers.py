@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import click
+
 from wxengage import clock
 from wxengage.domain.windows import FollowerState
 from wxengage.store.followers import FollowerStore
-
 from wxengage_cli.context import CliContext, pass_ctx
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import click
+
 from wxengage import clock
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")

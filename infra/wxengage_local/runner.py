@@ -7,7 +7,6 @@ from pathlib import Path
 
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
-
 from wxengage_local.sandbox import WeChatSandbox
 from wxengage_local.stack import LocalStack
 

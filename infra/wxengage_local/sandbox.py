@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from pydantic import ValidationError
+
 from wxengage import clock
 from wxengage.domain.accounts import Account, MessageMode
 from wxengage.store.accounts import AccountNotFoundError, AccountStore
@@ -21,7 +22,6 @@ from wxengage.wechat.envelope import seal_callback
 from wxengage.wechat.errors import CallbackError
 from wxengage.wechat.signature import sha1_signature
 from wxengage.wechat.xml import parse_xml
-
 from wxengage_local.sandbox_callbacks import PlayRequest, callback_xml
 
 TOKEN_SECONDS = 7200

@@ -8,6 +8,7 @@ from enum import StrEnum
 from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from wxengage.wechat.xml import cdata
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxengage import clock
-
 from wxengage_local.handlers import invoke_in_process
 from wxengage_local.template import FunctionSpec
 

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import pytest
 import requests
 from click.testing import CliRunner
-from wxengage.wechat.signature import sha1_signature
-from wxengage_cli.main import cli
-from wxengage_local.runner import LocalRun
 
 from tests.conftest import ROOT, _reset_process_caches
 from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN
+from wxengage.wechat.signature import sha1_signature
+from wxengage_cli.main import cli
+from wxengage_local.runner import LocalRun
 
 
 def free_port() -> int:

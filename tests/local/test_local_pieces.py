@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import ROOT
 from wxengage_local.gateway import Gateway, http_response
 from wxengage_local.stack import ensure_free
 from wxengage_local.template import (
@@ -17,8 +19,6 @@ from wxengage_local.template import (
     render_definition,
 )
 from wxengage_local.ticker import Ticker, interval_seconds
-
-from tests.conftest import ROOT
 
 
 def test_the_template_lists_the_webhook_with_its_routes() -> None:

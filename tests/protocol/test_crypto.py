@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.errors import (
     AppIdMismatchError,

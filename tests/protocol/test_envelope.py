@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from wxengage.wechat import messages as m
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.envelope import CallbackQuery, open_callback, seal_callback

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from wxengage.wechat import messages as m
 from wxengage.wechat.errors import MissingFieldError
 from wxengage.wechat.xml import parse_xml

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+
 from wxengage.wechat import replies as r
 from wxengage.wechat.xml import parse_xml
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from wxengage.wechat.errors import InvalidMsgSignatureError, InvalidSignatureError
 from wxengage.wechat.signature import sha1_signature, verify_msg_signature, verify_signature
 

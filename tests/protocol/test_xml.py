@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from wxengage.wechat import errors
 from wxengage.wechat.errors import (
     CallbackError,

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from wxengage.settings import Settings
-from wxengage_local.handlers import FakeLambdaContext, load_handler
 
 from tests.conftest import ROOT
+from wxengage.settings import Settings
+from wxengage_local.handlers import FakeLambdaContext, load_handler
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import ROOT
+from tests.webhook.conftest import Invoke
 from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings, MessageMode
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.followers import FollowerStore
-
-from tests.conftest import ROOT
-from tests.webhook.conftest import Invoke
 
 EVENTS = sorted((ROOT / "events/webhook").glob("*.json"))
 

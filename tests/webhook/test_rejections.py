@@ -7,10 +7,6 @@ from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from wxengage.domain.accounts import MessageMode
-from wxengage.settings import Settings
-from wxengage.wechat.crypto import MessageCrypto
-from wxengage.wechat.signature import sha1_signature
 
 from tests.conftest import FakeClock
 from tests.support.callbacks import (
@@ -25,6 +21,10 @@ from tests.support.callbacks import (
     text_xml,
 )
 from tests.webhook.conftest import Invoke
+from wxengage.domain.accounts import MessageMode
+from wxengage.settings import Settings
+from wxengage.wechat.crypto import MessageCrypto
+from wxengage.wechat.signature import sha1_signature
 
 Request = tuple[dict[str, str], bytes]
 NONCE = "31415"

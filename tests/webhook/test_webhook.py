@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import pytest
 from wechatpy.crypto import WeChatCrypto
-from wxengage.domain.accounts import MessageMode
-from wxengage.settings import Settings
-from wxengage.store.followers import FollowerStore
-from wxengage.store.mass_jobs import MassJobStore
-from wxengage.wechat.signature import sha1_signature
 
 from tests.conftest import FakeClock
 from tests.support.callbacks import (
@@ -23,6 +18,11 @@ from tests.support.callbacks import (
     text_xml,
 )
 from tests.webhook.conftest import Invoke
+from wxengage.domain.accounts import MessageMode
+from wxengage.settings import Settings
+from wxengage.store.followers import FollowerStore
+from wxengage.store.mass_jobs import MassJobStore
+from wxengage.wechat.signature import sha1_signature
 
 H48 = 48 * 3600
 

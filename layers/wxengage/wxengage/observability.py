@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 # Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE
 # (template Globals); the defaults keep the CLI and tests working without them.
 logger = Logger(service="wxengage")
-tracer = Tracer(service="wxengage")
+
+
+class _NoTracing:
+    """Stands in for Powertools' Tracer when tracing is off.
+
+    Powertools imports the X-Ray SDK even for a disabled Tracer, which measured +190 ms of
+    cold start (bench/webhook.py); with tracing off we skip that import entirely.
+    """
+
+    def capture_lambda_handler(self, lambda_handler: Any = None, **_: Any) -> Any:
+        return lambda_handler if lambda_handler is not None else (lambda f: f)
+
+    def capture_method(self, method: Any = None, **_: Any) -> Any:
+        return method if method is not None else (lambda f: f)
+
+
+def _make_tracer() -> Any:
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in ("1", "true"):
+        return _NoTracing()
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service="wxengage")
+
+
+tracer: Any = _make_tracer()
 metrics = Metrics(namespace="wxengage", service="wxengage")
 # Counts go out through single_metric (each with its own dimensions), so the handler-level
 # Metrics object is often empty on purpose; Powertools documents silencing this warning.

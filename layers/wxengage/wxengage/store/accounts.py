@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters import GetParameterError
+from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 
 from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings
 from wxengage.settings import Settings
@@ -21,25 +22,40 @@ class AccountNotFoundError(LookupError):
         self.app_id = app_id
 
 
+class _SettingsProvider(BaseProvider):
+    """Account settings through Powertools' cache, read with the shared low-level client.
+
+    Powertools' DynamoDBProvider builds a boto3 resource, which costs ~40 ms more cold start.
+    """
+
+    def __init__(self, table: str) -> None:
+        super().__init__(client=client("dynamodb"))  # type: ignore[no-untyped-call]
+        self._table = table
+
+    def _get(self, name: str, **sdk_options: Any) -> str:
+        resp = client("dynamodb").get_item(TableName=self._table, Key={"app_id": {"S": name}})
+        if "Item" not in resp:
+            raise AccountNotFoundError(name)
+        return str(resp["Item"]["settings"]["S"])
+
+    def _get_multiple(self, path: str, **sdk_options: Any) -> dict[str, str]:
+        raise NotImplementedError("accounts are read one at a time")
+
+
 class AccountStore:
     """Reads and writes accounts; reads go through Powertools parameters' in-memory cache."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._provider: parameters.DynamoDBProvider | None = None
+        self._provider: _SettingsProvider | None = None
         self._secrets: parameters.SecretsProvider | None = None
 
     def _secret_name(self, app_id: str) -> str:
         return f"{self._settings.secret_prefix}{app_id}"
 
-    def _settings_provider(self) -> parameters.DynamoDBProvider:
+    def _settings_provider(self) -> _SettingsProvider:
         if self._provider is None:
-            self._provider = parameters.DynamoDBProvider(
-                table_name=self._settings.accounts_table,
-                key_attr="app_id",
-                value_attr="settings",
-                boto_config=BOTO_CONFIG,
-            )
+            self._provider = _SettingsProvider(self._settings.accounts_table)
         return self._provider
 
     def get_settings(self, app_id: str) -> AccountSettings:
@@ -48,11 +64,10 @@ class AccountStore:
             raw = self._settings_provider().get(
                 app_id, transform="json", max_age=self._settings.cache_seconds
             )
-        except GetParameterError:
-            # The provider wraps the missing item (KeyError) and real failures alike:
-            # ask once more without the cache to tell them apart.
-            if not self._exists(app_id):
-                raise AccountNotFoundError(app_id) from None
+        except GetParameterError as err:
+            # Powertools wraps what _get raised (as the implicit context); keep "not found" a 404.
+            if isinstance(err.__context__, AccountNotFoundError):
+                raise err.__context__ from None
             raise
         return AccountSettings.model_validate(raw)
 
