@@ -199,7 +199,9 @@ def cold_bench(runs: int = 15) -> dict[str, object]:
         "ours_ms_median": round(med["ours"], 1),
         "ours_tracing_on_ms_median": round(med["ours_tracing_on"], 1),
         "boto3_only_ms_median": round(med["boto3"], 1),
-        "boto3_plus_dynamodb_and_secretsmanager_clients_ms_median": round(med["boto3_two_clients"], 1),
+        "boto3_plus_dynamodb_and_secretsmanager_clients_ms_median": round(
+            med["boto3_two_clients"], 1
+        ),
         "ratio_ours_over_boto3": round(med["ours"] / med["boto3"], 3),
         "ratio_ours_tracing_on_over_boto3": round(med["ours_tracing_on"] / med["boto3"], 3),
         "ratio_ours_over_boto3_plus_two_clients": round(med["ours"] / med["boto3_two_clients"], 3),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 # Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE
 # (template Globals); the defaults keep the CLI and tests working without them.
@@ -28,15 +31,15 @@ class _NoTracing:
         return method if method is not None else (lambda f: f)
 
 
-def _make_tracer() -> Any:
+def _make_tracer() -> Tracer:
     if os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in ("1", "true"):
-        return _NoTracing()
+        return cast("Tracer", _NoTracing())
     from aws_lambda_powertools import Tracer
 
     return Tracer(service="wxengage")
 
 
-tracer: Any = _make_tracer()
+tracer = _make_tracer()
 metrics = Metrics(namespace="wxengage", service="wxengage")
 # Counts go out through single_metric (each with its own dimensions), so the handler-level
 # Metrics object is often empty on purpose; Powertools documents silencing this warning.

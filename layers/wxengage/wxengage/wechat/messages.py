@@ -17,7 +17,12 @@ class BaseCallback(BaseModel):
 
     # By name too, so code and tests can build callbacks; parse_message validates by alias only.
     model_config = ConfigDict(
-        frozen=True, extra="ignore", validate_by_alias=True, validate_by_name=True
+        frozen=True,
+        extra="ignore",
+        validate_by_alias=True,
+        validate_by_name=True,
+        # Build each validator on first use: only the types a cold start sees pay for theirs.
+        defer_build=True,
     )
     kind: ClassVar[str] = "callback"
 

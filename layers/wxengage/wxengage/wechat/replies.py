@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class _Reply(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     msg_type: ClassVar[str]
 
     def body(self) -> str:
@@ -91,7 +91,7 @@ class MusicReply(_Reply):
 class Article(BaseModel):
     """One news card."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     title: str
     description: str = ""
     url: str
