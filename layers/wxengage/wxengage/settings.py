@@ -19,6 +19,11 @@ class Settings(BaseModel):
     mass_jobs_table: str = Field(min_length=1)
     # Secrets Manager name prefix; an account's credentials live at f"{secret_prefix}{app_id}".
     secret_prefix: str = Field(min_length=1)
+    tokens_table: str = Field(min_length=1)
+    rules_table: str = Field(min_length=1)
+    recalls_table: str = Field(min_length=1)
+    stats_table: str = Field(min_length=1)
+    recall_queue_url: str = Field(min_length=1)
     wechat_api_base: str = "https://api.weixin.qq.com"
     # How long a Lambda keeps an account's settings and secrets in memory.
     cache_seconds: int = Field(default=300, ge=0)
@@ -48,6 +53,11 @@ STACK_OUTPUTS = {
     "IdempotencyTableName": "idempotency_table",
     "MassJobsTableName": "mass_jobs_table",
     "SecretPrefix": "secret_prefix",
+    "TokensTableName": "tokens_table",
+    "RulesTableName": "rules_table",
+    "RecallsTableName": "recalls_table",
+    "StatsTableName": "stats_table",
+    "RecallQueueUrl": "recall_queue_url",
 }
 
 
