@@ -11,9 +11,9 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from wxengage import clock
+from wxengage.services import reset_services
 from wxengage.settings import Settings, get_settings
 from wxengage.store.aws import reset_clients
-from wxengage.webhook_service import get_webhook
 from wxengage_local.aws import deploy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ TEMPLATE = ROOT / "template.yaml"
 
 def _reset_process_caches() -> None:
     get_settings.cache_clear()
-    get_webhook.cache_clear()
+    reset_services()
     reset_clients()
     parameters.clear_caches()
 

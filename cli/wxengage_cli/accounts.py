@@ -116,6 +116,75 @@ def add(
     )
 
 
+@accounts.command("set")
+@click.option("--app-id", required=True)
+@click.option("--mode", type=click.Choice([m.value for m in MessageMode]))
+@click.option("--type", "type_", type=click.Choice([t.value for t in AccountType]))
+@click.option("--plan", type=click.Choice([p.value for p in Plan]))
+@click.option("--timezone", help="IANA time zone.")
+@click.option("--freshness-seconds", type=int)
+@click.option(
+    "--quiet-hours", help="Daily quiet span HH:MM-HH:MM in the account's time zone, or 'none'."
+)
+@click.option(
+    "--safety-margin-minutes", type=int, help="Never send a recall this close to the window's end."
+)
+@click.option("--reserve-messages", type=int, help="Window messages kept for human agents.")
+@click.option("--recalls-per-window", type=int, help="Recalls allowed per follower window.")
+@click.option(
+    "--cooldown-days", type=float, help="Days between recalls of the same follower; 0 turns it off."
+)
+@pass_ctx
+def set_(
+    ctx: CliContext,
+    app_id: str,
+    mode: str | None,
+    type_: str | None,
+    plan: str | None,
+    timezone: str | None,
+    freshness_seconds: int | None,
+    quiet_hours: str | None,
+    safety_margin_minutes: int | None,
+    reserve_messages: int | None,
+    recalls_per_window: int | None,
+    cooldown_days: float | None,
+) -> None:
+    """Change an account's settings (validated first; credentials are not touched)."""
+    store = AccountStore(ctx.settings)
+    current = store.read_settings(app_id).model_dump()
+    given = {
+        "mode": mode,
+        "type": type_,
+        "plan": plan,
+        "timezone": timezone,
+        "freshness_seconds": freshness_seconds,
+    }
+    current |= {k: v for k, v in given.items() if v is not None}
+    if quiet_hours is not None:
+        current["quiet_hours"] = _quiet_hours(quiet_hours)
+    policy = {
+        "safety_margin_minutes": safety_margin_minutes,
+        "reserve_messages": reserve_messages,
+        "recalls_per_window": recalls_per_window,
+        "cooldown_days": cooldown_days,
+    }
+    current["recall"] |= {k: v for k, v in policy.items() if v is not None}
+    updated = AccountSettings.model_validate(current)
+    store.update_settings(updated)
+    click.echo(json.dumps(updated.model_dump(mode="json"), indent=2))
+
+
+def _quiet_hours(text: str) -> dict[str, str] | None:
+    if text.strip().lower() == "none":
+        return None
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise click.BadParameter(
+            "use HH:MM-HH:MM, for example 22:00-08:00, or 'none'", param_hint="--quiet-hours"
+        )
+    return {"start": start.strip(), "end": end.strip()}
+
+
 @accounts.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @pass_ctx

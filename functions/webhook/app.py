@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from wxengage.domain.callbacks import WebhookAnswer, WebhookRejected
 from wxengage.http_api import HttpApiRequest
 from wxengage.observability import count, logger, metrics, tracer
-from wxengage.webhook_service import get_webhook
+from wxengage.services import get_webhook
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

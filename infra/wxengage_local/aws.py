@@ -66,6 +66,7 @@ def deploy(
         ]
         raise DeployError(f"stack {stack_name} is {stack['StackStatus']}: {failed}")
     _enable_ttl(session, region, cfn_doc, cfn, stack_name)
+    _pause_event_source_mappings(session, region)
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
@@ -82,6 +83,14 @@ def _enable_ttl(
                 TableName=physical[logical_id],
                 TimeToLiveSpecification={"AttributeName": spec["AttributeName"], "Enabled": True},
             )
+
+
+def _pause_event_source_mappings(session: boto3.Session, region: str) -> None:
+    """moto would deliver SQS messages to Lambda itself (via Docker, without partial-batch
+    semantics); the local stack's queue pump delivers them instead, as Lambda's poller does."""
+    lam = session.client("lambda", region_name=region)
+    for mapping in lam.list_event_source_mappings().get("EventSourceMappings", []):
+        lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
 
 
 def function_environments(session: boto3.Session, stack_name: str) -> dict[str, dict[str, str]]:

@@ -13,8 +13,9 @@ from typing import Protocol
 
 import boto3
 
-from wxengage_local.aws import deploy, function_environments
+from wxengage_local.aws import deploy, function_environments, physical_ids
 from wxengage_local.gateway import Gateway
+from wxengage_local.queue_pump import QueuePump
 from wxengage_local.template import LocalTemplate
 from wxengage_local.ticker import Ticker
 
@@ -64,6 +65,7 @@ class LocalStack:
         self.outputs: dict[str, str] = {}
         self.gateway: Gateway | None = None
         self.ticker: Ticker | None = None
+        self.pump: QueuePump | None = None
         self.services: list[Service] = []
         self._moto: object | None = None
 
@@ -95,6 +97,10 @@ class LocalStack:
             self.gateway.start()
             self.ticker = Ticker(functions, speed=self._speed)
             self.ticker.start()
+            self.pump = QueuePump.for_stack(
+                session, functions, physical_ids(session, self.stack_name)
+            )
+            self.pump.start()
             for service in self.services:
                 service.start()
         except BaseException:
@@ -125,9 +131,12 @@ class LocalStack:
         os.environ.update(merged)
 
     def stop(self) -> None:
-        """Stop services, ticker, gateway and moto, in that order; safe to call twice."""
+        """Stop services, queue pump, ticker, gateway and moto, in that order; safe to call twice."""
         for service in reversed(self.services):
             service.stop()
+        if self.pump is not None:
+            self.pump.stop()
+            self.pump = None
         if self.ticker is not None:
             self.ticker.stop()
             self.ticker = None

@@ -47,6 +47,20 @@ class QuietHours(BaseModel):
     end: HourMinute
 
 
+class RecallPolicy(BaseModel):
+    """How considerate recalls are: WeChat penalises accounts that push to coax replies."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Never send when the window closes within this margin (the send could land after it).
+    safety_margin_minutes: int = Field(default=2, ge=0, le=120)
+    # Window messages kept for human agents: send only while more than this many are left.
+    reserve_messages: int = Field(default=1, ge=0, le=4)
+    recalls_per_window: int = Field(default=1, ge=1, le=4)
+    # No recall to the same follower within this many days of the last one; 0 turns it off.
+    cooldown_days: float = Field(default=7, ge=0, le=30)
+
+
 class AccountSettings(BaseModel):
     """Everything about an account that is not secret."""
 
@@ -60,6 +74,7 @@ class AccountSettings(BaseModel):
     # Callbacks whose query timestamp is further than this from now are refused; 0 disables.
     freshness_seconds: int = Field(default=300, ge=0, le=86400)
     quiet_hours: QuietHours | None = None
+    recall: RecallPolicy = RecallPolicy()
 
     @field_validator("timezone")
     @classmethod

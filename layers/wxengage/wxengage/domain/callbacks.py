@@ -19,13 +19,25 @@ from pydantic import ValidationError
 
 from wxengage import clock
 from wxengage.domain.accounts import Account, MessageMode
-from wxengage.domain.windows import Interaction, InteractionKind, apply_interaction
-from wxengage.observability import count, logger
+from wxengage.domain.quiet_hours import local_day
+from wxengage.domain.recalls import plan_recalls
+from wxengage.domain.rules import DefaultContent
+from wxengage.domain.windows import (
+    FollowerState,
+    Interaction,
+    InteractionKind,
+    Opener,
+    apply_interaction,
+)
+from wxengage.observability import count
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountNotFoundError, AccountStore
 from wxengage.store.aws import BOTO_CONFIG
 from wxengage.store.followers import FollowerStore
 from wxengage.store.mass_jobs import MassJobResult, MassJobStore
+from wxengage.store.recalls import RecallStore
+from wxengage.store.rules import RuleStore
+from wxengage.store.stats import StatsStore
 from wxengage.wechat import messages as m
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.envelope import CallbackQuery, open_callback
@@ -35,7 +47,7 @@ from wxengage.wechat.errors import (
     CallbackTooLarge,
     InvalidSignatureError,
 )
-from wxengage.wechat.replies import Reply, render_encrypted_reply, render_reply
+from wxengage.wechat.replies import Reply, TextReply, render_encrypted_reply, render_reply
 from wxengage.wechat.signature import verify_signature
 
 SUCCESS = "success"
@@ -66,11 +78,6 @@ class WebhookAnswer:
 ReplyPolicy = Callable[[Account, m.Callback], Reply | None]
 
 
-def no_reply(account: Account, callback: m.Callback) -> Reply | None:
-    """The default policy: answer `success` and let WeChat stop retrying."""
-    return None
-
-
 def interaction_for(callback: m.Callback) -> Interaction | None:
     """The window-relevant meaning of a callback, or None when it changes no window."""
     at = callback.create_time
@@ -98,13 +105,16 @@ class Webhook:
         accounts: AccountStore | None = None,
         followers: FollowerStore | None = None,
         mass_jobs: MassJobStore | None = None,
-        replies: ReplyPolicy = no_reply,
+        replies: ReplyPolicy | None = None,
     ) -> None:
         self._settings = settings
         self._accounts = accounts or AccountStore(settings)
         self._followers = followers or FollowerStore(settings)
         self._mass_jobs = mass_jobs or MassJobStore(settings)
-        self._replies = replies
+        self._rules = RuleStore(settings)
+        self._recalls = RecallStore(settings)
+        self._stats = StatsStore(settings)
+        self._replies = replies or self.keyword_reply
         persistence = DynamoDBPersistenceLayer(
             table_name=settings.idempotency_table, boto_config=BOTO_CONFIG
         )
@@ -210,13 +220,56 @@ class Webhook:
             stored = self._mass_jobs.record(MassJobResult.model_validate(record["mass"]))
             return {"written": stored}
         ix = Interaction.model_validate(record["interaction"])
-        _, written = self._followers.update(
-            record["app_id"], record["openid"], lambda s: apply_interaction(s, ix)
-        )
+        seen: list[FollowerState] = []
+
+        def fold(current: FollowerState) -> FollowerState:
+            seen.append(current)
+            return apply_interaction(current, ix)
+
+        after, written = self._followers.update(record["app_id"], record["openid"], fold)
         if not written:
             count("CallbacksStale")
-        logger.debug("follower updated", extra={"written": written, "kind": ix.kind.value})
-        return {"written": written}
+            return {"written": False}
+        self._after_write(seen[-1], after, ix)
+        return {"written": True}
+
+    def _after_write(self, before: FollowerState, after: FollowerState, ix: Interaction) -> None:
+        """Plan recalls for a window a message just opened; count an answered recall once."""
+        opened_now = (
+            after.window_opened_by is Opener.MESSAGE
+            and after.window_opened_at == ix.at
+            and before.window_opened_at != ix.at
+        )
+        answered = after.recall_converted and not before.recall_converted
+        if not (opened_now or answered):
+            return
+        settings = self._accounts.get_settings(after.app_id)
+        now = int(clock.now_ts())
+        if answered and after.last_recall_rule and after.last_recall_day:
+            self._stats.add(
+                after.app_id, after.last_recall_rule, after.last_recall_day, "recalled", now=now
+            )
+            count("RecallsAnswered")
+        if opened_now:
+            day = local_day(now, settings.timezone)
+            for recall in plan_recalls(settings, self._rules.cached(after.app_id), after):
+                if self._recalls.put_pending(recall):
+                    self._stats.add(after.app_id, recall.rule, day, "pending", now=now)
+                    count("RecallsPending")
+
+    def keyword_reply(self, account: Account, callback: m.Callback) -> Reply | None:
+        """The full-match passive reply of a default-content rule whose guide link was tapped."""
+        if not isinstance(callback, m.TextMessage):
+            return None
+        for stored in self._rules.cached(account.settings.app_id):
+            content = stored.rule.content
+            if (
+                stored.rule.enabled
+                and isinstance(content, DefaultContent)
+                and callback.content == content.keyword
+            ):
+                return TextReply(content=content.keyword_reply)
+        return None
 
     @staticmethod
     def _on_duplicate(response: Any, idempotent_data: DataRecord) -> Any:

@@ -178,3 +178,13 @@ class RecallRule(BaseModel):
         if self.exclude_tags and tags & set(self.exclude_tags):
             return False
         return not self.include_tags or bool(tags & set(self.include_tags))
+
+
+class StoredRule(BaseModel):
+    """A rule with the times that decide which windows it counts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: RecallRule
+    created_at: int
+    updated_at: int

@@ -60,6 +60,14 @@ class FollowerState(BaseModel):
     window_opened_by: Opener | None = None
     window_closes_at: int | None = None
     messages_left: int = 0
+    # The latest recall sent to this follower, and whether they answered it in time.
+    last_recall_at: int | None = None
+    last_recall_rule: str | None = None
+    last_recall_window: int | None = None  # window_opened_at of the window it was sent in
+    last_recall_closes_at: int | None = None
+    last_recall_day: str | None = None  # account-time-zone day the recall counts under
+    recall_converted: bool = False
+    recalls_in_window: int = 0
     # Optimistic-concurrency version of the stored item (0 = not stored yet).
     version: int = 0
 
@@ -111,6 +119,8 @@ def apply_interaction(state: FollowerState, ix: Interaction) -> FollowerState:
     else:
         if ix.kind is InteractionKind.MESSAGE and (state.last_message_at or 0) < ix.at:
             changes["last_message_at"] = ix.at
+        if ix.kind is InteractionKind.MESSAGE and answers_recall(state, ix.at):
+            changes["recall_converted"] = True
         if ix.at > state.subscription_at:
             changes["subscription_at"] = ix.at
         opener, seconds, quota = _WINDOWS[ix.kind]
@@ -125,6 +135,16 @@ def apply_interaction(state: FollowerState, ix: Interaction) -> FollowerState:
     draft = state.model_copy(update=changes)
     changes["subscribed"] = draft.left_at is None or draft.subscription_at > draft.left_at
     return _changed(state, changes)
+
+
+def answers_recall(state: FollowerState, at: int) -> bool:
+    """A message at `at` counts the latest recall as recalled: after it, before its window closed."""
+    return (
+        not state.recall_converted
+        and state.last_recall_at is not None
+        and state.last_recall_closes_at is not None
+        and state.last_recall_at < at < state.last_recall_closes_at
+    )
 
 
 def _alive(opened_at: int, left_at: int | None) -> bool:

@@ -119,6 +119,20 @@ class AccountStore:
         condition = {} if replace else {"ConditionExpression": "attribute_not_exists(app_id)"}
         client("dynamodb").put_item(TableName=self._settings.accounts_table, Item=item, **condition)
 
+    def update_settings(self, settings: AccountSettings) -> None:
+        """Replace an existing account's settings (credentials untouched)."""
+        try:
+            client("dynamodb").put_item(
+                TableName=self._settings.accounts_table,
+                Item={
+                    "app_id": {"S": settings.app_id},
+                    "settings": {"S": settings.model_dump_json()},
+                },
+                ConditionExpression="attribute_exists(app_id)",
+            )
+        except client("dynamodb").exceptions.ConditionalCheckFailedException:
+            raise AccountNotFoundError(settings.app_id) from None
+
     def list_settings(self) -> list[AccountSettings]:
         """Every account's settings (the accounts table is small: one item per account)."""
         out: list[AccountSettings] = []

@@ -19,8 +19,13 @@ _INT_FIELDS = (
     "window_opened_at",
     "window_closes_at",
     "messages_left",
+    "last_recall_at",
+    "last_recall_window",
+    "last_recall_closes_at",
+    "recalls_in_window",
     "version",
 )
+_STR_FIELDS = ("last_recall_rule", "last_recall_day")
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -89,6 +94,12 @@ class FollowerStore:
         }
         if state.window_opened_by is not None:
             item["window_opened_by"] = {"S": state.window_opened_by.value}
+        if state.recall_converted:
+            item["recall_converted"] = {"BOOL": True}
+        for name in _STR_FIELDS:
+            text = getattr(state, name)
+            if text is not None:
+                item[name] = {"S": text}
         for name in _INT_FIELDS:
             value = getattr(state, name)
             if value is not None:
@@ -97,7 +108,12 @@ class FollowerStore:
 
     def _expires_at(self, state: FollowerState) -> int:
         # TTL is clean-up only: keep the record well past the window for stats and cooldowns.
-        last = max(state.window_closes_at or 0, state.left_at or 0, state.last_interaction_at)
+        last = max(
+            state.window_closes_at or 0,
+            state.left_at or 0,
+            state.last_interaction_at,
+            state.last_recall_at or 0,  # the cooldown needs the last recall time
+        )
         return last + self._retention
 
     def list(self, app_id: str) -> Iterator[FollowerState]:
@@ -120,6 +136,10 @@ def _from_item(item: dict[str, Any]) -> FollowerState:
     }
     if "window_opened_by" in item:
         values["window_opened_by"] = Opener(item["window_opened_by"]["S"])
+    values["recall_converted"] = item.get("recall_converted", {}).get("BOOL", False)
+    for name in _STR_FIELDS:
+        if name in item:
+            values[name] = item[name]["S"]
     for name in _INT_FIELDS:
         if name in item:
             values[name] = int(item[name]["N"])

@@ -1,0 +1,209 @@
+"""Recall store: pending recalls, indexed by the minute they come due, and their claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from wxengage.clock import iso_z
+from wxengage.domain.recalls import PendingRecall, RecallStatus
+from wxengage.settings import Settings
+from wxengage.store.aws import client
+
+DUE_INDEX = "due"
+_CHECKPOINT = "#sweep-checkpoint"
+
+
+def minute_bucket(app_id: str, ts: int) -> str:
+    """The index partition for one account and one UTC minute."""
+    return f"{app_id}#{iso_z(ts)[:16]}"
+
+
+def _due_key(recall: PendingRecall) -> str:
+    # Zero-padded due time first, so a range condition reads only rows already due.
+    return f"{recall.due_at:010d}#{recall.recall_id}"
+
+
+def _conflict(err: ClientError) -> bool:
+    return err.response["Error"]["Code"] in (
+        "ConditionalCheckFailedException",
+        "TransactionCanceledException",
+    )
+
+
+class RecallStore:
+    """Pending recalls and the sweep's checkpoint, one item per (account, follower, rule)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._table = settings.recalls_table
+        self._retention = settings.retention_days * 86400
+
+    def put_pending(self, recall: PendingRecall) -> bool:
+        """Plan (or re-plan, for a newer window) a recall; it replaces the follower's older one."""
+        item: dict[str, Any] = {
+            "app_id": {"S": recall.app_id},
+            "recall_id": {"S": recall.recall_id},
+            "openid": {"S": recall.openid},
+            "rule": {"S": recall.rule},
+            "window_opened_at": {"N": str(recall.window_opened_at)},
+            "window_closes_at": {"N": str(recall.window_closes_at)},
+            "due_at": {"N": str(recall.due_at)},
+            "in_quiet_hours": {"BOOL": recall.in_quiet_hours},
+            "status": {"S": RecallStatus.PENDING.value},
+            "due_bucket": {"S": minute_bucket(recall.app_id, recall.due_at)},
+            "due_key": {"S": _due_key(recall)},
+            "expires_at": {"N": str(recall.window_closes_at + self._retention)},
+        }
+        # Never let a late, older window replace a newer one's plan.
+        try:
+            client("dynamodb").put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(recall_id) OR window_opened_at < :w",
+                ExpressionAttributeValues={":w": {"N": str(recall.window_opened_at)}},
+            )
+        except ClientError as err:
+            if _conflict(err):
+                return False
+            raise
+        return True
+
+    def due_in_minute(self, app_id: str, minute_ts: int, now: int) -> Iterator[PendingRecall]:
+        """Pending recalls of one minute bucket that are due by `now`; reads only those rows."""
+        paginator = client("dynamodb").get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            IndexName=DUE_INDEX,
+            KeyConditionExpression="due_bucket = :b AND due_key <= :k",
+            ExpressionAttributeValues={
+                ":b": {"S": minute_bucket(app_id, minute_ts)},
+                ":k": {"S": f"{now:010d}~"},
+            },
+        ):
+            for item in page["Items"]:
+                yield _from_item(item)
+
+    def get(self, app_id: str, recall_id: str) -> tuple[PendingRecall, dict[str, Any]] | None:
+        """One recall with its raw item (status, claim, reason), or None."""
+        resp = client("dynamodb").get_item(
+            TableName=self._table,
+            Key={"app_id": {"S": app_id}, "recall_id": {"S": recall_id}},
+            ConsistentRead=True,
+        )
+        item = resp.get("Item")
+        return (_from_item(item), item) if item else None
+
+    def mark_queued(self, recall: PendingRecall) -> bool:
+        """pending -> queued, leaving the due index (the index is sparse)."""
+        return self._transition(
+            recall,
+            "SET #s = :to REMOVE due_bucket, due_key",
+            "#s = :pending",
+            {":to": RecallStatus.QUEUED.value, ":pending": RecallStatus.PENDING.value},
+        )
+
+    def claim(self, recall: PendingRecall, token: str, now: int) -> bool:
+        """Take ownership before calling WeChat; False if already claimed or superseded."""
+        return self._transition(
+            recall,
+            "SET #s = :to, claim_token = :t, claimed_at = :now REMOVE due_bucket, due_key",
+            "#s IN (:pending, :queued)",
+            {
+                ":to": RecallStatus.CLAIMED.value,
+                ":t": token,
+                ":now": str(now),
+                ":pending": RecallStatus.PENDING.value,
+                ":queued": RecallStatus.QUEUED.value,
+            },
+        )
+
+    def release(self, recall: PendingRecall, token: str) -> bool:
+        """Undo a claim when WeChat surely did not send (so the queue may retry)."""
+        return self._transition(
+            recall,
+            "SET #s = :to REMOVE claim_token, claimed_at",
+            "#s = :claimed AND claim_token = :t",
+            {":to": RecallStatus.QUEUED.value, ":claimed": RecallStatus.CLAIMED.value, ":t": token},
+        )
+
+    def finish(
+        self, recall: PendingRecall, token: str, status: RecallStatus, reason: str, now: int
+    ) -> bool:
+        """Record the outcome of a claimed recall."""
+        return self._transition(
+            recall,
+            "SET #s = :to, outcome = :r, finished_at = :now",
+            "#s = :claimed AND claim_token = :t",
+            {
+                ":to": status.value,
+                ":r": reason,
+                ":now": str(now),
+                ":claimed": RecallStatus.CLAIMED.value,
+                ":t": token,
+            },
+        )
+
+    def _transition(
+        self, recall: PendingRecall, update: str, condition: str, values: dict[str, str]
+    ) -> bool:
+        attr_values: dict[str, Any] = {}
+        for key, value in values.items():
+            attr_values[key] = {"N": value} if key == ":now" else {"S": value}
+        attr_values[":w"] = {"N": str(recall.window_opened_at)}
+        try:
+            client("dynamodb").update_item(
+                TableName=self._table,
+                Key={"app_id": {"S": recall.app_id}, "recall_id": {"S": recall.recall_id}},
+                UpdateExpression=update,
+                # Same window only: a newer message re-planned this follower meanwhile.
+                ConditionExpression=f"({condition}) AND window_opened_at = :w",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=attr_values,
+            )
+        except ClientError as err:
+            if _conflict(err):
+                return False
+            raise
+        return True
+
+    def checkpoint(self, app_id: str) -> int | None:
+        """The minute the last sweep of this account completed up to (epoch seconds)."""
+        resp = client("dynamodb").get_item(
+            TableName=self._table,
+            Key={"app_id": {"S": app_id}, "recall_id": {"S": _CHECKPOINT}},
+            ConsistentRead=True,
+        )
+        item = resp.get("Item")
+        return int(item["swept_to"]["N"]) if item else None
+
+    def save_checkpoint(self, app_id: str, minute_ts: int) -> None:
+        """Move the checkpoint forward (never back: an older sweep finishing late changes nothing)."""
+        try:
+            client("dynamodb").put_item(
+                TableName=self._table,
+                Item={
+                    "app_id": {"S": app_id},
+                    "recall_id": {"S": _CHECKPOINT},
+                    "swept_to": {"N": str(minute_ts)},
+                },
+                ConditionExpression="attribute_not_exists(swept_to) OR swept_to < :m",
+                ExpressionAttributeValues={":m": {"N": str(minute_ts)}},
+            )
+        except ClientError as err:
+            if not _conflict(err):
+                raise
+
+
+def _from_item(item: dict[str, Any]) -> PendingRecall:
+    return PendingRecall(
+        app_id=item["app_id"]["S"],
+        openid=item["openid"]["S"],
+        rule=item["rule"]["S"],
+        window_opened_at=int(item["window_opened_at"]["N"]),
+        window_closes_at=int(item["window_closes_at"]["N"]),
+        due_at=int(item["due_at"]["N"]),
+        in_quiet_hours=item.get("in_quiet_hours", {}).get("BOOL", False),
+        status=RecallStatus(item["status"]["S"]),
+    )

@@ -1,0 +1,48 @@
+"""Recall statistics: per account, rule and day (account time zone), counted with atomic adds."""
+
+from __future__ import annotations
+
+from wxengage.settings import Settings
+from wxengage.store.aws import client
+
+# Stats are for "today and yesterday at a glance" and trends; a quarter is plenty.
+RETENTION_SECONDS = 92 * 86400
+COUNTERS = ("pending", "sent", "failed", "recalled")
+
+
+def _pk(app_id: str, rule: str) -> str:
+    return f"{app_id}#{rule}"
+
+
+class StatsStore:
+    """Counters such as pending, sent, failed, recalled and skipped_<reason>."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._table = settings.stats_table
+
+    def add(self, app_id: str, rule: str, day: str, counter: str, n: int = 1, now: int = 0) -> None:
+        """Atomically add `n` to one counter."""
+        client("dynamodb").update_item(
+            TableName=self._table,
+            Key={"pk": {"S": _pk(app_id, rule)}, "day": {"S": day}},
+            UpdateExpression="ADD #c :n SET expires_at = if_not_exists(expires_at, :e)",
+            ExpressionAttributeNames={"#c": counter},
+            ExpressionAttributeValues={
+                ":n": {"N": str(n)},
+                ":e": {"N": str(now + RETENTION_SECONDS)},
+            },
+        )
+
+    def day(self, app_id: str, rule: str, day: str) -> dict[str, int]:
+        """All counters of one rule on one day (missing counters are zero)."""
+        resp = client("dynamodb").get_item(
+            TableName=self._table,
+            Key={"pk": {"S": _pk(app_id, rule)}, "day": {"S": day}},
+            ConsistentRead=True,
+        )
+        item = resp.get("Item", {})
+        out = dict.fromkeys(COUNTERS, 0)
+        for key, value in item.items():
+            if key not in ("pk", "day", "expires_at") and "N" in value:
+                out[key] = int(value["N"])
+        return out
