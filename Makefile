@@ -34,9 +34,10 @@ typecheck: $(STAMP)
 lint-template: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
-## make bench: every benchmark, figures printed as JSON.
+## make bench: every benchmark, figures printed as JSON (each compares against its named baseline).
 bench: $(STAMP)
-	$(PY) bench/webhook.py
+	$(PY) -W ignore bench/webhook.py
+	$(PY) -W ignore bench/sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -75,12 +75,50 @@ def test_put_list_show_disable_enable_delete(stack: Settings, tmp_path: Path) ->
         ({"holdout_percent": 101}, "holdout_percent"),
         ({"include_tags": [1], "exclude_tags": [1]}, "both included and excluded"),
         ({"content": {"kind": "custom", "replies": []}}, "replies"),
-        ({"content": {"kind": "custom", "replies": [{"type": "news", "title": "t", "url": "not a url"}]}}, "url"),
-        ({"content": {"kind": "custom", "replies": [{"type": "video", "media_id": "x"}]}}, "replies"),
-        ({"content": {"kind": "custom", "replies": [{"type": "msgmenu", "options": [
-            {"id": "1", "content": "a"}, {"id": "1", "content": "b"}]}]}}, "unique"),
-        ({"content": {"kind": "custom", "replies": [{"type": "miniprogrampage", "title": "t",
-                                                     "appid": "nope", "pagepath": "p", "thumb_media_id": "m"}]}}, "appid"),
+        (
+            {
+                "content": {
+                    "kind": "custom",
+                    "replies": [{"type": "news", "title": "t", "url": "not a url"}],
+                }
+            },
+            "url",
+        ),
+        (
+            {"content": {"kind": "custom", "replies": [{"type": "video", "media_id": "x"}]}},
+            "replies",
+        ),
+        (
+            {
+                "content": {
+                    "kind": "custom",
+                    "replies": [
+                        {
+                            "type": "msgmenu",
+                            "options": [{"id": "1", "content": "a"}, {"id": "1", "content": "b"}],
+                        }
+                    ],
+                }
+            },
+            "unique",
+        ),
+        (
+            {
+                "content": {
+                    "kind": "custom",
+                    "replies": [
+                        {
+                            "type": "miniprogrampage",
+                            "title": "t",
+                            "appid": "nope",
+                            "pagepath": "p",
+                            "thumb_media_id": "m",
+                        }
+                    ],
+                }
+            },
+            "appid",
+        ),
         ({"content": {"kind": "default", "greeting": "hi"}}, "guide"),
         ({"surprise": 1}, "surprise"),
     ],
@@ -104,8 +142,17 @@ def test_the_plan_caps_enabled_rules(stack: Settings, tmp_path: Path) -> None:
     wx("rules", "put", "--app-id", APP_ID, "--file", rule_file(tmp_path, GOOD))
     second = GOOD | {"name": "second"}
     # When a second enabled rule is put, then a disabled one is put and enabled
-    refused = wx("rules", "put", "--app-id", APP_ID, "--file", rule_file(tmp_path, second, "b.yaml"))
-    disabled = wx("rules", "put", "--app-id", APP_ID, "--file", rule_file(tmp_path, second | {"enabled": False}, "c.yaml"))
+    refused = wx(
+        "rules", "put", "--app-id", APP_ID, "--file", rule_file(tmp_path, second, "b.yaml")
+    )
+    disabled = wx(
+        "rules",
+        "put",
+        "--app-id",
+        APP_ID,
+        "--file",
+        rule_file(tmp_path, second | {"enabled": False}, "c.yaml"),
+    )
     enable = wx("rules", "enable", "--app-id", APP_ID, "--name", "second")
     # Then creating or enabling past the cap is refused with the reason; a disabled rule is fine
     assert refused[0] != 0 and "professional plan allows 1 enabled rule" in refused[1]
@@ -123,13 +170,31 @@ def test_stats_show_today_and_yesterday(stack: Settings) -> None:
 def test_unknown_rule_and_account_fail_clearly(stack: Settings) -> None:
     register(stack)
     assert "no rule 'ghost'" in wx("rules", "show", "--app-id", APP_ID, "--name", "ghost")[1]
-    assert "no account" in wx("rules", "put", "--app-id", "wxffffffffffffffff", "--file",
-                              str(ROOT / "examples/rules/default-reply.yaml"))[1]
+    assert (
+        "no account"
+        in wx(
+            "rules",
+            "put",
+            "--app-id",
+            "wxffffffffffffffff",
+            "--file",
+            str(ROOT / "examples/rules/default-reply.yaml"),
+        )[1]
+    )
 
 
 def test_accounts_set_validates_and_changes_settings(stack: Settings) -> None:
     register(stack)
-    ok = wx("accounts", "set", "--app-id", APP_ID, "--quiet-hours", "22:00-08:00", "--cooldown-days", "3")
+    ok = wx(
+        "accounts",
+        "set",
+        "--app-id",
+        APP_ID,
+        "--quiet-hours",
+        "22:00-08:00",
+        "--cooldown-days",
+        "3",
+    )
     bad = wx("accounts", "set", "--app-id", APP_ID, "--quiet-hours", "25:00-08:00")
     assert ok[0] == 0 and json.loads(ok[1])["recall"]["cooldown_days"] == 3
     assert bad[0] != 0 and "quiet_hours" in bad[1]
