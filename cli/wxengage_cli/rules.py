@@ -76,7 +76,7 @@ def put(ctx: CliContext, app_id: str, path: Path) -> None:
 @pass_ctx
 def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
     """List the account's rules."""
-    found = RuleStore(ctx.settings).list(app_id)
+    found = RuleStore(ctx.settings).all(app_id)
     if as_json:
         click.echo(json.dumps([_view(r) for r in found], indent=2, ensure_ascii=False))
         return
@@ -155,9 +155,7 @@ def delete(ctx: CliContext, app_id: str, name: str) -> None:
 def stats(ctx: CliContext, app_id: str, rule_name: str | None, as_json: bool) -> None:
     """Today and yesterday (account time zone): pending, sent, failed, recalled, skipped by reason."""
     settings = AccountStore(ctx.settings).read_settings(app_id)
-    names = (
-        [rule_name] if rule_name else [r.rule.name for r in RuleStore(ctx.settings).list(app_id)]
-    )
+    names = [rule_name] if rule_name else [r.rule.name for r in RuleStore(ctx.settings).all(app_id)]
     if rule_name:
         RuleStore(ctx.settings).get(app_id, rule_name)
     now = int(clock.now_ts())

@@ -12,13 +12,26 @@ import socket
 import string
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 READY_LINE = "wxengage local stack is up"
 APP_ID = "wx5a1e5d3e0a9c0001"
-ALICE, BOB = "o-alice-demo", "o-bob-demo"
+ALICE, BOB, CAROL = "o-alice-demo", "o-bob-demo", "o-carol-demo"
+# The longest lead (2880 minutes = the whole window) makes a recall due the moment a window
+# opens, so the demo shows one going out without waiting; real rules use 10..120 minutes.
+DEMO_RULE = """\
+name: demo-recall
+lead_minutes: 2880
+content:
+  kind: default
+  greeting: "Thanks for visiting our shop! Anything else we can help with?"
+  guide: "Show me this week's offers"
+  keyword: "show offers"
+  keyword_reply: "This week: 20% off all tea sets."
+"""
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -158,6 +171,63 @@ def story(env: dict[str, str]) -> None:
     print(f"bob:   subscribed={bob['subscribed']}, window open={bob['window_open']}")
     if not (alice["window_open"] and alice["messages_left"] == 5 and not bob["subscribed"]):
         raise SystemExit("the engine's view does not match the story played")
+    recall_story(env)
+
+
+def recall_story(env: dict[str, str]) -> None:
+    """A rule, a follower's message, the sweep, the recall in WeChat's hands, and the answer."""
+    print("\n== a recall rule (default reply: greeting + a guide link that sends a keyword)")
+    rule_file = Path(tempfile.mkdtemp()) / "demo-rule.yaml"
+    rule_file.write_text(DEMO_RULE)
+    print(run(["rules", "put", "--app-id", APP_ID, "--file", str(rule_file)], env))
+    print("\n== carol writes; the sweep finds her recall due and the sender sends it once")
+    print(
+        run(
+            [
+                "sandbox",
+                "say",
+                "--app-id",
+                APP_ID,
+                "--openid",
+                CAROL,
+                "--text",
+                "Do you have green tea?",
+            ],
+            env,
+        )
+    )
+    print(run(["recall", "sweep", "--app-id", APP_ID], env))
+    sent = wait_for_sent(env)
+    print(run(["sandbox", "sent", "--app-id", APP_ID], env))
+    print("\n== carol taps the guide link: her message is the keyword, the webhook answers it")
+    print(
+        run(["sandbox", "say", "--app-id", APP_ID, "--openid", CAROL, "--text", "show offers"], env)
+    )
+    print("\n== what the rule achieved today")
+    print(run(["rules", "stats", "--app-id", APP_ID], env))
+    stats = json.loads(run(["rules", "stats", "--app-id", APP_ID, "--json"], env))
+    today = stats["rows"][0]
+    if len(sent) != 1 or (today["sent"], today["recalled"]) != (1, 1):
+        raise SystemExit("the recall did not go out once and come back as recalled")
+
+
+def wait_for_sent(env: dict[str, str], timeout: float = 30) -> list[dict[str, Any]]:
+    """The local stack's queue pump delivers the queued recall within a second or two."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sent: list[dict[str, Any]] = json.loads(
+            subprocess.run(
+                [*wxengage(), "sandbox", "sent", "--app-id", APP_ID, "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        if sent:
+            return sent
+        time.sleep(0.5)
+    raise SystemExit("no recall reached the WeChat sandbox")
 
 
 if __name__ == "__main__":

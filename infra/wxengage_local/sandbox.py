@@ -2,51 +2,60 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
-from collections.abc import Callable
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from http.server import ThreadingHTTPServer
+from typing import Protocol
 
 import requests
 from pydantic import ValidationError
 
 from wxengage import clock
 from wxengage.domain.accounts import Account, MessageMode
-from wxengage.store.accounts import AccountNotFoundError, AccountStore
+from wxengage.store.accounts import AccountNotFoundError
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.envelope import seal_callback
 from wxengage.wechat.errors import CallbackError
 from wxengage.wechat.signature import sha1_signature
 from wxengage.wechat.xml import parse_xml
 from wxengage_local.sandbox_callbacks import PlayRequest, callback_xml
+from wxengage_local.sandbox_control import describe
+from wxengage_local.sandbox_faults import Faults
+from wxengage_local.sandbox_http import handler_for
+from wxengage_local.sandbox_protocol import Answer, Json, err, refuse
+from wxengage_local.sandbox_state import SandboxState
 
 TOKEN_SECONDS = 7200
 # stable_token hands out the same token until 5 minutes before it expires.
 STABLE_ROTATE_BEFORE = 300
 
-Json = dict[str, Any]
-Route = Callable[["WeChatSandbox", dict[str, str], Json], tuple[int, Json]]
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Senders fan out: a backlog of 5 drops bursts of connects into 1-second SYN retries.
+    request_queue_size = 128
 
 
-def _err(code: int, msg: str) -> tuple[int, Json]:
-    # WeChat reports errors as HTTP 200 with errcode/errmsg.
-    return 200, {"errcode": code, "errmsg": msg}
+class AccountSource(Protocol):
+    """Where the sandbox finds accounts: the AccountStore, or a fake in tests."""
+
+    def get(self, app_id: str) -> Account:
+        """The account, or AccountNotFoundError."""
+        ...
 
 
 class WeChatSandbox:
     """A WeChat stand-in on loopback: token APIs, and callbacks sent to the webhook on demand."""
 
-    def __init__(self, accounts: AccountStore, webhook_base_url: str, port: int = 3100) -> None:
-        self._accounts = accounts
+    def __init__(self, accounts: AccountSource, webhook_base_url: str, port: int = 3100) -> None:
+        self.accounts = accounts
+        self.state = SandboxState()
+        self.faults = Faults()
         self._webhook_base_url = webhook_base_url.rstrip("/")
         self._port = port
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[str, float]] = {}
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._http = requests.Session()
 
@@ -57,11 +66,11 @@ class WeChatSandbox:
 
     def start(self) -> None:
         """Serve on loopback in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", self._port), handler_for(self))
         self._port = self._server.server_address[1]
+        # A short poll so stop() returns at once rather than after half a second.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="wechat-sandbox", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="wechat-sandbox", daemon=True
         )
         self._thread.start()
 
@@ -75,21 +84,19 @@ class WeChatSandbox:
 
     # --- WeChat's API -------------------------------------------------------------------
 
-    def _account_for(
-        self, app_id: str, secret: str
-    ) -> tuple[Account | None, tuple[int, Json] | None]:
+    def _account_for(self, app_id: str, secret: str) -> tuple[Account | None, Answer | None]:
         try:
-            account = self._accounts.get(app_id)
+            account = self.accounts.get(app_id)
         except AccountNotFoundError:
-            return None, _err(40013, "invalid appid")
-        if not secrets.compare_digest(account.secrets.app_secret.get_secret_value(), secret):
-            return None, _err(40125, "invalid appsecret")
+            return None, err(40013, "invalid appid")
+        if not _same(account.secrets.app_secret.get_secret_value(), secret):
+            return None, err(40125, "invalid appsecret")
         return account, None
 
-    def token(self, query: dict[str, str], body: Json) -> tuple[int, Json]:
+    def token(self, query: dict[str, str], body: Json) -> Answer:
         """GET /cgi-bin/token: a new token each call (the classic API's ping-pong included)."""
         if query.get("grant_type") != "client_credential":
-            return _err(40002, "invalid grant_type")
+            return err(40002, "invalid grant_type")
         _, failure = self._account_for(query.get("appid", ""), query.get("secret", ""))
         if failure:
             return failure
@@ -98,10 +105,10 @@ class WeChatSandbox:
             "expires_in": TOKEN_SECONDS,
         }
 
-    def stable_token(self, query: dict[str, str], body: Json) -> tuple[int, Json]:
+    def stable_token(self, query: dict[str, str], body: Json) -> Answer:
         """POST /cgi-bin/stable_token: the same token until shortly before it expires."""
         if body.get("grant_type") != "client_credential":
-            return _err(40002, "invalid grant_type")
+            return err(40002, "invalid grant_type")
         app_id = str(body.get("appid", ""))
         _, failure = self._account_for(app_id, str(body.get("secret", "")))
         if failure:
@@ -120,38 +127,50 @@ class WeChatSandbox:
                 self._tokens[app_id] = current
             return current[0]
 
-    def check_token(self, app_id: str, access_token: str) -> tuple[int, Json] | None:
+    def check_token(self, app_id: str, access_token: str) -> Answer | None:
         """The errcode WeChat gives for a bad or expired access_token, or None when it is valid."""
         with self._lock:
             current = self._tokens.get(app_id)
-        if current is None or not secrets.compare_digest(current[0], access_token):
-            return _err(40001, "invalid credential, access_token is invalid or not latest")
+        if current is None or not _same(current[0], access_token):
+            return err(40001)
         if clock.now_ts() >= current[1]:
-            return _err(42001, "access_token expired")
+            return err(42001)
         return None
+
+    def app_for_token(self, access_token: str) -> tuple[str, Answer | None]:
+        """The app an access_token belongs to, or WeChat's errcode for it (40001, 42001)."""
+        with self._lock:
+            issued = list(self._tokens.items())
+        for app_id, (token, _) in issued:
+            if _same(token, access_token):
+                return app_id, self.check_token(app_id, access_token)
+        return "", err(40001)
 
     # --- Callbacks to the webhook ----------------------------------------------------------
 
-    def play(self, query: dict[str, str], body: Json) -> tuple[int, Json]:
+    def play(self, query: dict[str, str], body: Json) -> Answer:
         """POST /_sandbox/play: deliver one follower action to the webhook as WeChat would."""
         try:
             req = PlayRequest.model_validate(body)
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                for e in err.errors(include_input=False)
-            )
-            return 400, {"error": problems}
+        except ValidationError as problem:
+            return refuse(400, describe(problem))
         try:
-            account = self._accounts.get(req.app_id)
+            account = self.accounts.get(req.app_id)
         except AccountNotFoundError:
-            return 404, {"error": f"no account {req.app_id} is registered"}
-        return 200, self.deliver(account, req)
+            return refuse(404, f"no account {req.app_id} is registered")
+        try:
+            return 200, self.deliver(account, req)
+        except requests.RequestException as problem:
+            # The follower's action still happened: WeChat knows it whether or not we heard.
+            return refuse(502, f"webhook unreachable: {type(problem).__name__}")
 
     def deliver(self, account: Account, req: PlayRequest) -> Json:
         """Seal the callback per the account's mode, POST it, and read the reply like WeChat."""
         now = int(clock.now_ts())
-        xml = callback_xml(req, req.create_time if req.create_time is not None else now)
+        create_time = req.create_time if req.create_time is not None else now
+        # WeChat's view changes with the action itself, before the webhook even answers.
+        self.state.observe(req.app_id, req.openid, req.action, create_time)
+        xml = callback_xml(req, create_time)
         token = account.secrets.token.get_secret_value()
         mode = account.settings.mode
         crypto = _crypto(account) if mode is not MessageMode.PLAINTEXT else None
@@ -177,8 +196,13 @@ class WeChatSandbox:
             "body": resp.text if not resp.ok or resp.text in ("", "success") else None,
             "reply": reply,
             "reply_error": reply_error,
-            "create_time": int(req.create_time if req.create_time is not None else now),
+            "create_time": create_time,
         }
+
+
+def _same(issued: str, given: str) -> bool:
+    # Bytes, so a non-ASCII token in the query cannot raise inside compare_digest.
+    return secrets.compare_digest(issued.encode(), given.encode())
 
 
 def _crypto(account: Account) -> MessageCrypto | None:
@@ -205,50 +229,3 @@ def _read_reply(
     except (CallbackError, KeyError) as err:
         # WeChat shows the follower "this account cannot serve you right now".
         return None, f"unreadable reply: {err}"
-
-
-ROUTES: dict[tuple[str, str], Route] = {
-    ("GET", "/cgi-bin/token"): WeChatSandbox.token,
-    ("POST", "/cgi-bin/stable_token"): WeChatSandbox.stable_token,
-    ("POST", "/_sandbox/play"): WeChatSandbox.play,
-}
-
-
-def _handler_for(sandbox: WeChatSandbox) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            route = ROUTES.get((method, parts.path))
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            if route is None:
-                status, payload = (
-                    int(HTTPStatus.NOT_FOUND),
-                    {"errcode": 40066, "errmsg": "invalid url"},
-                )
-            else:
-                try:
-                    body = json.loads(raw) if raw else {}
-                except ValueError:
-                    status, payload = _err(47001, "data format error")
-                else:
-                    status, payload = route(sandbox, query, body if isinstance(body, dict) else {})
-            data = json.dumps(payload, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # Query strings carry secrets and tokens: never log request lines.
-            return
-
-    return Handler

@@ -74,7 +74,8 @@ class World:
     pump: QueuePump
     msg_id: int = 1000
 
-    def rule(self, **fields: Any) -> RecallRule:
+    def rule(self, created_ago: int = 3 * 86400, **fields: Any) -> RecallRule:
+        """Put a rule created `created_ago` seconds ago (windows count only after a rule exists)."""
         data = {
             "name": "r1",
             "lead_minutes": 30,
@@ -82,7 +83,12 @@ class World:
         } | fields
         rule = RecallRule.model_validate(data)
         plan = AccountStore(self.settings).read_settings(APP_ID).plan
-        RuleStore(self.settings).put(APP_ID, rule, plan)
+        now = self.clock.now
+        self.clock.now = now - created_ago
+        try:
+            RuleStore(self.settings).put(APP_ID, rule, plan)
+        finally:
+            self.clock.now = now
         return rule
 
     def _post(self, xml: str) -> dict[str, Any]:

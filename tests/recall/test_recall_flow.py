@@ -6,6 +6,7 @@ import json
 
 from tests.recall.conftest import H48, World
 from tests.support.callbacks import APP_ID
+from wxengage.domain.accounts import Plan
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
 from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError
@@ -15,7 +16,7 @@ LEAD = 30 * 60
 
 def backdate_to_due(world: World) -> int:
     """A message time whose recall (lead 30 min) came due one minute ago."""
-    return int(world.clock.now) - H48 + LEAD + 60
+    return int(world.clock.now) - H48 + LEAD - 60
 
 
 def test_a_due_recall_is_sent_once_across_two_sweeps(world: World) -> None:
@@ -49,7 +50,7 @@ def test_nothing_is_sent_before_it_is_due(world: World) -> None:
 def test_only_windows_opened_after_the_rule_exists_count(world: World) -> None:
     # Given a follower who wrote before the rule was created
     world.say("o-early", at=backdate_to_due(world))
-    world.rule()
+    world.rule(created_ago=0)
     # When the sweep runs
     world.sweep_and_send()
     # Then they are not recalled and nothing was planned
@@ -92,11 +93,14 @@ def test_quiet_hours_pull_the_recall_earlier(world: World) -> None:
     world.rule()
     closes = 1_795_366_800  # 2026-11-22T17:00:00Z = 2026-11-23 01:00 in Shanghai
     world.say("o-a", at=closes - H48)
-    # When the sweep runs at 21:58 Shanghai (13:58 UTC), before the natural due time 00:30
-    world.clock.now = closes - 3 * 3600 - 2 * 60
+    # When the sweep runs at 21:58:30 and at 21:59:30 Shanghai, long before the natural 00:30
+    world.clock.now = closes - 3 * 3600 - 90
     world.sweep_and_send()
-    # Then it was sent already: moved to 21:59, never into the quiet hours and never later
-    assert len(world.wechat.to("o-a")) == 1
+    early = len(world.wechat.sent)
+    world.clock.now = closes - 3 * 3600 - 30
+    world.sweep_and_send()
+    # Then it went out at 21:59, just before the quiet hours, and not a minute before
+    assert (early, len(world.wechat.to("o-a"))) == (0, 1)
 
 
 def test_unsubscribed_followers_are_skipped_as_left(world: World) -> None:
@@ -138,7 +142,9 @@ def test_the_audience_is_checked_with_fresh_tags(world: World) -> None:
 def test_two_rules_recall_a_follower_once_per_window(world: World) -> None:
     # Given an enterprise account with two rules that both come due
     settings = AccountStore(world.settings).read_settings(APP_ID)
-    AccountStore(world.settings).update_settings(settings.model_copy(update={"plan": "enterprise"}))
+    AccountStore(world.settings).update_settings(
+        settings.model_copy(update={"plan": Plan.ENTERPRISE})
+    )
     world.rule(name="r1")
     world.rule(name="r2", lead_minutes=31)
     world.say("o-a", at=backdate_to_due(world) + 60)
@@ -169,7 +175,7 @@ def test_the_reserve_keeps_messages_for_human_agents(world: World) -> None:
     settings = AccountStore(world.settings).read_settings(APP_ID)
     policy = settings.recall.model_copy(update={"reserve_messages": 4, "recalls_per_window": 2})
     AccountStore(world.settings).update_settings(
-        settings.model_copy(update={"recall": policy, "plan": "enterprise"})
+        settings.model_copy(update={"recall": policy, "plan": Plan.ENTERPRISE})
     )
     world.rule(name="r1")
     world.rule(name="r2", lead_minutes=31)

@@ -68,7 +68,7 @@ class RuleStore:
         self._table = settings.rules_table
         self._provider: _RulesProvider | None = None
 
-    def list(self, app_id: str) -> list[StoredRule]:
+    def all(self, app_id: str) -> list[StoredRule]:
         """Every rule of the account, by name (consistent read)."""
         return sorted(_query(self._table, app_id), key=lambda r: r.rule.name)
 
@@ -76,7 +76,7 @@ class RuleStore:
         """The same, cached in memory for `max_age` seconds (the webhook's hot path)."""
         if self._provider is None:
             self._provider = _RulesProvider(self._table)
-        raw = self._provider.get(app_id, max_age=max_age, transform="json")
+        raw: Any = self._provider.get(app_id, max_age=max_age, transform="json")
         return [StoredRule.model_validate(r) for r in raw]
 
     def get(self, app_id: str, name: str) -> StoredRule:
@@ -92,7 +92,7 @@ class RuleStore:
 
     def put(self, app_id: str, rule: RecallRule, plan: Plan) -> tuple[StoredRule, bool]:
         """Create or replace by name; an edit keeps the rule's creation time. Returns (rule, created)."""
-        existing = {r.rule.name: r for r in self.list(app_id)}
+        existing = {r.rule.name: r for r in self.all(app_id)}
         if rule.enabled:
             self._check_cap(existing, rule.name, plan)
         now = int(clock.now_ts())
@@ -105,7 +105,7 @@ class RuleStore:
 
     def set_enabled(self, app_id: str, name: str, enabled: bool, plan: Plan) -> StoredRule:
         """Enable or disable one rule (enabling re-checks the plan cap)."""
-        existing = {r.rule.name: r for r in self.list(app_id)}
+        existing = {r.rule.name: r for r in self.all(app_id)}
         if name not in existing:
             raise RuleNotFoundError(app_id, name)
         if enabled:

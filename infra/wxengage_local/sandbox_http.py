@@ -1,0 +1,130 @@
+"""The sandbox's HTTP side: the route table, one call's journey (faults, token, body) and the handler."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from wxengage_local import sandbox_api as api
+from wxengage_local import sandbox_control as control
+from wxengage_local.sandbox_protocol import Answer, Request, err, has_unicode_escape, refuse
+
+if TYPE_CHECKING:
+    from wxengage_local.sandbox import WeChatSandbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A handler and what must be true of a call before it runs."""
+
+    handler: Callable[[WeChatSandbox, Request], Answer]
+    # WeChat's APIs need a valid access_token and answer bad bodies with errcodes.
+    token: bool = True
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/cgi-bin/token"): Route(lambda s, r: s.token(r.query, r.body), token=False),
+    ("POST", "/cgi-bin/stable_token"): Route(
+        lambda s, r: s.stable_token(r.query, r.body), token=False
+    ),
+    ("POST", "/cgi-bin/tags/getidlist"): Route(api.tag_ids),
+    ("GET", "/cgi-bin/tags/get"): Route(api.tags),
+    ("GET", "/cgi-bin/user/get"): Route(api.users),
+    ("POST", "/cgi-bin/user/tag/get"): Route(api.tag_users),
+    ("POST", "/cgi-bin/message/custom/send"): Route(api.custom_send),
+    ("POST", "/_sandbox/play"): Route(lambda s, r: s.play(r.query, r.body), token=False),
+    ("POST", "/_sandbox/followers"): Route(control.put_follower, token=False),
+    ("GET", "/_sandbox/followers"): Route(control.list_followers, token=False),
+    ("GET", "/_sandbox/sent"): Route(control.sent, token=False),
+    ("POST", "/_sandbox/faults"): Route(control.add_fault, token=False),
+    ("GET", "/_sandbox/faults"): Route(control.list_faults, token=False),
+    ("POST", "/_sandbox/reset"): Route(control.reset, token=False),
+}
+
+
+def dispatch(
+    sandbox: WeChatSandbox, method: str, path: str, query: dict[str, str], raw: bytes
+) -> Answer:
+    """Answer one call, suffering the next planned fault of its API first."""
+    fault = None if path.startswith("/_sandbox/") else sandbox.faults.take(path)
+    if fault is not None and fault.errcode is not None:
+        return err(fault.errcode, fault.errmsg)
+    if fault is not None and not fault.applied:
+        time.sleep(fault.timeout_seconds or 0)
+        return err(-1)
+    answer = _run(sandbox, method, path, query, raw)
+    if fault is not None:
+        # Applied, then slow: the effect stands although the caller gave up waiting.
+        time.sleep(fault.timeout_seconds or 0)
+    return answer
+
+
+def _run(
+    sandbox: WeChatSandbox, method: str, path: str, query: dict[str, str], raw: bytes
+) -> Answer:
+    route = ROUTES.get((method, path))
+    if route is None:
+        return int(HTTPStatus.NOT_FOUND), {"errcode": 40066, "errmsg": "invalid url"}
+    wechat = path.startswith("/cgi-bin/")
+    app_id = ""
+    if route.token:
+        app_id, failure = sandbox.app_for_token(query.get("access_token", ""))
+        if failure is not None:
+            return failure
+    if wechat and has_unicode_escape(raw):
+        return err(40033)
+    try:
+        body = json.loads(raw) if raw else {}
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return err(47001) if wechat else refuse(400, "the body must be a JSON object")
+    return route.handler(sandbox, Request(query=query, body=body, app_id=app_id))
+
+
+def handler_for(sandbox: WeChatSandbox) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to one sandbox."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self, method: str) -> None:
+            parts = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                status, payload = dispatch(sandbox, method, parts.path, query, raw)
+            except Exception:
+                # The path only: the query string may carry an access_token or a secret.
+                log.exception("sandbox failed on %s %s", method, parts.path)
+                status, payload = 500, {"errcode": -1, "errmsg": "system error"}
+            data = json.dumps(payload, ensure_ascii=False).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                # A caller that timed out has hung up: exactly what a timeout fault is for.
+                return
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # Query strings carry secrets and tokens: never log request lines.
+            return
+
+    return Handler
