@@ -107,3 +107,10 @@ def test_local_day_uses_the_account_time_zone() -> None:
         local_day(MIDNIGHT_SH - 1, SH) == "2026-11-21"
         and local_day(MIDNIGHT_SH, SH) == "2026-11-22"
     )
+
+
+def test_the_longest_lead_without_quiet_hours_is_due_when_the_window_opens() -> None:
+    [recall] = plan_recalls(
+        AccountSettings(app_id="wx0123456789abcdef"), [rule(lead=2880)], after_message(MIDNIGHT_SH)
+    )
+    assert (recall.due_at, recall.in_quiet_hours) == (MIDNIGHT_SH, False)

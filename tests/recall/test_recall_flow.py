@@ -81,6 +81,8 @@ def test_a_newer_message_replaces_the_pending_recall(world: World) -> None:
     world.clock.advance(H48 - LEAD)
     world.sweep_and_send()
     assert len(world.wechat.to("o-a")) == 1
+    # and the follower counted once as pending, not once per message
+    assert world.stats()["pending"] == 1
 
 
 def test_quiet_hours_pull_the_recall_earlier(world: World) -> None:

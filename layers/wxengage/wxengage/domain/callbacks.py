@@ -253,7 +253,8 @@ class Webhook:
         if opened_now:
             day = local_day(now, settings.timezone)
             for recall in plan_recalls(settings, self._rules.cached(after.app_id), after):
-                if self._recalls.put_pending(recall):
+                # Pending counts followers waiting for a recall: a re-plan is not a new one.
+                if self._recalls.put_pending(recall) == "new":
                     self._stats.add(after.app_id, recall.rule, day, "pending", now=now)
                     count("RecallsPending")
 

@@ -79,7 +79,7 @@ def plan_recalls(
             natural, rule.quiet_hours or account.quiet_hours, account.timezone
         )
         # Pulled back to before the window even opened: there is no polite time to send.
-        quiet = due < opened + 60
+        quiet = due != natural and due < opened + 60
         out.append(
             PendingRecall(
                 app_id=state.app_id,

@@ -40,8 +40,12 @@ class RecallStore:
         self._table = settings.recalls_table
         self._retention = settings.retention_days * 86400
 
-    def put_pending(self, recall: PendingRecall) -> bool:
-        """Plan (or re-plan, for a newer window) a recall; it replaces the follower's older one."""
+    def put_pending(self, recall: PendingRecall) -> str:
+        """Plan a recall, replacing the follower's older one for this rule.
+
+        Returns "new" (the follower was not pending before), "replanned" (a newer window
+        replaced a plan still pending) or "stale" (a newer window's plan is already there).
+        """
         item: dict[str, Any] = {
             "app_id": {"S": recall.app_id},
             "recall_id": {"S": recall.recall_id},
@@ -58,17 +62,21 @@ class RecallStore:
         }
         # Never let a late, older window replace a newer one's plan.
         try:
-            client("dynamodb").put_item(
+            resp = client("dynamodb").put_item(
                 TableName=self._table,
                 Item=item,
                 ConditionExpression="attribute_not_exists(recall_id) OR window_opened_at < :w",
                 ExpressionAttributeValues={":w": {"N": str(recall.window_opened_at)}},
+                ReturnValues="ALL_OLD",
             )
         except ClientError as err:
             if _conflict(err):
-                return False
+                return "stale"
             raise
-        return True
+        old = resp.get("Attributes", {}).get("status", {}).get("S")
+        return (
+            "replanned" if old in (RecallStatus.PENDING.value, RecallStatus.QUEUED.value) else "new"
+        )
 
     def due_in_minute(self, app_id: str, minute_ts: int, now: int) -> Iterator[PendingRecall]:
         """Pending recalls of one minute bucket that are due by `now`; reads only those rows."""
