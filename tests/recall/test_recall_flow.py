@@ -76,13 +76,13 @@ def test_a_newer_message_replaces_the_pending_recall(world: World) -> None:
     # When they write again before the sweep
     world.say("o-a", at=int(world.clock.now))
     world.sweep_and_send()
-    # Then nothing is sent now (the new window is fresh), and one recall goes out near its end
+    # Then nothing is sent now (the new window is fresh), the follower counts once as pending,
+    # and one recall goes out near the new window's end
     assert world.wechat.sent == []
+    assert world.stats()["pending"] == 1
     world.clock.advance(H48 - LEAD)
     world.sweep_and_send()
     assert len(world.wechat.to("o-a")) == 1
-    # and the follower counted once as pending, not once per message
-    assert world.stats()["pending"] == 1
 
 
 def test_quiet_hours_pull_the_recall_earlier(world: World) -> None:
