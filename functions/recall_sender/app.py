@@ -32,7 +32,7 @@ def record_handler(record: SQSRecord) -> str:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     """Process the batch; failed records go back to the queue (then the DLQ after retries)."""
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

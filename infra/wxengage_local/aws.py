@@ -1,23 +1,295 @@
-"""Deploying template.yaml into moto (in-process mock or server) exactly as the cloud gets it."""
+"""The template deployed into moto (in-process mock or server), and moto taught to run our code."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+import threading
+import time
+import traceback
+import urllib.request
 import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import boto3
+from botocore.exceptions import WaiterError
 
-from wxengage_local.template import LocalTemplate
+from wxengage_local.handlers import FakeLambdaContext, load_handler
+from wxengage_local.template import FunctionSpec, LocalTemplate
 
 _CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+_SFN_EXECUTE = "execute_state_machine"
+
+
+class ClientSource(Protocol):
+    """A boto3.Session, or anything else that hands out clients the same way."""
+
+    @property
+    def region_name(self) -> str | None: ...
+
+    def client(self, service_name: str, **kwargs: Any) -> Any: ...
 
 
 class DeployError(RuntimeError):
     """The stack did not come up; the message lists the failed resources."""
+
+
+def deploy(
+    session: ClientSource,
+    template_path: Path,
+    stack_name: str = "wxengage",
+    parameters: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Create the stack from a SAM template and return its Outputs.
+
+    Works inside `moto.mock_aws()` and against a moto server (boto3 honours AWS_ENDPOINT_URL).
+    """
+    region = session.region_name or "us-east-1"
+    bucket = f"{stack_name.lower()}-local-artifacts"
+    cfn_doc, artifacts = LocalTemplate(template_path).to_cloudformation(bucket, parameters, region)
+    _state_machines_follow_execution_config()
+    with _clients(session, region, "s3", "cloudformation", "dynamodb", "lambda") as (
+        s3,
+        cfn,
+        ddb,
+        lam,
+    ):
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(Bucket=bucket)
+        blob = _placeholder_zip()
+        for artifact in artifacts:
+            s3.put_object(Bucket=bucket, Key=artifact.key, Body=blob)
+        cfn.create_stack(
+            StackName=stack_name,
+            TemplateBody=json.dumps(cfn_doc),
+            Capabilities=_CAPABILITIES,
+            Parameters=[
+                {"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()
+            ],
+        )
+        _wait_created(cfn, stack_name)
+        physical = _physical_ids(cfn, stack_name)
+        _enable_ttl(ddb, cfn_doc, physical)
+        _pause_event_source_mappings(lam, cfn_doc, physical)
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def function_environments(session: ClientSource, stack_name: str) -> dict[str, dict[str, str]]:
+    """Each deployed function's environment variables (logical id -> vars), as CFN resolved them."""
+    with _clients(session, session.region_name, "cloudformation", "lambda") as (cfn, lam):
+        out: dict[str, dict[str, str]] = {}
+        for res in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]:
+            if res.get("ResourceType") == "AWS::Lambda::Function":
+                conf = lam.get_function_configuration(FunctionName=res["PhysicalResourceId"])
+                out[res["LogicalResourceId"]] = conf.get("Environment", {}).get("Variables", {})
+        return out
+
+
+def physical_ids(session: ClientSource, stack_name: str) -> dict[str, str]:
+    """Logical id -> physical id of every resource moto created."""
+    with _clients(session, session.region_name, "cloudformation") as (cfn,):
+        return _physical_ids(cfn, stack_name)
+
+
+# --- Lambda: the real handler, in this process -------------------------------------------
+
+Resolver = Callable[[str], FunctionSpec | None]
+
+
+class FunctionResolver:
+    """Function name -> FunctionSpec: logical ids at once, deployed names once `bind` is called."""
+
+    def __init__(self, functions: Mapping[str, FunctionSpec]) -> None:
+        self.functions = dict(functions)
+        self._by_name = dict(functions)
+
+    def bind(self, physical: Mapping[str, str]) -> None:
+        """Learn the deployed names (logical id -> physical id) of the template's functions."""
+        for logical_id, spec in self.functions.items():
+            if logical_id in physical:
+                self._by_name[physical[logical_id]] = spec
+
+    def __call__(self, function_name: str) -> FunctionSpec | None:
+        return self._by_name.get(function_name.rsplit(":function:", 1)[-1].split(":")[0])
+
+
+def stack_resolver(session: ClientSource, template_path: Path, stack_name: str) -> FunctionResolver:
+    """A resolver for a deployed stack's functions."""
+    resolver = FunctionResolver(LocalTemplate(template_path).functions())
+    resolver.bind(physical_ids(session, stack_name))
+    return resolver
+
+
+_resolvers: list[Resolver] = []
+_hook_lock = threading.Lock()
+_original_invoke: Callable[..., tuple[str, bool, str]] | None = None
+
+
+def install_inprocess_lambda(resolver: Resolver) -> Callable[[], None]:
+    """Make moto run a resolvable function's real handler in this process; returns `uninstall`.
+
+    moto's `LambdaFunction._invoke_lambda` (private, pinned moto) is where lambda.invoke,
+    Step Functions Tasks and the optimised lambda:invoke integration all end up; it wants
+    Docker. Functions no resolver knows keep moto's own behaviour.
+    """
+    global _original_invoke
+    from moto.awslambda.models import LambdaFunction
+
+    with _hook_lock:
+        if _original_invoke is None:
+            _original_invoke = LambdaFunction._invoke_lambda
+            LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+        _resolvers.insert(0, resolver)
+
+    def uninstall() -> None:
+        global _original_invoke
+        with _hook_lock:
+            if resolver in _resolvers:
+                _resolvers.remove(resolver)
+            if not _resolvers and _original_invoke is not None:
+                LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
+                _original_invoke = None
+
+    return uninstall
+
+
+def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+    """Replacement for `LambdaFunction._invoke_lambda`: (payload JSON, errored, log tail)."""
+    spec = next((s for r in list(_resolvers) if (s := r(self.function_name)) is not None), None)
+    if spec is None:
+        assert _original_invoke is not None
+        return _original_invoke(self, event)
+    if event is None or event == "{}":
+        event = {}  # moto hands an empty payload over as the string "{}"
+    context = FakeLambdaContext(
+        self.function_name,
+        memory_limit_in_mb=int(self.memory_size),
+        timeout_ms=int(self.timeout) * 1000,
+        invoked_function_arn=self.function_arn,
+        region=self.region,
+        account_id=self.account_id,
+    )
+    request_id = context.aws_request_id
+    started = time.monotonic()
+    try:
+        result = load_handler(spec.code_uri, spec.handler)(event, context)
+    except Exception as exc:
+        # Lambda's own error shape: Step Functions matches Retry/Catch on errorType.
+        error = {
+            "errorMessage": str(exc),
+            "errorType": type(exc).__name__,
+            "requestId": request_id,
+            "stackTrace": traceback.format_tb(exc.__traceback__),
+        }
+        return json.dumps(error), True, _log_tail(request_id, started, traceback.format_exc())
+    try:
+        payload = json.dumps(result)
+    except (TypeError, ValueError) as exc:
+        error = {
+            "errorMessage": f"Unable to marshal response: {exc}",
+            "errorType": "Runtime.MarshalError",
+        }
+        return json.dumps(error), True, _log_tail(request_id, started, str(exc))
+    return payload, False, _log_tail(request_id, started, "")
+
+
+def _log_tail(request_id: str, started: float, extra: str) -> str:
+    ms = (time.monotonic() - started) * 1000
+    lines = [f"START RequestId: {request_id} Version: $LATEST", extra.rstrip()]
+    lines += [
+        f"END RequestId: {request_id}",
+        f"REPORT RequestId: {request_id}\tDuration: {ms:.2f} ms",
+    ]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+# --- Step Functions: execute the real ASL -------------------------------------------------
+
+
+def enable_stepfunctions_execution(endpoint_url: str | None = None) -> bool:
+    """Make moto execute state machines; returns the previous setting (to restore later).
+
+    With `endpoint_url`, asks that moto server (POST /moto-api/config); without, sets the
+    in-process config, which `mock_aws()` restores when it exits.
+    """
+    return set_stepfunctions_execution(True, endpoint_url)
+
+
+def set_stepfunctions_execution(enabled: bool, endpoint_url: str | None = None) -> bool:
+    """Turn moto's Step Functions interpreter on or off; returns the previous setting."""
+    _state_machines_follow_execution_config()
+    if endpoint_url is None:
+        from moto.core.config import default_user_config
+
+        sfn = default_user_config.get("stepfunctions", {})
+        previous = bool(sfn.get("execute_state_machine", False))
+        default_user_config["stepfunctions"] = {"execute_state_machine": enabled}
+        return previous
+    url = f"{endpoint_url.rstrip('/')}/moto-api/config"
+    with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 (our own loopback moto)
+        previous = bool(json.load(resp).get("stepfunctions", {}).get(_SFN_EXECUTE, False))
+    body = json.dumps({"stepfunctions": {_SFN_EXECUTE: enabled}}).encode()
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        pass
+    return previous
+
+
+def _state_machines_follow_execution_config() -> None:
+    """CloudFormation state machines land where the API would put them.
+
+    moto's CFN model always writes to its non-executing backend, so with execution on,
+    start_execution would not find a deployed machine. Patched in-process only: a moto
+    server in another process is out of reach.
+    """
+    from moto.stepfunctions.models import StateMachine
+
+    if getattr(StateMachine, "_wxengage_follows_config", False):
+        return
+
+    def create(
+        cls: type[StateMachine],
+        /,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> StateMachine:
+        from moto.stepfunctions.responses import get_backend
+        from moto.stepfunctions.utils import cfn_to_api_tags
+
+        props = cloudformation_json["Properties"]
+        # Same as moto's own, but through the backend the API uses right now.
+        return get_backend(account_id, region_name).create_state_machine(
+            name=props.get("StateMachineName", resource_name),
+            definition=props.get("DefinitionString", ""),
+            roleArn=props.get("RoleArn", ""),
+            tags=cfn_to_api_tags(props.get("Tags", [])),
+            sm_type=props.get("StateMachineType"),
+        )
+
+    StateMachine.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment, method-assign]
+    StateMachine._wxengage_follows_config = True  # type: ignore[attr-defined]
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _clients(session: ClientSource, region: str | None, *services: str) -> Iterator[list[Any]]:
+    # Closed afterwards: a pooled keep-alive connection would pin a moto server thread.
+    clients = [session.client(s, region_name=region or "us-east-1") for s in services]
+    try:
+        yield clients
+    finally:
+        for client in clients:
+            with contextlib.suppress(Exception):
+                client.close()
 
 
 def _placeholder_zip() -> bytes:
@@ -28,81 +300,43 @@ def _placeholder_zip() -> bytes:
     return buf.getvalue()
 
 
-def deploy(
-    session: boto3.Session,
-    template_path: Path,
-    stack_name: str = "wxengage",
-    parameters: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """Create the stack from template.yaml and return its Outputs.
-
-    Works inside `moto.mock_aws()` and against a moto server (AWS_ENDPOINT_URL).
-    """
-    region = session.region_name or "us-east-1"
-    bucket = f"{stack_name.lower()}-local-artifacts"
-    s3 = session.client("s3", region_name=region)
-    cfn = session.client("cloudformation", region_name=region)
-    cfn_doc, artifacts = LocalTemplate(template_path).to_cloudformation(bucket, parameters, region)
-    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        s3.create_bucket(Bucket=bucket)
-    blob = _placeholder_zip()
-    for artifact in artifacts:
-        s3.put_object(Bucket=bucket, Key=artifact.key, Body=blob)
-    cfn.create_stack(
-        StackName=stack_name,
-        TemplateBody=json.dumps(cfn_doc),
-        Capabilities=_CAPABILITIES,
-        Parameters=[
-            {"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()
-        ],
-    )
-    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
-    if stack["StackStatus"] != "CREATE_COMPLETE":
+def _wait_created(cfn: Any, stack_name: str) -> None:
+    try:
+        # The waiter looks first and sleeps only if needed (moto creates synchronously).
+        cfn.get_waiter("stack_create_complete").wait(
+            StackName=stack_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        )
+    except WaiterError:
+        status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
         events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
         failed = [
-            f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+            f"{e.get('LogicalResourceId')}: {e.get('ResourceStatusReason', '')}"
             for e in events
-            if e["ResourceStatus"].endswith("FAILED")
+            if str(e.get("ResourceStatus", "")).endswith("FAILED")
         ]
-        raise DeployError(f"stack {stack_name} is {stack['StackStatus']}: {failed}")
-    _enable_ttl(session, region, cfn_doc, cfn, stack_name)
-    _pause_event_source_mappings(session, region)
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        raise DeployError(f"stack {stack_name} is {status}: {failed}") from None
 
 
-def _enable_ttl(
-    session: boto3.Session, region: str, cfn_doc: dict[str, Any], cfn: Any, stack_name: str
-) -> None:
+def _enable_ttl(ddb: Any, cfn_doc: dict[str, Any], physical: Mapping[str, str]) -> None:
     """moto ignores TimeToLiveSpecification in CloudFormation: apply it through the API."""
-    physical = _physical_ids(cfn, stack_name)
-    ddb = session.client("dynamodb", region_name=region)
     for logical_id, res in cfn_doc["Resources"].items():
         spec = res.get("Properties", {}).get("TimeToLiveSpecification")
-        if res["Type"] == "AWS::DynamoDB::Table" and spec and spec.get("Enabled"):
-            ddb.update_time_to_live(
-                TableName=physical[logical_id],
-                TimeToLiveSpecification={"AttributeName": spec["AttributeName"], "Enabled": True},
-            )
+        if res["Type"] != "AWS::DynamoDB::Table" or not spec or spec.get("Enabled") is False:
+            continue
+        ddb.update_time_to_live(
+            TableName=physical[logical_id],
+            TimeToLiveSpecification={"AttributeName": spec["AttributeName"], "Enabled": True},
+        )
 
 
-def _pause_event_source_mappings(session: boto3.Session, region: str) -> None:
-    """moto would deliver SQS messages to Lambda itself (via Docker, without partial-batch
-    semantics); the local stack's queue pump delivers them instead, as Lambda's poller does."""
-    lam = session.client("lambda", region_name=region)
-    for mapping in lam.list_event_source_mappings().get("EventSourceMappings", []):
-        lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
-
-
-def function_environments(session: boto3.Session, stack_name: str) -> dict[str, dict[str, str]]:
-    """Each deployed function's environment variables, as CloudFormation resolved them."""
-    cfn = session.client("cloudformation")
-    lam = session.client("lambda")
-    out: dict[str, dict[str, str]] = {}
-    for res in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]:
-        if res.get("ResourceType") == "AWS::Lambda::Function":
-            conf = lam.get_function_configuration(FunctionName=res["PhysicalResourceId"])
-            out[res["LogicalResourceId"]] = conf.get("Environment", {}).get("Variables", {})
-    return out
+def _pause_event_source_mappings(
+    lam: Any, cfn_doc: dict[str, Any], physical: Mapping[str, str]
+) -> None:
+    """moto would deliver SQS messages to Lambda itself, inside send_message and without
+    partial-batch semantics; the local stack's queue pump delivers them, as Lambda's poller does."""
+    for logical_id, res in cfn_doc["Resources"].items():
+        if res["Type"] == "AWS::Lambda::EventSourceMapping" and logical_id in physical:
+            lam.update_event_source_mapping(UUID=physical[logical_id], Enabled=False)
 
 
 def _physical_ids(cfn: Any, stack_name: str) -> dict[str, str]:
@@ -112,8 +346,3 @@ def _physical_ids(cfn: Any, stack_name: str) -> dict[str, str]:
         for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
         if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
     }
-
-
-def physical_ids(session: boto3.Session, stack_name: str) -> dict[str, str]:
-    """Logical id -> physical id of every resource moto created."""
-    return _physical_ids(session.client("cloudformation"), stack_name)

@@ -1,30 +1,62 @@
-"""An HTTP gateway that serves the template's HttpApi routes with API Gateway's payload format 2.0."""
+"""An HTTP gateway serving the template's HttpApi routes with API Gateway's payload format 2.0."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import json
 import logging
 import re
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from wxengage_local.handlers import invoke_in_process
 from wxengage_local.template import FunctionSpec
 
 log = logging.getLogger("wxengage.local.gateway")
-MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway's own request limit
+MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway's request size limit
+Invoke = Callable[[FunctionSpec, dict[str, Any]], Any]
+_JSON = {"content-type": "application/json"}
+
+
+class PortInUseError(OSError):
+    """A port the local stack wants is taken (the message says which and what for)."""
+
+    def __init__(self, port: int, what: str) -> None:
+        super().__init__(
+            errno.EADDRINUSE,
+            f"port {port} for the {what} is in use: stop what holds it or pick another port",
+        )
+        self.port = port
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+class Response(NamedTuple):
+    """An HTTP answer; each cookie becomes its own Set-Cookie header."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    cookies: tuple[str, ...] = ()
+
+
+def _message(status: int, text: str) -> Response:
+    return Response(status, dict(_JSON), json.dumps({"message": text}).encode())
 
 
 @dataclass(frozen=True)
 class Route:
-    """One `METHOD /path/{param}` route and the function behind it."""
+    """One `METHOD /path/{param}` route (or `{proxy+}`, or `$default`) and its function."""
 
     method: str
     path: str
@@ -33,41 +65,55 @@ class Route:
 
     @classmethod
     def of(cls, method: str, path: str, function: FunctionSpec) -> Route:
-        regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
-        return cls(method=method, path=path, pattern=re.compile(f"^{regex}$"), function=function)
+        regex = re.escape(path)
+        regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\+\\\}", r"(?P<\1>.+)", regex)  # greedy {proxy+}
+        regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", regex)
+        if path == "$default":
+            regex = ".*"
+        return cls(method, path, re.compile(f"^{regex}$"), function)
+
+    @property
+    def key(self) -> str:
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+    def rank(self) -> tuple[int, int, int, int]:
+        """Sort key: API Gateway tries the most specific route first."""
+        segments = [s for s in self.path.split("/") if s]
+        return (
+            self.path == "$default",
+            any(s.endswith("+}") for s in segments),
+            -sum(not s.startswith("{") for s in segments),  # more literal segments first
+            self.method == "ANY",
+        )
 
 
 def http_api_event(
     route: Route,
-    params: dict[str, str],
+    params: Mapping[str, str],
     method: str,
     raw_path: str,
     raw_query: str,
-    headers: dict[str, str],
+    headers: Mapping[str, str],
     body: bytes,
     source_ip: str,
 ) -> dict[str, Any]:
     """The event API Gateway HTTP API (payload format 2.0) hands a Lambda."""
-    try:
-        text: str | None = body.decode("utf-8") if body else None
-        is_b64 = False
-    except UnicodeDecodeError:
-        text, is_b64 = base64.b64encode(body).decode(), True
-    query = dict(parse_qsl(raw_query, keep_blank_values=True))
-    route_key = f"{route.method} {route.path}"
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        # Format 2.0 joins repeated parameters (and headers) with commas.
+        query[name] = f"{query[name]},{value}" if name in query else value
     now = time.time()
-    return {
+    event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": route_key,
+        "routeKey": route.key,
         "rawPath": raw_path,
         "rawQueryString": raw_query,
-        "headers": headers,
-        "queryStringParameters": query or None,
-        "pathParameters": params or None,
+        "headers": dict(headers),
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "local",
             "domainName": headers.get("host", "localhost"),
+            "domainPrefix": headers.get("host", "localhost").split(".")[0],
             "http": {
                 "method": method,
                 "path": raw_path,
@@ -76,40 +122,85 @@ def http_api_event(
                 "userAgent": headers.get("user-agent", ""),
             },
             "requestId": str(uuid.uuid4()),
-            "routeKey": route_key,
+            "routeKey": route.key,
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),
         },
-        "body": text,
-        "isBase64Encoded": is_b64,
+        "isBase64Encoded": False,
     }
+    # API Gateway leaves out what the request does not have.
+    if query:
+        event["queryStringParameters"] = query
+    if params:
+        event["pathParameters"] = {k: unquote(v) for k, v in params.items()}
+    if cookies := [c.strip() for c in headers.get("cookie", "").split(";") if c.strip()]:
+        event["cookies"] = cookies
+    if body:
+        try:
+            event["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
+    return event
 
 
-def http_response(result: Any) -> tuple[int, dict[str, str], bytes]:
+def http_response(result: Any) -> Response:
     """Map a Lambda result to HTTP the way API Gateway does for payload format 2.0."""
     if isinstance(result, dict) and "statusCode" in result:
-        body = result.get("body") or ""
-        raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
-        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-        return int(result["statusCode"]), headers, raw
-    # A bare value is JSON with status 200 (API Gateway's "inferred" format).
-    return 200, {"content-type": "application/json"}, json.dumps(result).encode()
+        try:
+            status = int(result["statusCode"])
+            body = result.get("body") or ""
+            raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+            headers = {str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+        except (TypeError, ValueError):
+            # API Gateway answers a malformed proxy response with a 500.
+            return _message(500, "Internal Server Error")
+        cookies = tuple(str(c) for c in result.get("cookies") or ())
+        return Response(status, headers, raw, cookies)
+    # Anything else is the body of a 200 (API Gateway's "inferred" format); a string as is.
+    body_text = result if isinstance(result, str) else json.dumps(result)
+    return Response(200, dict(_JSON), body_text.encode())
+
+
+class _Server(ThreadingHTTPServer):
+    """Tracks open connections, so stop() can close idle keep-alive ones (and their threads)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._open_lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):  # already closed by the client
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
 class Gateway:
-    """Serves the routes on loopback; each request runs the handler in this process."""
+    """Serves the routes on loopback; each request runs its handler in this process."""
 
     def __init__(
-        self,
-        functions: dict[str, FunctionSpec],
-        port: int = 3000,
-        invoke: Callable[[FunctionSpec, dict[str, Any]], Any] | None = None,
+        self, functions: Mapping[str, FunctionSpec], port: int = 3000, invoke: Invoke | None = None
     ) -> None:
-        self.routes = [Route.of(m, p, f) for f in functions.values() for m, p in f.http_routes]
+        routes = [Route.of(m, p, f) for f in functions.values() for m, p in f.http_routes]
+        self.routes = sorted(routes, key=Route.rank)
         self._port = port
         self._invoke = invoke or invoke_in_process
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -125,19 +216,28 @@ class Gateway:
         return None
 
     def start(self) -> None:
-        """Bind and serve in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_class(self))
-        self._server.daemon_threads = True
+        """Bind (a taken port raises PortInUseError) and serve in a daemon thread."""
+        try:
+            self._server = _Server(("127.0.0.1", self._port), _handler_class(self))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise PortInUseError(self._port, "HTTP gateway") from None
+            raise
         self._port = int(self._server.server_address[1])
+        server = self._server
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="http-gateway", daemon=True
+            # A short poll makes stop() quick (the default waits up to half a second).
+            target=lambda: server.serve_forever(poll_interval=0.05),
+            name="http-gateway",
+            daemon=True,
         )
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop serving, close open connections and release the port."""
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_connections()
             self._server.server_close()
             self._server = None
         if self._thread is not None:
@@ -145,19 +245,15 @@ class Gateway:
             self._thread = None
 
     def handle(
-        self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str
-    ) -> tuple[int, dict[str, str], bytes]:
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes, source_ip: str
+    ) -> Response:
         """One HTTP request in, one HTTP response out."""
-        parts = urlsplit(target)
         if len(body) > MAX_PAYLOAD:
-            return (
-                413,
-                {"content-type": "application/json"},
-                b'{"message":"Request Entity Too Large"}',
-            )
+            return _message(413, "Request Entity Too Large")
+        parts = urlsplit(target)
         found = self.match(method, parts.path)
         if found is None:
-            return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
+            return _message(404, "Not Found")
         route, params = found
         event = http_api_event(
             route, params, method, parts.path, parts.query, headers, body, source_ip
@@ -166,39 +262,59 @@ class Gateway:
             return http_response(self._invoke(route.function, event))
         except Exception:
             log.exception("handler %s failed", route.function.logical_id)
-            return 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+            return _message(500, "Internal Server Error")
 
 
 def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = 60  # an idle keep-alive connection gives its thread back after this
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_PAYLOAD:
-                self._send(
-                    413,
-                    {"content-type": "application/json"},
-                    b'{"message":"Request Entity Too Large"}',
-                )
+            body = self._read_body()
+            if body is None:
+                self._send(_message(413, "Request Entity Too Large"))
                 self.close_connection = True
                 return
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
+            headers: dict[str, str] = {}
+            for key, value in self.headers.items():
+                k = key.lower()
+                headers[k] = f"{headers[k]},{value}" if k in headers else value
             self._send(
-                *gateway.handle(self.command, self.path, headers, body, self.client_address[0])
+                gateway.handle(self.command, self.path, headers, body, self.client_address[0])
             )
 
-        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
-            for key, value in headers.items():
-                if key.lower() != "content-length":
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        def _read_body(self) -> bytes | None:
+            """The request body, or None when it is over API Gateway's limit."""
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                chunks, size = [], 0
+                while (n := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                    size += n
+                    if size > MAX_PAYLOAD:
+                        return None
+                    chunks.append(self.rfile.read(n))
+                    self.rfile.readline()
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_PAYLOAD:
+                return None
+            return self.rfile.read(length) if length else b""
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+        def _send(self, reply: Response) -> None:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(name, value)
+            for cookie in reply.cookies:
+                self.send_header("Set-Cookie", cookie)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
             # Query strings carry signatures and echo strings: keep request lines out of logs.

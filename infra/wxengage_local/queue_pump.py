@@ -53,10 +53,15 @@ class QueuePump:
         sources: list[Source],
         batch_size: int = 10,
         invoke: Callable[[FunctionSpec, dict[str, Any]], Any] | None = None,
+        retry_after_seconds: int = 5,
     ) -> None:
         self.sources = sources
         self._batch = batch_size
         self._invoke = invoke or invoke_in_process
+        # Locally a failed message comes back after a few seconds rather than the queue's
+        # full visibility timeout, so retries happen while you watch.
+        self.retry_after_seconds = retry_after_seconds
+        self._sqs: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.delivered = 0
@@ -101,7 +106,9 @@ class QueuePump:
         """One receive per queue; returns how many messages were handed over."""
         handed = 0
         for source in self.sources:
-            sqs = boto3.session.Session().client("sqs")
+            if self._sqs is None:
+                self._sqs = boto3.session.Session().client("sqs")
+            sqs = self._sqs
             resp = sqs.receive_message(
                 QueueUrl=source.queue_url,
                 MaxNumberOfMessages=self._batch,

@@ -1,24 +1,34 @@
-"""LocalStack: moto server in this process, the template deployed into it, the gateway and the ticker."""
+"""LocalStack: a moto server in this process, the template deployed into it, gateway and ticker."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import boto3
 
-from wxengage_local.aws import deploy, function_environments, physical_ids
-from wxengage_local.gateway import Gateway
+from wxengage_local.aws import (
+    FunctionResolver,
+    deploy,
+    function_environments,
+    install_inprocess_lambda,
+    physical_ids,
+    set_stepfunctions_execution,
+)
+from wxengage_local.gateway import Gateway, PortInUseError
 from wxengage_local.queue_pump import QueuePump
-from wxengage_local.template import LocalTemplate
+from wxengage_local.template import FunctionSpec, LocalTemplate
 from wxengage_local.ticker import Ticker
 
+log = logging.getLogger("wxengage.local.stack")
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -28,22 +38,50 @@ LOCAL_CREDENTIALS = {
 
 
 class Service(Protocol):
-    """Anything the stack starts and stops with itself (the WeChat sandbox, queue pumps...)."""
+    """Anything the stack starts and stops with itself (the WeChat sandbox, ...)."""
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
 
 
+class LocalStackError(RuntimeError):
+    """The local stack cannot run this template as it is."""
+
+
 def ensure_free(port: int, what: str) -> None:
-    """Fail with a clear message when a port is taken."""
+    """Raise PortInUseError (an OSError with a plain message) when a loopback port is taken."""
+    if _port_taken(port):
+        raise PortInUseError(port, what)
+
+
+def _port_taken(port: int) -> bool:
     with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
         try:
             s.bind(("127.0.0.1", port))
-        except OSError:
-            raise OSError(
-                f"port {port} for the {what} is in use: pick another with its option"
-            ) from None
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def _moto_server(port: int) -> Any:
+    from moto.server import ThreadedMotoServer
+
+    class MotoServer(ThreadedMotoServer):
+        """moto's server, reporting a failed bind (the stock one would wait forever)."""
+
+        failed: BaseException | None = None
+
+        def _server_entry(self) -> None:
+            try:
+                super()._server_entry()
+            except BaseException as err:  # werkzeug answers a taken port with sys.exit(1)
+                self.failed = err
+                self._server_ready_event.set()
+
+    return MotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 
 
 class LocalStack:
@@ -57,17 +95,20 @@ class LocalStack:
         stack_name: str = "wxengage",
         speed: float = 1.0,
     ) -> None:
-        self.template = LocalTemplate(template_path.resolve())
+        self.template = LocalTemplate(Path(template_path).resolve())
         self.stack_name = stack_name
+        self.functions: dict[str, FunctionSpec] = self.template.functions()
         self._port = port
         self._aws_port = aws_port
         self._speed = speed
-        self.outputs: dict[str, str] = {}
+        self._outputs: dict[str, str] = {}
         self.gateway: Gateway | None = None
         self.ticker: Ticker | None = None
         self.pump: QueuePump | None = None
         self.services: list[Service] = []
-        self._moto: object | None = None
+        self._moto: Any = None
+        self._undo: list[Callable[[], None]] = []  # run backwards by stop()
+        self._running = False
 
     @property
     def aws_endpoint_url(self) -> str:
@@ -77,75 +118,136 @@ class LocalStack:
     def webhook_base_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway.port if self.gateway else self._port}"
 
+    @property
+    def outputs(self) -> dict[str, str]:
+        """The stack's Outputs (empty until started)."""
+        return dict(self._outputs)
+
+    def register_extra_server(self, service: Service) -> None:
+        """Start `service` with the stack (after everything else) and stop it first.
+
+        Its stop() must be safe to call when its start() never ran (a failed start stops all).
+        """
+        self.services.append(service)
+        if self._running:
+            service.start()
+
     def start(self) -> None:
         """Boot everything; on failure, whatever started is stopped again."""
         ensure_free(self._aws_port, "embedded AWS (--aws-port)")
         ensure_free(self._port, "HTTP gateway (--port)")
-        # moto compares Wait-state timestamps with local time: run the process in UTC.
-        os.environ["TZ"] = "UTC"
-        time.tzset()
-        os.environ.update(LOCAL_CREDENTIALS)
-        os.environ["AWS_ENDPOINT_URL"] = self.aws_endpoint_url
-        os.environ["MOTO_PORT"] = str(self._aws_port)
         try:
-            self._start_moto()
-            session = boto3.Session()
-            self.outputs = deploy(session, self.template.path, self.stack_name)
-            self._export_function_environment(session)
-            functions = self.template.functions()
-            self.gateway = Gateway(functions, port=self._port)
-            self.gateway.start()
-            self.ticker = Ticker(functions, speed=self._speed)
-            self.ticker.start()
-            self.pump = QueuePump.for_stack(
-                session, functions, physical_ids(session, self.stack_name)
+            self._set_environment(
+                # moto compares Wait-state timestamps with local time: run the process in UTC.
+                {"TZ": "UTC"}
+                | LOCAL_CREDENTIALS
+                | {"AWS_ENDPOINT_URL": self.aws_endpoint_url, "MOTO_PORT": str(self._aws_port)}
             )
+            self._start_moto()
+            self._enable_stepfunctions()
+            resolver = FunctionResolver(self.functions)
+            self._undo.append(install_inprocess_lambda(resolver))
+            session = boto3.Session()
+            self._outputs = deploy(session, self.template.path, self.stack_name)
+            physical = physical_ids(session, self.stack_name)
+            resolver.bind(physical)
+            self._set_environment(self._function_environment(session))
+            self.gateway = Gateway(self.functions, port=self._port)
+            self.gateway.start()
+            self.ticker = Ticker(self.functions, speed=self._speed)
+            self.ticker.start()
+            self.pump = QueuePump.for_stack(session, self.functions, physical)
             self.pump.start()
+            self._running = True
             for service in self.services:
                 service.start()
         except BaseException:
             self.stop()
             raise
 
-    def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
+    def stop(self) -> None:
+        """Stop extra servers, pump, ticker, gateway, then moto; restore the environment.
 
+        Safe to call twice or after a failed start.
+        """
+        self._running = False
+        for service in reversed(self.services):
+            try:
+                service.stop()
+            except Exception:
+                log.exception("local stack: %r did not stop cleanly", service)
+        for part in (self.pump, self.ticker, self.gateway):
+            if part is not None:
+                part.stop()
+        self.pump = self.ticker = self.gateway = None
+        while self._undo:
+            step = self._undo.pop()
+            try:
+                step()
+            except Exception:
+                log.exception("local stack: a stop step failed; carrying on with the rest")
+
+    def _start_moto(self) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        # moto has no CloudFormation model for some resources the gateway and ticker stand in for.
+        # moto has no CloudFormation model for what the gateway and ticker stand in for.
         logging.getLogger("moto").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._aws_port, verbose=False)
+        server = _moto_server(self._aws_port)
         server.start()
+        if server.failed is not None:
+            if _port_taken(self._aws_port):  # taken since the check in start()
+                raise PortInUseError(self._aws_port, "embedded AWS (--aws-port)")
+            raise LocalStackError(f"the embedded AWS did not start: {server.failed!r}")
         self._moto = server
+        self._undo.append(self._stop_moto)
 
-    def _export_function_environment(self, session: boto3.Session) -> None:
-        """Handlers run in this process: give it the environment CloudFormation gave the functions."""
+    def _enable_stepfunctions(self) -> None:
+        previous = set_stepfunctions_execution(True, self.aws_endpoint_url)
+
+        def restore() -> None:
+            set_stepfunctions_execution(previous, self.aws_endpoint_url)
+
+        self._undo.append(restore)
+
+    def _stop_moto(self) -> None:
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+
+    def _function_environment(self, session: boto3.Session) -> dict[str, str]:
+        """Handlers share this process: it gets the environment CloudFormation gave the functions.
+
+        Set once here, never per invocation (parallel Map iterations would race on it).
+        """
         merged: dict[str, str] = {}
+        owner: dict[str, str] = {}
         for function, env in function_environments(session, self.stack_name).items():
             for key, value in env.items():
-                if merged.get(key, value) != value:
-                    raise RuntimeError(
-                        f"functions disagree on {key} ({function}); the local stack shares one process"
+                if key in merged and merged[key] != value:
+                    # Names only: values may be secrets.
+                    raise LocalStackError(
+                        f"{owner[key]} and {function} set {key} differently; "
+                        "the local stack runs every function in one process"
                     )
-                merged[key] = value
-        os.environ.update(merged)
+                merged[key], owner[key] = value, function
+        return merged
 
-    def stop(self) -> None:
-        """Stop services, queue pump, ticker, gateway and moto, in that order; safe to call twice."""
-        for service in reversed(self.services):
-            service.stop()
-        if self.pump is not None:
-            self.pump.stop()
-            self.pump = None
-        if self.ticker is not None:
-            self.ticker.stop()
-            self.ticker = None
-        if self.gateway is not None:
-            self.gateway.stop()
-            self.gateway = None
-        if self._moto is not None:
-            self._moto.stop()  # type: ignore[attr-defined]
-            self._moto = None
+    def _set_environment(self, values: dict[str, str]) -> None:
+        saved = {key: os.environ.get(key) for key in values}
+        os.environ.update(values)
+        if "TZ" in values:
+            time.tzset()
+
+        def restore() -> None:
+            for key, old in saved.items():
+                if old is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = old
+            if "TZ" in saved:
+                time.tzset()
+
+        self._undo.append(restore)
 
     def __enter__(self) -> LocalStack:
         self.start()
