@@ -6,7 +6,7 @@ import json
 
 from tests.recall.conftest import H48, World
 from tests.support.callbacks import APP_ID
-from wxengage.domain.accounts import Plan
+from wxengage.domain.accounts import Plan, QuietHours
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
 from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError
@@ -90,7 +90,7 @@ def test_quiet_hours_pull_the_recall_earlier(world: World) -> None:
     AccountStore(world.settings).update_settings(
         AccountStore(world.settings)
         .read_settings(APP_ID)
-        .model_copy(update={"quiet_hours": {"start": "22:00", "end": "08:00"}})
+        .model_copy(update={"quiet_hours": QuietHours(start="22:00", end="08:00")})
     )
     world.rule()
     closes = 1_795_366_800  # 2026-11-22T17:00:00Z = 2026-11-23 01:00 in Shanghai

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,10 @@ from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTran
 if TYPE_CHECKING:
     from wxengage.domain.accounts import Account
     from wxengage.settings import Settings
+
+# urllib3 logs full request URLs at DEBUG, and WeChat puts the access token in the query string:
+# keep that logger above DEBUG whatever the root level is.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 # stable_token rotates 5 minutes before expiry: refresh before that so we never hold a stale one.
 REFRESH_BEFORE_SECONDS = 300
@@ -174,12 +179,9 @@ class WeChatClient:
                     timeout=self._timeout,
                 )
             except requests.ConnectionError as err:
-                if (
-                    isinstance(err, requests.ConnectTimeout)
-                    or "connect" in type(err.__cause__ or err).__name__.lower()
-                ):
+                if _never_sent(err):
                     raise WeChatTransportError(
-                        path, maybe_delivered=False, detail="could not connect"
+                        path, maybe_delivered=False, detail=f"could not connect ({_reason(err)})"
                     ) from None
                 if idempotent and attempt + 1 < attempts:
                     continue
@@ -258,3 +260,8 @@ def client_for(account: Account, settings: Settings) -> WeChatClient:
         DynamoTokenStore(settings),
         base_url=settings.wechat_api_base,
     )
+
+
+def _reason(err: requests.ConnectionError) -> str:
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    return type(reason or err).__name__
