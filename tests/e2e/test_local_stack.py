@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -166,3 +168,100 @@ def test_the_sandbox_token_api_behaves_like_wechat(local_run: LocalRun) -> None:
     # Then the same token comes back, and the wrong secret gets WeChat's errcode
     assert first["access_token"] == second["access_token"] and first["expires_in"] > 7000
     assert wrong["errcode"] == 40125
+
+
+RECALL_APP = "wx00000000000000e2"
+TAGGED_RULE = """\
+name: vip
+lead_minutes: 2880
+include_tags: [100]
+content:
+  kind: custom
+  replies:
+    - {type: text, text: "Your VIP coupon is waiting"}
+"""
+
+
+@pytest.mark.stack
+def test_a_recall_goes_through_the_real_client_to_the_sandbox_once(
+    local_run: LocalRun, tmp_path: Path
+) -> None:
+    # Given an account, a rule for tag 100, one tagged and one untagged follower who both wrote
+    code, out = wx(
+        "accounts",
+        "add",
+        "--app-id",
+        RECALL_APP,
+        "--token",
+        TOKEN,
+        "--aes-key",
+        AES_KEY,
+        "--app-secret",
+        APP_SECRET,
+        "--mode",
+        "safe",
+    )
+    assert code == 0, out
+    rule = tmp_path / "vip.yaml"
+    rule.write_text(TAGGED_RULE)
+    assert wx("rules", "put", "--app-id", RECALL_APP, "--file", str(rule))[0] == 0
+    assert (
+        wx(
+            "sandbox",
+            "followers",
+            "add",
+            "--app-id",
+            RECALL_APP,
+            "--openid",
+            "o-vip",
+            "--tag",
+            "100",
+        )[0]
+        == 0
+    )
+    for openid in ("o-vip", "o-plain"):
+        assert (
+            wx("sandbox", "say", "--app-id", RECALL_APP, "--openid", openid, "--text", "hi")[0] == 0
+        )
+    # And WeChat busy (-1) on the first customer send
+    assert (
+        wx(
+            "sandbox",
+            "fail",
+            "--api",
+            "/cgi-bin/message/custom/send",
+            "--errcode",
+            "-1",
+            "--times",
+            "1",
+        )[0]
+        == 0
+    )
+    # When the sweep runs twice and the local queue pump delivers (with its retry)
+    sweeps = [
+        json.loads(wx("recall", "sweep", "--app-id", RECALL_APP, "--json")[1]) for _ in range(2)
+    ]
+    sent = wait_for(
+        lambda: json.loads(wx("sandbox", "sent", "--app-id", RECALL_APP, "--json")[1]), 1
+    )
+    # Then the VIP got exactly one recall, the untagged follower none, and stats say so
+    assert [(s["openid"], s["message"]["text"]["content"]) for s in sent] == [
+        ("o-vip", "Your VIP coupon is waiting")
+    ]
+    assert sweeps[0]["queued"] == 2 and sweeps[1]["queued"] == 0
+    stats = json.loads(wx("rules", "stats", "--app-id", RECALL_APP, "--json")[1])["rows"][0]
+    assert (stats["sent"], stats["skipped"]) == (1, {"tag": 1})
+
+
+def wait_for(read: Any, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        seen = read()
+        if len(seen) >= count:
+            time.sleep(1)  # and nothing more arrives after
+            return list(read())
+        time.sleep(0.3)
+    return seen
