@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from botocore.exceptions import ClientError
@@ -9,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+
+# botocore logs request and response bodies at DEBUG, and ours carry access tokens: keep those
+# loggers above DEBUG whatever the root level is.
+for _name in ("botocore.endpoint", "botocore.parsers"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 
 class CachedToken(BaseModel):
@@ -35,6 +41,7 @@ class DynamoTokenStore:
         self._table = settings.tokens_table
 
     def get(self, app_id: str) -> CachedToken | None:
+        """The stored token, even an expired one (TTL deletion lags): callers check expires_at."""
         resp = client("dynamodb").get_item(
             TableName=self._table, Key={"app_id": {"S": app_id}}, ConsistentRead=True
         )
@@ -47,6 +54,7 @@ class DynamoTokenStore:
         )
 
     def put(self, app_id: str, token: CachedToken) -> None:
+        """Store the token unless the stored one expires later (then that one stays)."""
         try:
             client("dynamodb").put_item(
                 TableName=self._table,

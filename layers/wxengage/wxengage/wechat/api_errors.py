@@ -58,13 +58,22 @@ class WeChatApiError(Exception):
 
     def _describe(self) -> str:
         text = f"WeChat {self.path} answered errcode {self.errcode}: {self.errmsg}"
-        if self.errcode == 40164:
-            text += (
-                " - the caller's IP is not on the account's IP whitelist. Lambda has no fixed egress IP:"
-                " deploy with a NAT gateway and Elastic IP and add that IP to the whitelist in the"
-                " WeChat console"
-            )
-        return text
+        hint = _HINTS.get(self.errcode)
+        return f"{text} - {hint}" if hint else text
+
+
+# Configuration errors need an operator, so say what to change.
+_HINTS: dict[int, str] = {
+    40164: (
+        "the caller's IP is not on the account's IP whitelist. Lambda has no fixed egress IP:"
+        " route WeChat calls through a NAT gateway with an Elastic IP (or a fixed-IP proxy) and"
+        " add that IP to the whitelist in the WeChat console"
+    ),
+    40013: "the AppID is not valid: check the account's app_id",
+    40125: "the AppSecret is not valid (reset in the console?): update the account's app-secret",
+    48001: "the account lacks this API permission (verified account needed?)",
+    48004: "WeChat has banned this API for the account: see the notices in the WeChat console",
+}
 
 
 class WeChatTransportError(Exception):
@@ -73,4 +82,8 @@ class WeChatTransportError(Exception):
     def __init__(self, path: str, maybe_delivered: bool, detail: str = "") -> None:
         self.path = path
         self.maybe_delivered = maybe_delivered
-        super().__init__(f"no answer from WeChat {path}{': ' + detail if detail else ''}")
+        self.detail = detail
+        delivered = "may have reached WeChat" if maybe_delivered else "never reached WeChat"
+        super().__init__(
+            f"no answer from WeChat {path}{': ' + detail if detail else ''} (request {delivered})"
+        )

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import requests
 from pydantic import SecretStr
@@ -30,14 +30,27 @@ logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 # stable_token rotates 5 minutes before expiry: refresh before that so we never hold a stale one.
 REFRESH_BEFORE_SECONDS = 300
-BUSY_RETRIES = 2
+# Further tries for idempotent calls (system busy, read timeout, 5xx), with exponential backoff.
+RETRIES = 2
+BACKOFF_SECONDS = 0.5
+TOKEN_API = "/cgi-bin/stable_token"  # noqa: S105 - an API path, not a secret
+# WeChat refuses \uXXXX escapes (40033), so bodies go out as raw UTF-8 and say so.
+_JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
 def _session() -> requests.Session:
     session = requests.Session()
-    # Only connection failures are retried here: such a request never reached WeChat.
+    # Only connection failures are retried here: such a request never reached WeChat. Read
+    # errors, statuses and Retry-After stay with the caller, who knows if a resend is safe.
     retry = Retry(
-        total=2, connect=2, read=0, status=0, other=0, backoff_factor=0.2, allowed_methods=None
+        total=2,
+        connect=2,
+        read=0,
+        status=0,
+        other=0,
+        backoff_factor=0.2,
+        respect_retry_after_header=False,
+        raise_on_status=False,
     )
     adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
     session.mount("https://", adapter)
@@ -45,6 +58,7 @@ def _session() -> requests.Session:
     return session
 
 
+# Shared by every client in the container: connections and tokens outlive one invocation.
 _SESSION = _session()
 _MEMORY: dict[str, CachedToken] = {}
 _MEMORY_LOCK = threading.Lock()
@@ -54,6 +68,10 @@ def forget_tokens() -> None:
     """Drop the in-memory tokens (tests simulate a fresh Lambda container)."""
     with _MEMORY_LOCK:
         _MEMORY.clear()
+
+
+def _fresh(token: CachedToken | None, now: float) -> TypeGuard[CachedToken]:
+    return token is not None and token.expires_at - now >= REFRESH_BEFORE_SECONDS
 
 
 class WeChatClient:
@@ -84,9 +102,9 @@ class WeChatClient:
         now = clock.now_ts()
         with _MEMORY_LOCK:
             cached = _MEMORY.get(self._app_id)
-        if cached is None or cached.expires_at - now <= REFRESH_BEFORE_SECONDS:
+        if not _fresh(cached, now):
             cached = self._tokens.get(self._app_id)
-            if cached is None or cached.expires_at - now <= REFRESH_BEFORE_SECONDS:
+            if not _fresh(cached, now):
                 cached = self._fetch_token()
                 self._tokens.put(self._app_id, cached)
             with _MEMORY_LOCK:
@@ -94,27 +112,38 @@ class WeChatClient:
         return cached.access_token.get_secret_value()
 
     def _fetch_token(self) -> CachedToken:
+        # Count the lifetime from before the request so it is never overestimated.
+        started = int(clock.now_ts())
         body = {
             "grant_type": "client_credential",
             "appid": self._app_id,
             "secret": self._secret.get_secret_value(),
             "force_refresh": False,  # force_refresh is 20/day and for leaks only
         }
-        data = self._request("POST", "/cgi-bin/stable_token", body=body, params={}, idempotent=True)
-        if "access_token" not in data:
-            raise WeChatApiError(
-                -2, "stable_token answered without a token", "/cgi-bin/stable_token"
-            )
+        data = self._request("POST", TOKEN_API, body=body, params={}, idempotent=True)
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise WeChatApiError(-2, "stable_token answered without a token", TOKEN_API)
+        logger.info("fetched an access token", extra={"app_id": self._app_id})
         return CachedToken(
-            access_token=SecretStr(str(data["access_token"])),
-            expires_at=int(clock.now_ts()) + int(data.get("expires_in", 7200)),
+            access_token=SecretStr(token), expires_at=started + int(data.get("expires_in", 7200))
         )
+
+    def _token_for(self, path: str) -> str:
+        try:
+            return self.access_token()
+        except WeChatTransportError as err:
+            # Whatever happened to stable_token, the API itself was never called.
+            raise WeChatTransportError(
+                err.path, maybe_delivered=False, detail=f"{err.detail}; {path} was not called"
+            ) from None
 
     def _drop_token(self, token: str) -> None:
         with _MEMORY_LOCK:
             cached = _MEMORY.get(self._app_id)
             if cached is not None and cached.access_token.get_secret_value() == token:
                 del _MEMORY[self._app_id]
+        # Conditional: another Lambda may already have stored a newer token.
         self._tokens.invalidate(self._app_id, token)
 
     # --- calls --------------------------------------------------------------------------
@@ -129,14 +158,10 @@ class WeChatClient:
         idempotent: bool,
     ) -> dict[str, Any]:
         """Call an API with the access token; a refused token is refetched and retried once."""
-        token = self.access_token()
+        token = self._token_for(path)
         try:
             return self._request(
-                method,
-                path,
-                body=body,
-                params={**(params or {}), "access_token": token},
-                idempotent=idempotent,
+                method, path, body=body, params=_with_token(params, token), idempotent=idempotent
             )
         except WeChatApiError as err:
             if err.category is not ErrorCategory.TOKEN:
@@ -145,15 +170,12 @@ class WeChatClient:
                 "access token refused; fetching a fresh one",
                 extra={"path": path, "errcode": err.errcode},
             )
-            self._drop_token(token)
-            token = self.access_token()
-            return self._request(
-                method,
-                path,
-                body=body,
-                params={**(params or {}), "access_token": token},
-                idempotent=idempotent,
-            )
+        # A refused token means WeChat did nothing, so even a custom send is safe to repeat once.
+        self._drop_token(token)
+        token = self._token_for(path)
+        return self._request(
+            method, path, body=body, params=_with_token(params, token), idempotent=idempotent
+        )
 
     def _request(
         self,
@@ -164,54 +186,78 @@ class WeChatClient:
         params: dict[str, str],
         idempotent: bool,
     ) -> dict[str, Any]:
-        # WeChat wants raw UTF-8 JSON: \\uXXXX escapes are refused with 40033.
         data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
-        headers = {"Content-Type": "application/json; charset=utf-8"} if data is not None else {}
-        attempts = 1 + (BUSY_RETRIES if idempotent else 0)
-        for attempt in range(attempts):
-            try:
-                resp = self._http.request(
-                    method,
-                    self._base + path,
-                    params=params,
-                    data=data,
-                    headers=headers,
-                    timeout=self._timeout,
+        headers = _JSON_HEADERS if data is not None else {}
+        tries = 1 + (RETRIES if idempotent else 0)
+        for attempt in range(tries):
+            answer = self._send(method, path, data, headers, params)
+            failure: WeChatApiError | WeChatTransportError
+            if isinstance(answer, WeChatTransportError):
+                failure = answer
+                # A request that never left was already retried by the adapter.
+                retryable = answer.maybe_delivered
+            else:
+                errcode = int(answer.get("errcode") or 0)
+                if errcode == 0:
+                    return answer
+                failure = WeChatApiError(errcode, str(answer.get("errmsg", "")), path, answer)
+                retryable = failure.category is ErrorCategory.RETRY_BACKOFF
+            if not retryable or attempt + 1 >= tries:
+                raise failure
+            logger.warning(
+                "retrying a WeChat call",
+                extra={"path": path, "attempt": attempt + 1, "reason": str(failure)},
+            )
+            self._sleep(BACKOFF_SECONDS * 2**attempt)
+        raise AssertionError("unreachable")  # the last try always returns or raises
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        data: bytes | None,
+        headers: dict[str, str],
+        params: dict[str, str],
+    ) -> dict[str, Any] | WeChatTransportError:
+        """One exchange. Failures are returned, not raised from requests' exceptions, whose
+        messages and tracebacks carry the full URL and so the access token."""
+        try:
+            resp = self._http.request(
+                method,
+                self._base + path,
+                params=params,
+                data=data,
+                headers=headers,
+                timeout=self._timeout,
+            )
+        except requests.ConnectionError as err:
+            if _never_sent(err):
+                return WeChatTransportError(
+                    path, maybe_delivered=False, detail=f"could not connect ({_reason(err)})"
                 )
-            except requests.ConnectionError as err:
-                if _never_sent(err):
-                    raise WeChatTransportError(
-                        path, maybe_delivered=False, detail=f"could not connect ({_reason(err)})"
-                    ) from None
-                if idempotent and attempt + 1 < attempts:
-                    continue
-                raise WeChatTransportError(
-                    path, maybe_delivered=True, detail="connection lost"
-                ) from None
-            except requests.Timeout:
-                if idempotent and attempt + 1 < attempts:
-                    continue
-                raise WeChatTransportError(path, maybe_delivered=True, detail="timed out") from None
-            if resp.status_code >= 500:
-                if idempotent and attempt + 1 < attempts:
-                    continue
-                raise WeChatTransportError(
-                    path, maybe_delivered=True, detail=f"HTTP {resp.status_code}"
-                )
-            payload: dict[str, Any] = resp.json()
-            errcode = int(payload.get("errcode", 0) or 0)
-            if errcode == 0:
-                return payload
-            api_error = WeChatApiError(errcode, str(payload.get("errmsg", "")), path, payload)
-            if (
-                api_error.category is ErrorCategory.RETRY_BACKOFF
-                and idempotent
-                and attempt + 1 < attempts
-            ):
-                self._sleep(0.2 * 2**attempt)
-                continue
-            raise api_error
-        raise AssertionError("unreachable")  # the loop always returns or raises
+            return WeChatTransportError(
+                path, maybe_delivered=True, detail=f"connection lost ({_reason(err)})"
+            )
+        except requests.Timeout:
+            return WeChatTransportError(
+                path, maybe_delivered=True, detail="timed out waiting for the answer"
+            )
+        except requests.RequestException as err:
+            return WeChatTransportError(path, maybe_delivered=True, detail=type(err).__name__)
+        logger.debug("WeChat answered", extra={"path": path, "status": resp.status_code})
+        if resp.status_code >= 500:
+            return WeChatTransportError(
+                path, maybe_delivered=True, detail=f"HTTP {resp.status_code}"
+            )
+        try:
+            payload = resp.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            return WeChatTransportError(
+                path, maybe_delivered=True, detail=f"HTTP {resp.status_code}, not a JSON object"
+            )
+        return payload
 
     # --- areas --------------------------------------------------------------------------
 
@@ -227,29 +273,47 @@ class WeChatClient:
         return [int(t) for t in data.get("tagid_list", [])]
 
     def followers_page(self, next_openid: str = "") -> tuple[list[str], str]:
-        """One page (up to 10,000) of subscribed followers, and where the next page starts."""
+        """One page (up to 10,000) of subscribed followers, and where the next page starts
+        ("" when there is none)."""
         data = self.call(
             "GET", "/cgi-bin/user/get", params={"next_openid": next_openid}, idempotent=True
         )
-        return list(data.get("data", {}).get("openid", [])), str(data.get("next_openid", ""))
+        return _page(data)
 
     def tag_followers_page(self, tag_id: int, next_openid: str = "") -> tuple[list[str], str]:
-        """One page of followers carrying a tag."""
+        """One page of followers carrying a tag, and where the next page starts."""
         data = self.call(
             "POST",
             "/cgi-bin/user/tag/get",
             body={"tagid": tag_id, "next_openid": next_openid},
             idempotent=True,
         )
-        return list(data.get("data", {}).get("openid", [])), str(data.get("next_openid", ""))
+        return _page(data)
+
+
+def _with_token(params: dict[str, str] | None, token: str) -> dict[str, str]:
+    return {**(params or {}), "access_token": token}
+
+
+def _page(data: dict[str, Any]) -> tuple[list[str], str]:
+    openids = [str(o) for o in data.get("data", {}).get("openid", [])]
+    # An empty page may still echo a next_openid: stop there rather than loop forever.
+    return openids, (str(data.get("next_openid") or "") if openids else "")
 
 
 def _never_sent(err: requests.ConnectionError) -> bool:
-    """A failure to connect (the request never left): safe to report as not delivered."""
+    """A failure to connect: the request never left, so it cannot have been delivered."""
     if isinstance(err, requests.ConnectTimeout):
         return True
     reason = getattr(err.args[0], "reason", None) if err.args else None
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _reason(err: requests.ConnectionError) -> str:
+    # Only a class name: the exceptions' text holds the URL, access token included.
+    inner = err.args[0] if err.args else None
+    reason = getattr(inner, "reason", None) or inner
+    return type(reason).__name__ if isinstance(reason, BaseException) else type(err).__name__
 
 
 def client_for(account: Account, settings: Settings) -> WeChatClient:
@@ -260,8 +324,3 @@ def client_for(account: Account, settings: Settings) -> WeChatClient:
         DynamoTokenStore(settings),
         base_url=settings.wechat_api_base,
     )
-
-
-def _reason(err: requests.ConnectionError) -> str:
-    reason = getattr(err.args[0], "reason", None) if err.args else None
-    return type(reason or err).__name__
