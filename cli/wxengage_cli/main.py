@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from wxengage_cli.accounts import accounts
+from wxengage_cli.campaign import campaign
 from wxengage_cli.context import CliContext, FriendlyGroup
 from wxengage_cli.followers import followers
 from wxengage_cli.local import local
@@ -24,7 +25,7 @@ from wxengage_cli.sandbox import sandbox
 @click.version_option(package_name="wxengage")
 @click.pass_context
 def cli(ctx: click.Context, stack: str) -> None:
-    """Operate wxengage: accounts, followers, recall rules, the local stack and its WeChat sandbox.
+    """Operate wxengage: accounts, followers, recall rules, campaigns, the local stack and its sandbox.
 
     AWS is reached the way boto3 always does (profile, AWS_REGION, AWS_ENDPOINT_URL), so the
     same commands work against a deployed stack and against `wxengage local up`.
@@ -33,6 +34,7 @@ def cli(ctx: click.Context, stack: str) -> None:
 
 
 cli.add_command(accounts)
+cli.add_command(campaign)
 cli.add_command(followers)
 cli.add_command(local)
 cli.add_command(rules)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import WaiterError
 
-from wxengage_local.handlers import FakeLambdaContext, load_handler
+from wxengage_local.handlers import ACTIVITY, FakeLambdaContext, load_handler
 from wxengage_local.template import FunctionSpec, LocalTemplate
 
 _CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -175,7 +175,8 @@ def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
     request_id = context.aws_request_id
     started = time.monotonic()
     try:
-        result = load_handler(spec.code_uri, spec.handler)(event, context)
+        with ACTIVITY:
+            result = load_handler(spec.code_uri, spec.handler)(event, context)
     except Exception as exc:
         # Lambda's own error shape: Step Functions matches Retry/Catch on errorType.
         error = {

@@ -92,7 +92,38 @@ def context_for(function: FunctionSpec, function_name: str | None = None) -> Fak
     )
 
 
+class Activity:
+    """How many handler invocations are running, and when the last one ended.
+
+    The warp clock jumps only while nothing runs, so an invocation never sees time leap mid-way.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.running = 0
+        self.last_change = time.monotonic()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.running += 1
+            self.last_change = time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.running -= 1
+            self.last_change = time.monotonic()
+
+    def idle_for(self) -> float:
+        """Seconds since the last invocation ended (0 while one runs)."""
+        with self._lock:
+            return 0.0 if self.running else time.monotonic() - self.last_change
+
+
+ACTIVITY = Activity()
+
+
 def invoke_in_process(function: FunctionSpec, event: Any) -> Any:
     """Run a template function's handler in this process, as Lambda would."""
     handler = load_handler(function.code_uri, function.handler)
-    return handler(event, context_for(function))
+    with ACTIVITY:
+        return handler(event, context_for(function))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from wxengage.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from wxengage.domain.broadcast import Broadcast
     from wxengage.domain.callbacks import Webhook
     from wxengage.domain.recall_sender import Sender
     from wxengage.domain.recall_sweep import SweepReport
@@ -50,6 +51,34 @@ def build_sender(settings: Settings) -> Sender:
     )
 
 
+@cache
+def get_broadcast() -> Broadcast:
+    """The broadcast engine wired to this deployment."""
+    return build_broadcast(get_settings())
+
+
+def build_broadcast(settings: Settings) -> Broadcast:
+    """A broadcast engine for explicit settings (the CLI and tests use this too)."""
+    from wxengage.domain.broadcast import Broadcast
+    from wxengage.store.accounts import AccountStore
+    from wxengage.store.audiences import AudienceStore
+    from wxengage.store.campaigns import CampaignStore
+    from wxengage.store.followers import FollowerStore
+    from wxengage.store.ledger import BroadcastLedger
+    from wxengage.store.mass_jobs import MassJobStore
+    from wxengage.wechat.client import client_for
+
+    return Broadcast(
+        accounts=AccountStore(settings),
+        campaigns=CampaignStore(settings),
+        audiences=AudienceStore(settings),
+        ledger=BroadcastLedger(settings),
+        mass_jobs=MassJobStore(settings),
+        followers=FollowerStore(settings),
+        wechat=lambda account: client_for(account, settings),
+    )
+
+
 def run_sweep(settings: Settings, now: int, app_id: str | None = None) -> SweepReport:
     """Sweep every account (the schedule) or one (`wxengage recall sweep --app-id`)."""
     from wxengage.domain.recall_sweep import sweep
@@ -65,3 +94,4 @@ def reset_services() -> None:
     """Forget built services (tests switch settings between cases)."""
     get_webhook.cache_clear()
     get_sender.cache_clear()
+    get_broadcast.cache_clear()

@@ -24,6 +24,12 @@ class Settings(BaseModel):
     recalls_table: str = Field(min_length=1)
     stats_table: str = Field(min_length=1)
     recall_queue_url: str = Field(min_length=1)
+    campaigns_table: str = Field(min_length=1)
+    ledger_table: str = Field(min_length=1)
+    audience_bucket: str = Field(min_length=1)
+    # Only the CLI needs it (to start campaigns); the functions are what it runs.
+    broadcast_state_machine_arn: str = ""
+    broadcast_function_name: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com"
     # How long a Lambda keeps an account's settings and secrets in memory.
     cache_seconds: int = Field(default=300, ge=0)
@@ -58,6 +64,11 @@ STACK_OUTPUTS = {
     "RecallsTableName": "recalls_table",
     "StatsTableName": "stats_table",
     "RecallQueueUrl": "recall_queue_url",
+    "CampaignsTableName": "campaigns_table",
+    "LedgerTableName": "ledger_table",
+    "AudienceBucketName": "audience_bucket",
+    "BroadcastStateMachineArn": "broadcast_state_machine_arn",
+    "BroadcastFunctionName": "broadcast_function_name",
 }
 
 

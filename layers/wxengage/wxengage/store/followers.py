@@ -127,6 +127,10 @@ class FollowerStore:
             for item in page["Items"]:
                 yield _from_item(item)
 
+    def subscribed(self, app_id: str) -> Iterator[str]:
+        """Openids of the stored followers still following (a broadcast audience source)."""
+        return (f.openid for f in self.list(app_id) if f.subscribed)
+
 
 def _from_item(item: dict[str, Any]) -> FollowerState:
     values: dict[str, Any] = {

@@ -290,6 +290,45 @@ class WeChatClient:
         )
         return _page(data)
 
+    # --- mass send (群发) ----------------------------------------------------------------
+    # Not retried here: the engine decides, using the batch's clientmsgid (45065/45066).
+
+    def mass_send(
+        self, touser: list[str], message: dict[str, Any], clientmsgid: str
+    ) -> dict[str, Any]:
+        """Submit one batch (2..10,000 openids); the answer carries msg_id and msg_data_id."""
+        body = {"touser": touser, **message, "clientmsgid": clientmsgid}
+        return self.call("POST", "/cgi-bin/message/mass/send", body=body, idempotent=False)
+
+    def mass_preview(self, openid: str, message: dict[str, Any]) -> None:
+        """Send a test message to one follower (no quota used)."""
+        body = {"touser": openid, **message}
+        self.call("POST", "/cgi-bin/message/mass/preview", body=body, idempotent=False)
+
+    def mass_status(self, msg_id: int) -> str:
+        """SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
+        data = self.call(
+            "POST", "/cgi-bin/message/mass/get", body={"msg_id": msg_id}, idempotent=True
+        )
+        return str(data.get("msg_status", ""))
+
+    def mass_delete(self, msg_id: int, article_idx: int = 0) -> None:
+        """Take a sent news item down (0 = every article of it); the card stays in chats."""
+        body = {"msg_id": msg_id, "article_idx": article_idx}
+        self.call("POST", "/cgi-bin/message/mass/delete", body=body, idempotent=True)
+
+    def article_totals(self, day: str) -> list[dict[str, Any]]:
+        """getarticletotal for the articles sent on `day` (YYYY-MM-DD); ready after 08:00 next day."""
+        body = {"begin_date": day, "end_date": day}
+        data = self.call("POST", "/datacube/getarticletotal", body=body, idempotent=True)
+        return list(data.get("list", []))
+
+    def article_reads(self, day: str) -> list[dict[str, Any]]:
+        """getarticleread, the newer statistics API, for the articles sent on `day`."""
+        body = {"begin_date": day, "end_date": day}
+        data = self.call("POST", "/datacube/getarticleread", body=body, idempotent=True)
+        return list(data.get("list", []))
+
 
 def _with_token(params: dict[str, str] | None, token: str) -> dict[str, str]:
     return {**(params or {}), "access_token": token}

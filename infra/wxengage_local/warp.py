@@ -1,0 +1,124 @@
+"""One clock for the local stack: the engine, the sandbox and the state machine's Wait states.
+
+moto's Wait states compare timestamps with the machine's local time and really sleep. Here
+they wait on wxengage's clock instead, so `--warp` (a virtual clock that leaps to the next
+wait whenever nothing is running) turns a two-day A/B campaign into seconds, and waits are
+right whatever the machine's time zone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from wxengage import clock
+from wxengage_local.handlers import ACTIVITY, Activity
+
+Waiter = Callable[[float, threading.Event | None], None]
+
+
+class VirtualClock:
+    """Time that flows like the wall clock, and leaps to the earliest wait when all is quiet."""
+
+    def __init__(
+        self, start: float | None = None, *, settle: float = 0.03, activity: Activity = ACTIVITY
+    ) -> None:
+        self._offset = (time.time() if start is None else start) - time.monotonic()
+        self._settle = settle
+        self._activity = activity
+        self._lock = threading.Condition()
+        self._waiting: list[float] = []
+        self.leaps = 0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by hand (tests, `sandbox` controls)."""
+        with self._lock:
+            self._offset += max(0.0, seconds)
+            self._lock.notify_all()
+
+    def wait_until(self, target: float, interrupted: threading.Event | None = None) -> None:
+        """Return once the clock reaches `target`, leaping there if nothing else is going on."""
+        with self._lock:
+            self._waiting.append(target)
+        try:
+            while True:
+                now = self()
+                if now >= target or (interrupted is not None and interrupted.is_set()):
+                    return
+                with self._lock:
+                    # Only the earliest waiter leaps, and only when no handler has run for a
+                    # moment: work in flight finishes at the time it started.
+                    if target <= min(self._waiting) and self._activity.idle_for() >= self._settle:
+                        self._offset += target - now
+                        self.leaps += 1
+                        self._lock.notify_all()
+                        continue
+                    self._lock.wait(timeout=min(0.05, target - now))
+        finally:
+            with self._lock:
+                self._waiting.remove(target)
+                self._lock.notify_all()
+
+
+def wait_on_clock(target: float, interrupted: threading.Event | None = None) -> None:
+    """Wait for the one clock to reach `target` (the system clock unless a test or --warp set it)."""
+    while True:
+        left = target - clock.now_ts()
+        if left <= 0:
+            return
+        if interrupted is not None:
+            if interrupted.wait(min(left, 1.0)):
+                return
+        else:
+            time.sleep(min(left, 1.0))
+
+
+_installed: list[Waiter] = []
+
+
+def install_clock_waits(waiter: Waiter = wait_on_clock) -> Callable[[], None]:
+    """Make moto's Wait states wait on `waiter`; returns `uninstall`.
+
+    Patches `WaitFunction._eval_body` (private, pinned moto; a canary test covers it).
+    """
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
+        Timestamp,
+    )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    if not _installed:
+        original = WaitFunction._eval_body
+
+        def _eval_body(self: Any, env: Any) -> None:
+            if isinstance(self, Timestamp):
+                self.string.eval(env=env)
+                text = env.stack.pop()
+                parsed = Timestamp._from_timestamp_string(text)
+                if parsed is None:
+                    return original(self, env)  # moto reports the bad timestamp
+                target = float(calendar.timegm(parsed.timetuple()))
+            else:
+                target = clock.now_ts() + self._get_wait_seconds(env=env)
+            _installed[-1](target, env.program_state_event)
+            return None
+
+        WaitFunction._eval_body = _eval_body  # type: ignore[method-assign]
+        WaitFunction._wxengage_original = original  # type: ignore[attr-defined]
+    _installed.append(waiter)
+
+    def uninstall() -> None:
+        if waiter in _installed:
+            _installed.remove(waiter)
+        if not _installed and hasattr(WaitFunction, "_wxengage_original"):
+            WaitFunction._eval_body = WaitFunction._wxengage_original  # type: ignore[method-assign]
+            del WaitFunction._wxengage_original
+
+    return uninstall

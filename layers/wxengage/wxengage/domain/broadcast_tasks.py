@@ -1,0 +1,95 @@
+"""The broadcast state machine's task inputs (validated at the edge) and what each one runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from wxengage.domain.broadcast import Broadcast
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Task(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    app_id: Id
+    campaign_id: Id
+
+
+class Segment(_Task):
+    action: Literal["segment"]
+    execution: Id
+
+
+class Prepare(_Task):
+    action: Literal["prepare"]
+
+
+class LegTask(_Task):
+    action: Literal["check", "decide", "send", "results"]
+    leg: Annotated[str, Field(min_length=1, max_length=16)]
+
+
+class Finish(_Task):
+    action: Literal["finish"]
+
+
+class Fail(_Task):
+    action: Literal["fail"]
+    execution: Id
+    error: str = ""
+    cause: str = ""
+
+
+class Preview(_Task):
+    action: Literal["preview"]
+    openids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=20
+    )
+    leg: str | None = None
+
+
+class Offline(_Task):
+    action: Literal["offline"]
+    leg: str | None = None
+    article_idx: int = Field(default=0, ge=0, le=8)
+
+
+Task = Annotated[
+    Segment | Prepare | LegTask | Finish | Fail | Preview | Offline, Field(discriminator="action")
+]
+_TASK: TypeAdapter[Task] = TypeAdapter(Task)
+
+
+def parse_task(event: Any) -> Task:
+    """The task the state machine asked for; ValidationError names what is wrong."""
+    return _TASK.validate_python(event)
+
+
+def run_task(engine: Broadcast, task: Task) -> dict[str, Any]:
+    """Run one task; the answer is the state's output (small: ids and the next step)."""
+    match task:
+        case Segment():
+            return engine.segment(task.app_id, task.campaign_id, task.execution)
+        case Prepare():
+            return engine.prepare(task.app_id, task.campaign_id)
+        case LegTask(action="check"):
+            return engine.check(task.app_id, task.campaign_id, task.leg).model_dump()
+        case LegTask(action="decide"):
+            return engine.decide(task.app_id, task.campaign_id, task.leg).model_dump()
+        case LegTask(action="send"):
+            return engine.send(task.app_id, task.campaign_id, task.leg).model_dump()
+        case LegTask():
+            return engine.results(task.app_id, task.campaign_id, task.leg).model_dump()
+        case Finish():
+            return engine.finish(task.app_id, task.campaign_id)
+        case Fail():
+            return engine.fail(
+                task.app_id, task.campaign_id, task.execution, task.error, task.cause
+            )
+        case Preview():
+            return engine.preview(task.app_id, task.campaign_id, task.openids, task.leg)
+        case _:
+            return engine.offline(task.app_id, task.campaign_id, task.leg, task.article_idx)

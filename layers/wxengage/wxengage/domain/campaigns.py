@@ -1,0 +1,161 @@
+"""What operators do with campaigns: create, edit, start, cancel, reschedule, send now."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Protocol
+
+from wxengage import clock
+from wxengage.domain.campaign_model import CampaignSpec, CampaignStatus
+from wxengage.domain.campaign_schedule import plan_legs, reschedule
+from wxengage.domain.campaign_state import Campaign, LegStatus
+from wxengage.store.campaigns import CampaignStore
+
+_ALPHABET = string.ascii_lowercase + string.digits
+# Once segmenting starts, the spec is what the run is explaining: only times can change.
+_SCHEDULED = {CampaignStatus.SEGMENTING, CampaignStatus.PREPARING, CampaignStatus.QUEUED}
+
+
+class CampaignStateError(ValueError):
+    """The action does not fit the campaign's status; the message says what does."""
+
+
+class Executions(Protocol):
+    """Starts and stops the broadcast state machine's executions."""
+
+    def start(self, name: str, app_id: str, campaign_id: str) -> str: ...
+    def stop(self, name: str, cause: str) -> None: ...
+
+
+class TimezoneSource(Protocol):
+    def timezone(self, app_id: str) -> str: ...
+
+
+def new_campaign_id() -> str:
+    return "c" + "".join(secrets.choice(_ALPHABET) for _ in range(11))
+
+
+class Campaigns:
+    """Operator actions; every write is conditional, so two operators cannot half-apply."""
+
+    def __init__(
+        self, store: CampaignStore, executions: Executions, timezones: TimezoneSource
+    ) -> None:
+        self._store = store
+        self._executions = executions
+        self._timezones = timezones
+
+    def create(self, app_id: str, spec: CampaignSpec) -> Campaign:
+        """A new draft (times are checked when it starts, against the clock then)."""
+        self._timezones.timezone(app_id)  # the account must exist
+        now = int(clock.now_ts())
+        campaign = Campaign(
+            app_id=app_id, campaign_id=new_campaign_id(), spec=spec, created_at=now, updated_at=now
+        )
+        if not self._store.create(campaign):
+            raise CampaignStateError("campaign id collision: try again")
+        return campaign
+
+    def edit(self, app_id: str, campaign_id: str, spec: CampaignSpec) -> Campaign:
+        """Replace a draft's spec."""
+        c = self._store.get(app_id, campaign_id)
+        if not c.status.editable:
+            raise CampaignStateError(
+                f"campaign {campaign_id} is {c.status.value}: only drafts can be edited "
+                "(reschedule, send-now or cancel a started one)"
+            )
+        return self._store.save(
+            c.model_copy(update={"spec": spec, "updated_at": int(clock.now_ts())})
+        )
+
+    def start(self, app_id: str, campaign_id: str) -> Campaign:
+        """Check the schedule now, then start the state machine (execution named after the campaign)."""
+        c = self._store.get(app_id, campaign_id)
+        if c.status is not CampaignStatus.DRAFT:
+            raise CampaignStateError(f"campaign {campaign_id} is already {c.status.value}")
+        legs = plan_legs(c.spec, self._timezones.timezone(app_id), int(clock.now_ts()))
+        c = self._store.save(c.model_copy(update={"legs": legs, "execution": campaign_id}))
+        self._executions.start(campaign_id, app_id, campaign_id)
+        return c
+
+    def cancel(self, app_id: str, campaign_id: str) -> Campaign:
+        """Cancel until sending starts: legs still waiting never go out."""
+        c = self._store.get(app_id, campaign_id)
+        if c.status.terminal:
+            raise CampaignStateError(f"campaign {campaign_id} has already ended ({c.status.value})")
+        legs = self._store.legs(app_id, campaign_id)
+        if c.status is CampaignStatus.SENDING or any(s.status is LegStatus.SENDING for s in legs):
+            raise CampaignStateError(
+                f"campaign {campaign_id} is sending: a send in progress cannot be called back "
+                "(cancel again once it is queued for its next send, or take news offline)"
+            )
+        now = int(clock.now_ts())
+        # The campaign first: a leg waking up now re-reads it and stands down.
+        c = self._store.save(
+            c.model_copy(
+                update={
+                    "status": CampaignStatus.CANCELLED,
+                    "cancel_requested": True,
+                    "reason": "cancelled by the operator",
+                    "updated_at": now,
+                }
+            )
+        )
+        for leg in legs:
+            if leg.status is LegStatus.QUEUED:
+                self._store.save(
+                    leg.model_copy(
+                        update={
+                            "status": LegStatus.CANCELLED,
+                            "reason": "the campaign was cancelled",
+                            "finished_at": now,
+                        }
+                    )
+                )
+        return c
+
+    def reschedule(self, app_id: str, campaign_id: str, at: int, leg: str | None) -> Campaign:
+        """Move the waiting legs (or one) so the first goes at `at`; spacing is kept."""
+        return self._move(app_id, campaign_id, at, leg, keep_lead=True)
+
+    def send_now(self, app_id: str, campaign_id: str) -> Campaign:
+        """Send every waiting group and variant now (winners keep the next-day rule)."""
+        return self._move(app_id, campaign_id, int(clock.now_ts()), None, keep_lead=False)
+
+    def _move(
+        self, app_id: str, campaign_id: str, at: int, leg: str | None, *, keep_lead: bool
+    ) -> Campaign:
+        c = self._store.get(app_id, campaign_id)
+        if c.status not in _SCHEDULED:
+            raise CampaignStateError(
+                f"campaign {campaign_id} is {c.status.value}: only a started campaign that is "
+                "not sending can be rescheduled (start a draft first)"
+            )
+        started = {
+            s.key for s in self._store.legs(app_id, campaign_id) if s.status is not LegStatus.QUEUED
+        }
+        legs = reschedule(
+            c.legs,
+            started=started,
+            to=at,
+            only=leg,
+            now=int(clock.now_ts()),
+            timezone=self._timezones.timezone(app_id),
+            keep_lead=keep_lead,
+        )
+        # A leg asleep until its old time would not see an earlier one: restart the waits.
+        old, run = c.execution, _next_run(c)
+        c = self._store.save(
+            c.model_copy(update={"legs": legs, "execution": run, "updated_at": int(clock.now_ts())})
+        )
+        if old:
+            self._executions.stop(old, f"rescheduled; continued by {run}")
+        self._executions.start(run, app_id, campaign_id)
+        return c
+
+
+def _next_run(c: Campaign) -> str:
+    current = c.execution or c.campaign_id
+    base, _, n = current.partition("-r")
+    return f"{base}-r{int(n) + 1 if n.isdigit() else 2}"
