@@ -41,6 +41,15 @@ def local() -> None:
     help="Run schedules this many times faster (60 = one minute per second).",
 )
 @click.option(
+    "--warp",
+    is_flag=True,
+    help=(
+        "Run on a virtual clock shared by the engine, the sandbox and the state machine's "
+        "waits: whenever nothing is running it leaps to the next wait, so a two-day A/B "
+        "campaign with its next-day winner finishes in seconds."
+    ),
+)
+@click.option(
     "--template",
     "template_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -54,6 +63,7 @@ def up(
     aws_port: int,
     sandbox_port: int,
     speed: float,
+    warp: bool,
     template_path: Path | None,
 ) -> None:
     """Start the local stack in the foreground; Ctrl-C stops it and leaves nothing running."""
@@ -67,6 +77,7 @@ def up(
         sandbox_port=sandbox_port,
         stack_name=stack_name,
         speed=speed,
+        warp=warp,
     )
     stop = threading.Event()
 

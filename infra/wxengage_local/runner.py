@@ -23,9 +23,15 @@ class LocalRun:
         sandbox_port: int = 3100,
         stack_name: str = "wxengage",
         speed: float = 1.0,
+        warp: bool = False,
     ) -> None:
         self.stack = LocalStack(
-            template_path, port=port, aws_port=aws_port, stack_name=stack_name, speed=speed
+            template_path,
+            port=port,
+            aws_port=aws_port,
+            stack_name=stack_name,
+            speed=speed,
+            warp=warp,
         )
         self._sandbox_port = sandbox_port
         self.sandbox: WeChatSandbox | None = None

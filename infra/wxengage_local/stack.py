@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import boto3
 
+from wxengage import clock
 from wxengage_local.aws import (
     FunctionResolver,
     deploy,
@@ -27,6 +28,7 @@ from wxengage_local.gateway import Gateway, PortInUseError
 from wxengage_local.queue_pump import QueuePump
 from wxengage_local.template import FunctionSpec, LocalTemplate
 from wxengage_local.ticker import Ticker
+from wxengage_local.warp import VirtualClock, install_clock_waits
 
 log = logging.getLogger("wxengage.local.stack")
 LOCAL_CREDENTIALS = {
@@ -94,8 +96,11 @@ class LocalStack:
         aws_port: int = 4566,
         stack_name: str = "wxengage",
         speed: float = 1.0,
+        warp: bool = False,
     ) -> None:
         self.template = LocalTemplate(Path(template_path).resolve())
+        # --warp: one virtual clock for the engine, the sandbox, the schedules and Wait states.
+        self.clock: VirtualClock | None = VirtualClock() if warp else None
         self.stack_name = stack_name
         self.functions: dict[str, FunctionSpec] = self.template.functions()
         self._port = port
@@ -138,13 +143,14 @@ class LocalStack:
         ensure_free(self._port, "HTTP gateway (--port)")
         try:
             self._set_environment(
-                # moto compares Wait-state timestamps with local time: run the process in UTC.
+                # Wait states use our clock (warp.py); UTC keeps moto's own timestamps plain too.
                 {"TZ": "UTC"}
                 | LOCAL_CREDENTIALS
                 | {"AWS_ENDPOINT_URL": self.aws_endpoint_url, "MOTO_PORT": str(self._aws_port)}
             )
             self._start_moto()
             self._enable_stepfunctions()
+            self._use_clock()
             resolver = FunctionResolver(self.functions)
             self._undo.append(install_inprocess_lambda(resolver))
             session = boto3.Session()
@@ -154,7 +160,7 @@ class LocalStack:
             self._set_environment(self._function_environment(session))
             self.gateway = Gateway(self.functions, port=self._port)
             self.gateway.start()
-            self.ticker = Ticker(self.functions, speed=self._speed)
+            self.ticker = Ticker(self.functions, speed=self._speed, clock=clock.now_ts)
             self.ticker.start()
             self.pump = QueuePump.for_stack(session, self.functions, physical)
             self.pump.start()
@@ -208,6 +214,15 @@ class LocalStack:
             set_stepfunctions_execution(previous, self.aws_endpoint_url)
 
         self._undo.append(restore)
+
+    def _use_clock(self) -> None:
+        """Wait states wait on the one clock; under --warp that clock is virtual."""
+        if self.clock is not None:
+            clock.set_source(self.clock)
+            self._undo.append(lambda: clock.set_source(None))
+            self._undo.append(install_clock_waits(self.clock.wait_until))
+        else:
+            self._undo.append(install_clock_waits())
 
     def _stop_moto(self) -> None:
         if self._moto is not None:

@@ -191,7 +191,9 @@ class Ticker:
         self.failed = 0
 
     def now(self) -> float:
-        """The ticker's time: the clock at start, then running `speed` times faster."""
+        """The ticker's time: the clock itself, or with --speed, the clock at start run faster."""
+        if self.speed == 1:
+            return self._clock()  # follows a --warp clock's leaps
         wall, mono = self._origin
         return wall + (time.monotonic() - mono) * self.speed
 
