@@ -11,7 +11,8 @@ from __future__ import annotations
 import calendar
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from wxengage import clock
@@ -31,6 +32,7 @@ class VirtualClock:
         self._activity = activity
         self._lock = threading.Condition()
         self._waiting: list[float] = []
+        self._holds = 0
         self.leaps = 0
 
     def __call__(self) -> float:
@@ -41,6 +43,18 @@ class VirtualClock:
         with self._lock:
             self._offset += max(0.0, seconds)
             self._lock.notify_all()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No leaps while held: time flows at wall-clock speed (an operator acting mid-wait)."""
+        with self._lock:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+                self._lock.notify_all()
 
     def wait_until(self, target: float, interrupted: threading.Event | None = None) -> None:
         """Return once the clock reaches `target`, leaping there if nothing else is going on."""
@@ -54,7 +68,11 @@ class VirtualClock:
                 with self._lock:
                     # Only the earliest waiter leaps, and only when no handler has run for a
                     # moment: work in flight finishes at the time it started.
-                    if target <= min(self._waiting) and self._activity.idle_for() >= self._settle:
+                    if (
+                        not self._holds
+                        and target <= min(self._waiting)
+                        and self._activity.idle_for() >= self._settle
+                    ):
                         self._offset += target - now
                         self.leaps += 1
                         self._lock.notify_all()
