@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +11,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from pydantic import ValidationError
 
+from wxengage import clock
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountNotFoundError
 from wxengage.store.aws import client
@@ -71,3 +74,22 @@ class FriendlyGroup(click.Group):
             ) from None
         except (ClientError, BotoCoreError) as err:
             raise click.ClickException(f"AWS call failed: {err}") from None
+
+
+def follow_local_clock() -> None:
+    """Against the local stack, read "now" from its sandbox: under --warp its clock leaps ahead.
+
+    Without WXENGAGE_SANDBOX_URL (a deployed stack) the system clock stays.
+    """
+    url = os.environ.get("WXENGAGE_SANDBOX_URL")
+    if not url:
+        return
+    import requests  # only the local stack pays for it
+
+    try:
+        remote = float(requests.get(f"{url.rstrip('/')}/sandbox/clock", timeout=2).json()["now"])
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return  # an older sandbox or none running: the commands that need it will say so
+    offset = remote - time.time()
+    if abs(offset) > 1:  # the same clock anyway: leave the system clock in place
+        clock.set_source(lambda: time.time() + offset)

@@ -6,7 +6,7 @@ import click
 
 from wxengage_cli.accounts import accounts
 from wxengage_cli.campaign import campaign
-from wxengage_cli.context import CliContext, FriendlyGroup
+from wxengage_cli.context import CliContext, FriendlyGroup, follow_local_clock
 from wxengage_cli.followers import followers
 from wxengage_cli.local import local
 from wxengage_cli.recall import recall
@@ -31,6 +31,7 @@ def cli(ctx: click.Context, stack: str) -> None:
     same commands work against a deployed stack and against `wxengage local up`.
     """
     ctx.obj = CliContext(stack=stack)
+    follow_local_clock()
 
 
 cli.add_command(accounts)

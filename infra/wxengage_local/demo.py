@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wxengage_local.demo_campaign import campaign_story
+
 READY_LINE = "wxengage local stack is up"
 APP_ID = "wx5a1e5d3e0a9c0001"
 ALICE, BOB, CAROL = "o-alice-demo", "o-bob-demo", "o-carol-demo"
@@ -92,6 +94,7 @@ def main() -> int:
             str(ports["sandbox"]),
             "--template",
             str(ROOT / "template.yaml"),
+            "--warp",
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -213,6 +216,17 @@ def recall_story(env: dict[str, str]) -> None:
         raise SystemExit(
             "the recall did not go out exactly once, or carol's answer was not counted"
         )
+    campaign_story(APP_ID, env, run, quiet)
+
+
+def quiet(args: list[str], env: dict[str, str]) -> str:
+    """Run a CLI command without echoing it (polling)."""
+    proc = subprocess.run(
+        [*wxengage(), *args], env=env, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"wxengage {shlex.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+    return proc.stdout
 
 
 def wait_for_sent(env: dict[str, str], expected: int, timeout: float = 30) -> list[dict[str, Any]]:
