@@ -34,10 +34,9 @@ typecheck: $(STAMP)
 lint-template: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
-## make bench: every benchmark, figures printed as JSON (each compares against its named baseline).
+## make bench: every benchmark (each against its named baseline); all figures in bench/results.json.
 bench: $(STAMP)
-	$(PY) -W ignore bench/webhook.py
-	$(PY) -W ignore bench/sweep.py
+	$(PY) bench/run_all.py bench/results.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

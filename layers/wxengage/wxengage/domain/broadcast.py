@@ -49,7 +49,7 @@ _RETRY_LATER = {
     ErrorCategory.RETRY_BACKOFF,
     ErrorCategory.AWAITING_CONFIRMATION,
 }
-_SUCCESS = {"send success", "SEND_SUCCESS", "DELETE"}
+_SUCCESS = {"send success", "SEND_SUCCESS", "DELETE", "submitted (no msg_id)"}
 
 
 class CampaignConflictError(RuntimeError):
@@ -453,11 +453,11 @@ class Broadcast:
         update: dict[str, Any] = {"attempts": batch.attempts + 1}
         try:
             answer = client.mass_send(recipients, message, batch.clientmsgid)
-            update |= _accepted(answer, now)
+            update |= _accepted(answer, now, batch.size)
         except WeChatApiError as err:
             if err.category is ErrorCategory.CLIENTMSGID_EXISTS:
                 # Already submitted (a lost answer): record it, never send it again.
-                update |= _accepted(err.data, now) | {"duplicate": True}
+                update |= _accepted(err.data or {}, now, batch.size) | {"duplicate": True}
             elif err.category in _RETRY_LATER:
                 update |= {
                     "status": BatchStatus.RETRY,
@@ -636,16 +636,20 @@ def _contents(c: Campaign, leg: str | None) -> list[tuple[str, Content]]:
     return out
 
 
-def _accepted(answer: dict[str, Any], now: int) -> dict[str, Any]:
+def _accepted(answer: dict[str, Any], now: int, size: int) -> dict[str, Any]:
     data_id = answer.get("msg_data_id")
-    return {
+    accepted: dict[str, Any] = {
         "status": BatchStatus.SUBMITTED,
-        "msg_id": int(answer["msg_id"]),
+        "msg_id": int(answer["msg_id"]) if answer.get("msg_id") else None,
         "msg_data_id": int(data_id) if data_id else None,
         "submitted_at": now,
         "errcode": None,
         "error": "",
     }
+    if accepted["msg_id"] is None:
+        # 45065 without the job's id: WeChat has the batch, but its result cannot be looked up.
+        accepted |= {"result": "submitted (no msg_id)", "sent": size, "estimated": True}
+    return accepted
 
 
 def _pages(fetch: Callable[[str], tuple[list[str], str]]) -> Iterator[str]:
