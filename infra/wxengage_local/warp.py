@@ -25,7 +25,7 @@ class VirtualClock:
     """Time that flows like the wall clock, and leaps to the earliest wait when all is quiet."""
 
     def __init__(
-        self, start: float | None = None, *, settle: float = 0.03, activity: Activity = ACTIVITY
+        self, start: float | None = None, *, settle: float = 0.1, activity: Activity = ACTIVITY
     ) -> None:
         self._offset = (time.time() if start is None else start) - time.monotonic()
         self._settle = settle

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -38,6 +39,7 @@ from wxengage_local.warp import VirtualClock, install_clock_waits
 
 # 2026-11-22 10:00 UTC is 18:00 in Shanghai, the account's time zone.
 START = datetime(2026, 11, 22, 10, 0, tzinfo=UTC).timestamp()
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "broadcast"
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
@@ -71,6 +73,15 @@ class World:
     def start(self, campaign_id: str) -> str:
         return self.wx("campaign", "start", "--app-id", self.app_id, "--campaign", campaign_id)
 
+    def start_from_console(self, campaign_id: str, name: str) -> None:
+        """What an operator does in the Step Functions console: events/broadcast/ as the input."""
+        sample = json.loads((EVENTS / "start-execution.json").read_text())
+        assert set(sample) == {"app_id", "campaign_id"}
+        body = json.dumps({"app_id": self.app_id, "campaign_id": campaign_id})
+        self.sfn.start_execution(
+            stateMachineArn=self.settings.broadcast_state_machine_arn, name=name, input=body
+        )
+
     def status(self, campaign_id: str) -> dict[str, Any]:
         out = self.wx(
             "campaign", "status", "--app-id", self.app_id, "--campaign", campaign_id, "--json"
@@ -98,6 +109,14 @@ class World:
         """Every mass job the sandbox accepted (with the openids each delivered to)."""
         found = self.wechat("GET", f"/sandbox/masses?app_id={self.app_id}")
         return list(found["masses"] if isinstance(found, dict) else found)
+
+    def previews(self) -> list[dict[str, Any]]:
+        found = self.wechat("GET", f"/sandbox/previews?app_id={self.app_id}")
+        return list(found["previews"] if isinstance(found, dict) else found)
+
+    @property
+    def account_type(self) -> AccountType:
+        return AccountStore(self.settings).read_settings(self.app_id).type
 
     def reads(self, media_id: str, rate: float) -> None:
         self.wechat(

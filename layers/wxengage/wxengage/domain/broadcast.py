@@ -44,6 +44,7 @@ RESULTS_GIVE_UP = 24 * 3600
 STATS_EVERY = 1800
 STATS_GIVE_UP = 12 * 3600  # after the decision time: decide without reads (the policy applies)
 _RETRY_LATER = {
+    ErrorCategory.TOKEN,  # refused twice in a row (the client already refetched once)
     ErrorCategory.CLIENTMSGID_TOO_FAST,
     ErrorCategory.RETRY_NEXT_MINUTE,
     ErrorCategory.RETRY_BACKOFF,

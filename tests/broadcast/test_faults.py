@@ -1,0 +1,35 @@
+"""A campaign under WeChat faults: busy, rate limits, token bursts and a lost answer; each
+follower still gets exactly one broadcast and every retry is on record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.broadcast.conftest import World
+from tests.broadcast.test_state_machine import each_once, text_spec
+
+SEND = "/cgi-bin/message/mass/send"
+
+
+def test_a_campaign_rides_out_wechat_faults_and_sends_each_follower_once(
+    world: World, tmp_path: Path
+) -> None:
+    # Given 60 followers, and the next mass sends failing in every way WeChat fails
+    openids = world.follow(60)
+    world.fault(api=SEND, errcode=-1, times=2)  # system busy
+    world.fault(api=SEND, errcode=45011, times=1)  # per-minute frequency
+    world.fault(api=SEND, errcode=40001, times=2)  # token refused, and again after the refetch
+    world.fault(api=SEND, timeout=2, applied=True, times=1)  # WeChat has it, the answer is lost
+    # When a campaign sends to all of them
+    campaign_id = world.create(text_spec(("all", "all")), tmp_path)
+    world.start(campaign_id)
+    world.run_until(campaign_id)
+    # Then it succeeded and each follower got exactly one broadcast
+    assert world.status(campaign_id)["status"] == "succeeded"
+    assert set(each_once(world)) == set(openids)
+    assert len(world.masses()) == 1
+    # And the batch's record accounts for every failure: -1, -1, 45011, 40001 (after the client's
+    # own refetch), the lost answer, then 45065 naming the job WeChat already had
+    (batch,) = world.batches(campaign_id, "g0")
+    assert batch.attempts == 6 and batch.duplicate, batch
+    assert batch.msg_id == world.masses()[0]["msg_id"]
