@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,10 @@ SUCCESS = "success"
 DEDUPE_SECONDS = 86400
 
 _MENU_EVENTS = (m.ClickEvent, m.ScancodePushEvent, m.ScancodeWaitmsgEvent)
+
+_APP_ID = re.compile(r"wx[0-9A-Za-z]{16}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+FUTURE_SKEW_SECONDS = 300
 
 
 class WebhookRejected(Exception):
@@ -175,6 +180,12 @@ class Webhook:
                 "plaintext_in_safe_mode",
                 "the account is in safe mode but the callback is not encrypted",
             )
+        if callback.create_time > clock.now_ts() + FUTURE_SKEW_SECONDS:
+            # Plaintext mode signs only the query: a forged far-future CreateTime would hold a
+            # window open for ever. WeChat's own clock is never this far ahead.
+            raise WebhookRejected(
+                400, "bad_callback", "CreateTime is in the future (more than 5 minutes ahead)"
+            )
         count("CallbacksReceived", type=callback.kind)
         self._apply(app_id, callback)
         reply = self._replies(account, callback)
@@ -191,6 +202,9 @@ class Webhook:
         return WebhookAnswer(body=xml, content_type="application/xml; charset=utf-8")
 
     def _account(self, app_id: str) -> Account:
+        if not _APP_ID.fullmatch(app_id):
+            # Never a lookup key: an empty or 3 KB app_id would break DynamoDB's key rules.
+            raise WebhookRejected(404, "unknown_app", "no account for that app_id (not an AppID)")
         try:
             return self._accounts.get(app_id)
         except AccountNotFoundError as err:
@@ -311,7 +325,8 @@ def _parse_query(query: dict[str, str], *, need_echostr: bool) -> CallbackQuery:
         raise WebhookRejected(
             400, "bad_query", f"missing or invalid query parameters: {missing}"
         ) from None
-    if not params.timestamp.isdigit():
+    # ASCII digits only: str.isdigit() also accepts '¹⁷⁹⁵', which int() then refuses.
+    if not _TIMESTAMP.fullmatch(params.timestamp):
         raise WebhookRejected(400, "bad_query", "timestamp must be whole seconds")
     if need_echostr and "echostr" not in query:
         raise WebhookRejected(400, "bad_query", "missing or invalid query parameters: echostr")

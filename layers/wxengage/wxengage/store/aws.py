@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from typing import Any
 
@@ -16,6 +17,13 @@ BOTO_CONFIG = Config(
     read_timeout=3,
     tcp_keepalive=True,
 )
+
+
+# botocore logs request and response bodies at DEBUG: Secrets Manager answers with the account's
+# credentials and the tokens table with access tokens. Every module that reaches AWS imports this
+# one, so those loggers stay above DEBUG whatever the root level is.
+for _name in ("botocore.endpoint", "botocore.parsers", "botocore.hooks"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 
 @cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Protocol
 
 from botocore.exceptions import ClientError
@@ -10,11 +9,6 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from wxengage.settings import Settings
 from wxengage.store.aws import client
-
-# botocore logs request and response bodies at DEBUG, and ours carry access tokens: keep those
-# loggers above DEBUG whatever the root level is.
-for _name in ("botocore.endpoint", "botocore.parsers"):
-    logging.getLogger(_name).setLevel(logging.INFO)
 
 
 class CachedToken(BaseModel):

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # urllib3 logs full request URLs at DEBUG, and WeChat puts the access token in the query string:
 # keep that logger above DEBUG whatever the root level is.
-logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
+logging.getLogger("urllib3").setLevel(logging.ERROR)  # retry WARNINGs name the URL too
 
 # stable_token rotates 5 minutes before expiry: refresh before that so we never hold a stale one.
 REFRESH_BEFORE_SECONDS = 300

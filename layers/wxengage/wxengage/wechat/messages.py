@@ -27,8 +27,9 @@ class BaseCallback(BaseModel):
     kind: ClassVar[str] = "callback"
 
     to_user: str = Field(alias="ToUserName")
-    from_user: str = Field(alias="FromUserName")
-    create_time: int = Field(alias="CreateTime")
+    # Bounded: these become DynamoDB keys (openids are 28 characters) and epoch seconds.
+    from_user: str = Field(alias="FromUserName", min_length=1, max_length=128)
+    create_time: int = Field(alias="CreateTime", ge=0, le=4_102_444_800)
     msg_type: str = Field(alias="MsgType")
     raw: dict[str, str] = Field(default_factory=dict, repr=False)
 

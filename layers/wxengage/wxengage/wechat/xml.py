@@ -125,6 +125,9 @@ def parse_xml(data: bytes | str, max_bytes: int = MAX_XML_BYTES) -> dict[str, st
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise XmlTooLargeError(f"XML is {size} bytes; the limit is {max_bytes}")
+    if isinstance(data, bytes) and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # expat would honour a UTF-16 byte-order mark over the forced UTF-8: WeChat sends UTF-8.
+        raise MalformedXmlError("XML must be UTF-8, not UTF-16")
     target = _FlatTarget()
     # Elements stream straight from expat into the target: no ElementTree layer, no tree.
     parser = _armed_expat()
