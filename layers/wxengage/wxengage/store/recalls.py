@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from wxengage import clock
 from wxengage.clock import iso_z
 from wxengage.domain.recalls import PendingRecall, RecallStatus
 from wxengage.settings import Settings
@@ -56,7 +57,11 @@ class RecallStore:
             "due_at": {"N": str(recall.due_at)},
             "in_quiet_hours": {"BOOL": recall.in_quiet_hours},
             "status": {"S": RecallStatus.PENDING.value},
-            "due_bucket": {"S": minute_bucket(recall.app_id, recall.due_at)},
+            # Filed under the current minute if already due: the sweep has passed older minutes
+            # (a late callback, or a lead close to the whole window) and would never read them.
+            "due_bucket": {
+                "S": minute_bucket(recall.app_id, max(recall.due_at, int(clock.now_ts())))
+            },
             "due_key": {"S": _due_key(recall)},
             "expires_at": {"N": str(recall.window_closes_at + self._retention)},
         }

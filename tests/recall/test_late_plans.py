@@ -1,0 +1,31 @@
+"""A recall planned already due (a late callback) is filed where the next sweep looks."""
+
+from __future__ import annotations
+
+from tests.conftest import FakeClock
+from wxengage.domain.recalls import PendingRecall
+from wxengage.settings import Settings
+from wxengage.store.recalls import RecallStore
+
+APP_ID = "wx0123456789abcdef"
+
+
+def test_a_recall_due_in_a_minute_already_swept_is_read_by_the_next_sweep(
+    stack: Settings, fake_clock: FakeClock
+) -> None:
+    # Given a recall whose due time was ten minutes ago (the sweep has passed that minute)
+    now = int(fake_clock.now)
+    recall = PendingRecall(
+        app_id=APP_ID,
+        openid="o-late",
+        rule="r1",
+        window_opened_at=now - 2 * 86400 + 900,
+        window_closes_at=now + 900,
+        due_at=now - 600,
+    )
+    store = RecallStore(stack)
+    # When it is planned now
+    assert store.put_pending(recall) == "new"
+    # Then the sweep of the current minute finds it, and the minute it was due for does not
+    assert [r.openid for r in store.due_in_minute(APP_ID, now, now)] == ["o-late"]
+    assert list(store.due_in_minute(APP_ID, now - 600, now)) == []
