@@ -87,7 +87,7 @@ def follow_local_clock() -> None:
     import requests  # only the local stack pays for it
 
     try:
-        remote = float(requests.get(f"{url.rstrip('/')}/sandbox/clock", timeout=2).json()["now"])
+        remote = float(requests.get(f"{url.rstrip('/')}/_sandbox/clock", timeout=2).json()["now"])
     except (requests.RequestException, ValueError, KeyError, TypeError):
         return  # an older sandbox or none running: the commands that need it will say so
     offset = remote - time.time()

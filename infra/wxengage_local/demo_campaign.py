@@ -29,7 +29,7 @@ def campaign_story(app_id: str, env: dict[str, str], run: Run, quiet: Run) -> No
         tags = [VIP] if i < 400 else []
         tags += [SHOPPERS] if 300 <= i < 400 else []
         body = {"app_id": app_id, "openid": f"o-demo-{i:04d}", "tags": tags}
-        requests.post(f"{sandbox}/sandbox/followers", json=body, timeout=10).raise_for_status()
+        requests.post(f"{sandbox}/_sandbox/followers", json=body, timeout=10).raise_for_status()
     print("== read rates WeChat will report tomorrow: variant A 5%, variant B 20%")
     for media, rate in RATES.items():
         print(
@@ -96,7 +96,7 @@ def campaign_story(app_id: str, env: dict[str, str], run: Run, quiet: Run) -> No
 
 def _sandbox_now(sandbox: str) -> datetime:
     try:
-        resp = requests.get(f"{sandbox}/sandbox/clock", timeout=5)
+        resp = requests.get(f"{sandbox}/_sandbox/clock", timeout=5)
         return datetime.fromtimestamp(float(resp.json()["now"]), tz=UTC)
     except (requests.RequestException, KeyError, ValueError):
         return datetime.now(tz=UTC)

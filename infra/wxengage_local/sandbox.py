@@ -22,6 +22,7 @@ from wxengage_local.sandbox_callbacks import PlayRequest, callback_xml
 from wxengage_local.sandbox_control import describe
 from wxengage_local.sandbox_faults import Faults
 from wxengage_local.sandbox_http import handler_for
+from wxengage_local.sandbox_mass import MassState
 from wxengage_local.sandbox_protocol import Answer, Json, err, refuse
 from wxengage_local.sandbox_state import SandboxState
 
@@ -50,6 +51,7 @@ class WeChatSandbox:
     def __init__(self, accounts: AccountSource, webhook_base_url: str, port: int = 3100) -> None:
         self.accounts = accounts
         self.state = SandboxState()
+        self.mass = MassState()
         self.faults = Faults()
         self._webhook_base_url = webhook_base_url.rstrip("/")
         self._port = port
@@ -170,24 +172,8 @@ class WeChatSandbox:
         create_time = req.create_time if req.create_time is not None else now
         # WeChat's view changes with the action itself, before the webhook even answers.
         self.state.observe(req.app_id, req.openid, req.action, create_time)
-        xml = callback_xml(req, create_time)
+        resp = self.post_callback(account, callback_xml(req, create_time), openid=req.openid)
         token = account.secrets.token.get_secret_value()
-        mode = account.settings.mode
-        crypto = _crypto(account) if mode is not MessageMode.PLAINTEXT else None
-        nonce = str(secrets.randbelow(10**10))
-        body, query = seal_callback(
-            xml,
-            token,
-            crypto,
-            timestamp=str(now),
-            nonce=nonce,
-            compatible=mode is MessageMode.COMPATIBLE,
-        )
-        query["openid"] = req.openid
-        url = f"{self._webhook_base_url}/wechat/{account.settings.app_id}"
-        resp = self._http.post(
-            url, params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10
-        )
         reply, reply_error = (
             _read_reply(resp.text, token, _crypto(account)) if resp.ok else (None, None)
         )
@@ -198,6 +184,29 @@ class WeChatSandbox:
             "reply_error": reply_error,
             "create_time": create_time,
         }
+
+    def post_callback(
+        self, account: Account, xml: str, openid: str | None = None
+    ) -> requests.Response:
+        """Seal a callback per the account's mode and POST it to the webhook, as WeChat does."""
+        token = account.secrets.token.get_secret_value()
+        mode = account.settings.mode
+        crypto = _crypto(account) if mode is not MessageMode.PLAINTEXT else None
+        body, query = seal_callback(
+            xml,
+            token,
+            crypto,
+            timestamp=str(int(clock.now_ts())),
+            nonce=str(secrets.randbelow(10**10)),
+            compatible=mode is MessageMode.COMPATIBLE,
+        )
+        if openid is not None:
+            query["openid"] = openid
+        url = f"{self._webhook_base_url}/wechat/{account.settings.app_id}"
+        # A fresh session per call: callbacks also come from other threads (mass job reports).
+        return requests.post(
+            url, params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10
+        )
 
 
 def _same(issued: str, given: str) -> bool:

@@ -80,5 +80,6 @@ def reset(sandbox: WeChatSandbox, req: Request) -> Answer:
     if app_id is not None and not isinstance(app_id, str):
         return refuse(400, "app_id must be a string")
     sandbox.state.reset(app_id or None)
+    sandbox.mass.clear(app_id or None)
     sandbox.faults.clear()
     return 200, {"reset": app_id or "all"}

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from wxengage_local import sandbox_api as api
 from wxengage_local import sandbox_control as control
+from wxengage_local import sandbox_mass as mass
 from wxengage_local.sandbox_protocol import Answer, Request, err, has_unicode_escape, refuse
 
 if TYPE_CHECKING:
@@ -41,6 +42,20 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/cgi-bin/user/get"): Route(api.users),
     ("POST", "/cgi-bin/user/tag/get"): Route(api.tag_users),
     ("POST", "/cgi-bin/message/custom/send"): Route(api.custom_send),
+    ("POST", "/cgi-bin/message/mass/send"): Route(mass.send),
+    ("POST", "/cgi-bin/message/mass/sendall"): Route(mass.send_all),
+    ("POST", "/cgi-bin/message/mass/preview"): Route(mass.preview),
+    ("POST", "/cgi-bin/message/mass/get"): Route(mass.get),
+    ("POST", "/cgi-bin/message/mass/delete"): Route(mass.delete),
+    ("POST", "/cgi-bin/message/mass/speed/get"): Route(mass.speed_get),
+    ("POST", "/cgi-bin/message/mass/speed/set"): Route(mass.speed_set),
+    ("POST", "/datacube/getarticletotal"): Route(mass.article_total),
+    ("POST", "/datacube/getarticleread"): Route(mass.article_read),
+    ("POST", "/_sandbox/reads"): Route(mass.seed_reads, token=False),
+    ("GET", "/_sandbox/masses"): Route(mass.list_masses, token=False),
+    ("GET", "/_sandbox/previews"): Route(mass.list_previews, token=False),
+    ("POST", "/_sandbox/mass-callbacks"): Route(mass.hold_callbacks, token=False),
+    ("GET", "/_sandbox/clock"): Route(mass.now, token=False),
     ("POST", "/_sandbox/play"): Route(lambda s, r: s.play(r.query, r.body), token=False),
     ("POST", "/_sandbox/followers"): Route(control.put_follower, token=False),
     ("GET", "/_sandbox/followers"): Route(control.list_followers, token=False),

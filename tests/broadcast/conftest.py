@@ -107,11 +107,11 @@ class World:
 
     def masses(self) -> list[dict[str, Any]]:
         """Every mass job the sandbox accepted (with the openids each delivered to)."""
-        found = self.wechat("GET", f"/sandbox/masses?app_id={self.app_id}")
+        found = self.wechat("GET", f"/_sandbox/masses?app_id={self.app_id}")
         return list(found["masses"] if isinstance(found, dict) else found)
 
     def previews(self) -> list[dict[str, Any]]:
-        found = self.wechat("GET", f"/sandbox/previews?app_id={self.app_id}")
+        found = self.wechat("GET", f"/_sandbox/previews?app_id={self.app_id}")
         return list(found["previews"] if isinstance(found, dict) else found)
 
     @property
@@ -120,11 +120,11 @@ class World:
 
     def reads(self, media_id: str, rate: float) -> None:
         self.wechat(
-            "POST", "/sandbox/reads", {"app_id": self.app_id, "media_id": media_id, "rate": rate}
+            "POST", "/_sandbox/reads", {"app_id": self.app_id, "media_id": media_id, "rate": rate}
         )
 
     def fault(self, **spec: Any) -> None:
-        self.wechat("POST", "/sandbox/faults", spec)
+        self.wechat("POST", "/_sandbox/faults", spec)
 
     # --- the engine's records --------------------------------------------------------------
 
@@ -205,7 +205,10 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         sandbox = WeChatSandbox(AccountStore(settings), f"http://127.0.0.1:{gateway.port}", port=0)
         sandbox.start()
         undo.append(sandbox.stop)
-        settings = settings.model_copy(update={"wechat_api_base": sandbox.url})
+        # A lost answer (an applied fault answering late) shows after 2 s instead of 10.
+        settings = settings.model_copy(
+            update={"wechat_api_base": sandbox.url, "wechat_read_timeout": 2.0}
+        )
         for key, value in settings.model_dump().items():
             monkeypatch.setenv(f"WXENGAGE_{key.upper()}", str(value))
         _reset_process_caches()

@@ -19,7 +19,9 @@ def test_a_campaign_rides_out_wechat_faults_and_sends_each_follower_once(
     world.fault(api=SEND, errcode=-1, times=2)  # system busy
     world.fault(api=SEND, errcode=45011, times=1)  # per-minute frequency
     world.fault(api=SEND, errcode=40001, times=2)  # token refused, and again after the refetch
-    world.fault(api=SEND, timeout=2, applied=True, times=1)  # WeChat has it, the answer is lost
+    world.fault(
+        api=SEND, timeout_seconds=3, applied=True, times=1
+    )  # WeChat has it, the answer is lost
     # When a campaign sends to all of them
     campaign_id = world.create(text_spec(("all", "all")), tmp_path)
     world.start(campaign_id)

@@ -186,7 +186,10 @@ def test_reschedule_while_waiting_sends_at_the_new_time(world: World, tmp_path: 
     # Then it went out at the new time, once, and the first run was stopped
     batch = world.batches(campaign_id, "g0")[0]
     assert batch.submitted_at == int(datetime(2026, 11, 22, 11, 30, tzinfo=UTC).timestamp())
-    assert world.execution(campaign_id)["status"] == "ABORTED"
+    # AWS reports the stopped run ABORTED; moto ends a stop inside a Map as FAILED (its own
+    # AttributeError). Either way it no longer runs, and it sent nothing: one job only.
+    assert world.execution(campaign_id)["status"] in {"ABORTED", "FAILED"}
+    assert len(world.masses()) == 1
     assert len(each_once(world)) == 50
 
 
@@ -234,7 +237,7 @@ def test_a_batch_retried_after_a_lost_answer_is_not_sent_twice(
 ) -> None:
     # Given WeChat accepting the first mass send but the answer never arriving
     openids = world.follow(30)
-    world.fault(api="/cgi-bin/message/mass/send", timeout=2, applied=True, times=1)
+    world.fault(api="/cgi-bin/message/mass/send", timeout_seconds=3, applied=True, times=1)
     # When the campaign runs (the engine retries a minute later with the same clientmsgid)
     campaign_id = world.create(text_spec(("all", "all")), tmp_path)
     world.start(campaign_id)

@@ -31,6 +31,8 @@ class Settings(BaseModel):
     broadcast_state_machine_arn: str = ""
     broadcast_function_name: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # Seconds to wait for WeChat's answer; past it the call's outcome is unknown.
+    wechat_read_timeout: float = Field(default=10.0, gt=0, le=60)
     # How long a Lambda keeps an account's settings and secrets in memory.
     cache_seconds: int = Field(default=300, ge=0)
     # How long after a window closes its record stays (TTL is clean-up, never a timer).

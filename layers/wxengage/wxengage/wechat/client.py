@@ -362,4 +362,5 @@ def client_for(account: Account, settings: Settings) -> WeChatClient:
         account.secrets.app_secret,
         DynamoTokenStore(settings),
         base_url=settings.wechat_api_base,
+        timeout=(3.05, settings.wechat_read_timeout),
     )
