@@ -12,6 +12,7 @@ from wxengage_cli.local import local
 from wxengage_cli.recall import recall
 from wxengage_cli.rules import rules
 from wxengage_cli.sandbox import sandbox
+from wxengage_cli.sandbox_mass import masses  # noqa: F401 - registers the mass-send commands
 
 
 @click.group(cls=FriendlyGroup)

@@ -70,6 +70,10 @@ class Harness:
             self._tokens[app_id] = answer.json()["access_token"]
         return self._tokens[app_id]
 
+    def forget_tokens(self) -> None:
+        """Fetch new tokens on the next call (after the clock moved past their 2 hours)."""
+        self._tokens.clear()
+
     def wechat(
         self,
         path: str,
