@@ -21,7 +21,16 @@ from typing import Any
 # In every Lambda Python runtime (boto3 and its dependencies): shipping them again only adds bytes.
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "dateutil", "six"}
 # Never needed at run time.
-DEVELOPMENT_ONLY = {"moto", "pytest", "hypothesis", "responses", "mypy", "ruff", "cfn_lint", "samcli"}
+DEVELOPMENT_ONLY = {
+    "moto",
+    "pytest",
+    "hypothesis",
+    "responses",
+    "mypy",
+    "ruff",
+    "cfn_lint",
+    "samcli",
+}
 _ABI = re.compile(r"\.cpython-(\d)(\d+)-")
 
 
@@ -58,7 +67,9 @@ def layer_details(root: Path) -> tuple[dict[str, Any], list[str]]:
         groups.setdefault(top, []).append((path, name))
     packages = {top: zipped_size(files) for top, files in groups.items()}
     versions = sorted({f"{m[1]}.{m[2]}" for p, _ in _files(root) if (m := _ABI.search(p.name))})
-    problems = [f"{top}: the Lambda runtime provides it" for top in groups if top in RUNTIME_PROVIDED]
+    problems = [
+        f"{top}: the Lambda runtime provides it" for top in groups if top in RUNTIME_PROVIDED
+    ]
     problems += [f"{top}: a development tool" for top in groups if top in DEVELOPMENT_ONLY]
     problems += [f"{name}: a bytecode cache" for _, name in _files(root) if "__pycache__" in name]
     if "wxengage" not in groups:

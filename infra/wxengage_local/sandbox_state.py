@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,13 @@ class _Follower:
 
 
 @dataclass(frozen=True)
+class _Listing:
+    version: int
+    seqs: list[int]
+    openids: list[str]
+
+
+@dataclass(frozen=True)
 class Page:
     """One page of a follower listing."""
 
@@ -49,10 +57,16 @@ class SandboxState:
         self._apps: dict[str, dict[str, _Follower]] = {}
         self._sent: list[dict[str, Any]] = []
         self._seq = 0
+        # Listings are rebuilt only after a change: paging a million followers must not
+        # rescan them for every page of 10,000.
+        self._version = 0
+        self._listings: dict[tuple[str, int | None], _Listing] = {}
+        self._known_tags: dict[str, tuple[int, set[int]]] = {}
 
     def _follower(self, app_id: str, openid: str) -> _Follower:
         """The follower, created on first sight (call with the lock held)."""
         followers = self._apps.setdefault(app_id, {})
+        self._version += 1  # every caller changes the follower it asks for
         if openid not in followers:
             self._seq += 1
             state = FollowerState(app_id=app_id, openid=openid)
@@ -113,19 +127,35 @@ class SandboxState:
             if next_openid and next_openid not in followers:
                 return None
             after = followers[next_openid].seq if next_openid else 0
+            listing = self._listing(app_id, tag)
+        start = bisect.bisect_right(listing.seqs, after)
+        rest = listing.openids[start : start + PAGE_SIZE]
+        # Like WeChat: next_openid is the page's last openid, so the caller reads one empty page.
+        return Page(total=len(listing.openids), openids=rest, next_openid=rest[-1] if rest else "")
+
+    def _listing(self, app_id: str, tag: int | None) -> _Listing:
+        """Subscribed followers (under `tag`) in first-seen order (call with the lock held)."""
+        cached = self._listings.get((app_id, tag))
+        if cached is None or cached.version != self._version:
             members = [
                 (f.seq, openid)
-                for openid, f in followers.items()
+                for openid, f in self._apps.get(app_id, {}).items()
                 if f.subscribed and (tag is None or tag in f.tags)
             ]
-        rest = [openid for seq, openid in members if seq > after][:PAGE_SIZE]
-        # Like WeChat: next_openid is the page's last openid, so the caller reads one empty page.
-        return Page(total=len(members), openids=rest, next_openid=rest[-1] if rest else "")
+            cached = _Listing(
+                self._version, [seq for seq, _ in members], [openid for _, openid in members]
+            )
+            self._listings[(app_id, tag)] = cached
+        return cached
 
     def known_tag(self, app_id: str, tag: int) -> bool:
         """Whether any follower of the app carries the tag."""
         with self._lock:
-            return any(tag in f.tags for f in self._apps.get(app_id, {}).values())
+            version, tags = self._known_tags.get(app_id, (-1, set()))
+            if version != self._version:
+                tags = {t for f in self._apps.get(app_id, {}).values() for t in f.tags}
+                self._known_tags[app_id] = (self._version, tags)
+            return tag in tags
 
     def send(self, app_id: str, openid: str, message: dict[str, Any]) -> int:
         """Spend one window message on a custom send and log it; the errcode WeChat would give."""
@@ -162,6 +192,7 @@ class SandboxState:
     def reset(self, app_id: str | None = None) -> None:
         """Forget followers and sends, of one app or of all."""
         with self._lock:
+            self._version += 1
             if app_id is None:
                 self._apps.clear()
                 self._sent.clear()
