@@ -4,14 +4,26 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The SAM CLI lives in its own virtualenv: it pins boto3, samtranslator and click exactly.
+SAM_VENV ?= .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed-stamp
+# `sam build` without a container needs a local Python equal to the functions' runtime.
+LOCAL_RUNTIME = python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY ?= 0
 
-.PHONY: demo test lint typecheck lint-template unit bench clean
+.PHONY: demo test lint typecheck lint-template unit bench build clean
 
 $(STAMP): pyproject.toml requirements-dev.txt layers/wxengage/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(SAM_STAMP): requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
 	touch $@
 
 ## make demo: set up, boot the local stack, play a follower story through the WeChat sandbox.
@@ -31,12 +43,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy layers/wxengage/wxengage cli/wxengage_cli infra/wxengage_local functions
 
-lint-template: $(STAMP)
+lint-template: $(STAMP) $(SAM_STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint
+
+## make build: the deployment bundle as `sam build` makes it (no container), and its sizes as JSON.
+build: $(STAMP) $(SAM_STAMP)
+	PYTHON_RUNTIME=$(LOCAL_RUNTIME) PYTHON=$(abspath $(SAM_VENV))/bin/python \
+	    $(SAM) build --parameter-overrides PythonRuntime=$(LOCAL_RUNTIME)
+	$(PY) infra/package_size.py .aws-sam/build
 
 ## make bench: every benchmark (each against its named baseline); all figures in bench/results.json.
 bench: $(STAMP)
 	$(PY) bench/run_all.py bench/results.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
