@@ -101,6 +101,21 @@ class LocalTemplate:
             k: v for k, v in self.document.get("Resources", {}).items() if v.get("Type") == kind
         }
 
+    def _mapped_queues(self, function_id: str) -> list[str]:
+        """Queues wired to a function by an explicit AWS::Lambda::EventSourceMapping."""
+        found = []
+        for res in self.resources("AWS::Lambda::EventSourceMapping").values():
+            props = res.get("Properties") or {}
+            target, source = props.get("FunctionName"), props.get("EventSourceArn")
+            queue = source.get("Fn::GetAtt", [None])[0] if isinstance(source, dict) else None
+            if (
+                isinstance(target, dict)
+                and target.get("Ref") == function_id
+                and isinstance(queue, str)
+            ):
+                found.append(queue)
+        return found
+
     def functions(self) -> dict[str, FunctionSpec]:
         """Every zip function with local code: its folder, handler, routes, schedules, queues."""
         glob = self.document.get("Globals", {}).get("Function", {})
@@ -131,6 +146,7 @@ class LocalTemplate:
                     ref = queue.get("Fn::GetAtt", [None])[0] if isinstance(queue, dict) else None
                     if isinstance(ref, str):
                         queues.append(ref)
+            queues += self._mapped_queues(logical_id)
             out[logical_id] = FunctionSpec(
                 logical_id=logical_id,
                 code_uri=(self.root / code_uri).resolve(),
