@@ -100,6 +100,11 @@ class World:
             self.sandbox.state.put_follower(self.app_id, openid, on)
         return openids
 
+    def sandbox_play(self, openid: str, action: str) -> None:
+        """A follower acts in WeChat; the sandbox calls the webhook as WeChat would."""
+        body = {"app_id": self.app_id, "openid": openid, "action": action, "text": "hi"}
+        assert self.wechat("POST", "/_sandbox/play", body)["status"] == 200
+
     def wechat(self, method: str, path: str, body: Any = None) -> Any:
         resp = requests.request(method, f"{self.sandbox.url}{path}", json=body, timeout=10)
         assert resp.status_code == 200, resp.text

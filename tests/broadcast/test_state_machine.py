@@ -337,3 +337,16 @@ def test_preview_and_offline_go_through_the_broadcast_function(
     (batch,) = world.batches(campaign_id, "g0")
     assert f"taken offline: 1 mass jobs ({batch.msg_id})" in off
     assert world.masses()[0]["status"] == "DELETE"
+
+
+def test_the_follower_store_can_be_the_audience(world: World, tmp_path: Path) -> None:
+    # Given three followers who wrote to the account (the engine has seen them), one who left
+    for openid, action in (("o-a", "say"), ("o-b", "say"), ("o-c", "say"), ("o-c", "unsubscribe")):
+        world.sandbox_play(openid, action)
+    # When a campaign takes its audience from the follower store
+    spec = {**text_spec(("seen", "all")), "audience_source": "store"}
+    campaign_id = world.create(spec, tmp_path)
+    world.start(campaign_id)
+    world.run_until(campaign_id)
+    # Then the two still following got it
+    assert set(each_once(world)) == {"o-a", "o-b"}
