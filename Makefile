@@ -21,9 +21,10 @@ $(STAMP): pyproject.toml requirements-dev.txt layers/wxengage/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# About 40 s once (pinned wheels, bytecode compiled so every sam run starts fast); -qq: errors only.
 $(SAM_STAMP): requirements-sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	$(SAM_VENV)/bin/pip install -qq --disable-pip-version-check -r requirements-sam.txt
 	touch $@
 
 ## make demo: set up, boot the local stack, play a follower story through the WeChat sandbox.

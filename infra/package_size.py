@@ -76,8 +76,11 @@ def layer_details(root: Path) -> tuple[dict[str, Any], list[str]]:
         problems.append("wxengage: the shared package is missing")
     if len(versions) > 1:
         problems.append(f"binary modules for several Pythons: {versions}")
-    top = dict(sorted(packages.items(), key=lambda kv: -kv[1])[:12])
-    return {"python": versions[0] if versions else None, "largest_packages_zipped": top}, problems
+    largest = dict(sorted(packages.items(), key=lambda kv: -kv[1])[:12])
+    return {
+        "python": versions[0] if versions else None,
+        "largest_packages_zipped": largest,
+    }, problems
 
 
 def main(argv: list[str]) -> int:

@@ -13,6 +13,7 @@ from wxengage_cli.recall import recall
 from wxengage_cli.rules import rules
 from wxengage_cli.sandbox import sandbox
 from wxengage_cli.sandbox_mass import masses  # noqa: F401 - registers the mass-send commands
+from wxengage_cli.status import status
 
 
 @click.group(cls=FriendlyGroup)
@@ -42,3 +43,4 @@ cli.add_command(local)
 cli.add_command(rules)
 cli.add_command(recall)
 cli.add_command(sandbox)
+cli.add_command(status)

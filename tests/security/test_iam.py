@@ -46,6 +46,14 @@ class Managed:
 
 
 _LOGS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+_ENI_ACTIONS = (
+    "CreateNetworkInterface",
+    "DescribeNetworkInterfaces",
+    "DescribeSubnets",
+    "DeleteNetworkInterface",
+    "AssignPrivateIpAddresses",
+    "UnassignPrivateIpAddresses",
+)
 # The managed policies a role may carry. Anything else fails: it cannot be checked offline.
 MANAGED: dict[str, Managed] = {
     "service-role/AWSLambdaBasicExecutionRole": Managed(
@@ -83,6 +91,27 @@ MANAGED: dict[str, Managed] = {
             },
         ),
         accepted=tuple((a, "SAM's baseline, write-only log access") for a in _LOGS),
+    ),
+    # SAM attaches it to every function with a VpcConfig (template parameter Egress), even one
+    # that an !If leaves out of any VPC: Lambda manages the function's network interfaces with it.
+    "service-role/AWSLambdaVPCAccessExecutionRole": Managed(
+        (
+            {
+                "Effect": "Allow",
+                "Action": [*_LOGS, *(f"ec2:{a}" for a in _ENI_ACTIONS)],
+                "Resource": "*",
+            },
+        ),
+        accepted=(
+            *((a, "SAM's baseline, write-only log access") for a in _LOGS),
+            *(
+                (
+                    f"ec2:{a}",
+                    "Lambda's VPC network interfaces; the subnets are not known to the role",
+                )
+                for a in _ENI_ACTIONS
+            ),
+        ),
     ),
 }
 MANAGED_ARN = re.compile(r"^arn:(?:aws|\$\{AWS::Partition\})[\w-]*:iam::aws:policy/(.+)$")

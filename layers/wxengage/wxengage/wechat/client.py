@@ -16,7 +16,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from wxengage import clock
-from wxengage.observability import logger
+from wxengage.observability import count, logger
 from wxengage.store.tokens import CachedToken, DynamoTokenStore, TokenStore
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
 
@@ -203,6 +203,7 @@ class WeChatClient:
                 failure = WeChatApiError(errcode, str(answer.get("errmsg", "")), path, answer)
                 retryable = failure.category is ErrorCategory.RETRY_BACKOFF
             if not retryable or attempt + 1 >= tries:
+                _count_failure(path, failure)
                 raise failure
             logger.warning(
                 "retrying a WeChat call",
@@ -328,6 +329,14 @@ class WeChatClient:
         body = {"begin_date": day, "end_date": day}
         data = self.call("POST", "/datacube/getarticleread", body=body, idempotent=True)
         return list(data.get("list", []))
+
+
+def _count_failure(path: str, failure: WeChatApiError | WeChatTransportError) -> None:
+    """The WeChatApiError metric (dashboard, alarms on 45009, 40164 and stable_token): one per
+    failure handed to the caller. Both dimensions stay few: `path` is one of the API paths this
+    module calls, `errcode` one of WeChat's codes, or "transport" when no answer came."""
+    errcode = str(failure.errcode) if isinstance(failure, WeChatApiError) else "transport"
+    count("WeChatApiError", 1, errcode=errcode, path=path)
 
 
 def _with_token(params: dict[str, str] | None, token: str) -> dict[str, str]:

@@ -1,0 +1,199 @@
+"""`wxengage status`: the stack's health at a glance, the picture the CloudWatch dashboard draws.
+
+Alarms in ALARM, the recall queue and its dead letters, how far behind each account's sweep
+checkpoint is, today's recall funnel (account time zone) and campaigns by status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import click
+
+from wxengage import clock
+from wxengage.clock import iso_z
+from wxengage.domain.quiet_hours import local_day
+from wxengage.settings import Settings
+from wxengage.store.accounts import AccountStore
+from wxengage.store.aws import client
+from wxengage.store.campaigns import CampaignStore
+from wxengage.store.recalls import RecallStore
+from wxengage.store.rules import RuleStore
+from wxengage.store.stats import StatsStore
+from wxengage_cli.context import CliContext, pass_ctx
+
+# The sweep runs every minute and keeps the current minute open, so a checkpoint up to two
+# minutes old is normal; the recall-sweep-stalled alarm fires at five.
+SWEEP_STALE_SECONDS = 300
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the picture as JSON.")
+@pass_ctx
+def status(ctx: CliContext, as_json: bool) -> None:
+    """Alarms, queue depth, sweep checkpoints, today's recall funnel and campaigns by status."""
+    outputs = ctx.outputs()
+    settings = ctx.settings
+    now = int(clock.now_ts())
+    report: dict[str, Any] = {
+        "stack": ctx.stack,
+        "at": iso_z(now),
+        "alarms": alarms(ctx.stack),
+        "queues": {
+            "recall": queue_depth(settings.recall_queue_url),
+            "dead_letter": queue_depth(outputs.get("RecallDeadLetterQueueUrl", "")),
+        },
+        "accounts": [
+            account(settings, a.app_id, a.timezone, now)
+            for a in AccountStore(settings).list_settings()
+        ],
+    }
+    report["problems"] = problems(report)
+    report["healthy"] = not report["problems"]
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        click.echo(describe(report))
+
+
+def alarms(stack: str) -> dict[str, Any]:
+    """The stack's alarms (named "<stack>.<what>"; a stack name holds no dot) by state."""
+    cloudwatch = client("cloudwatch")
+    found: list[dict[str, Any]] = []
+    for page in cloudwatch.get_paginator("describe_alarms").paginate(
+        AlarmNamePrefix=f"{stack}.", AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+    ):
+        found += page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])
+    firing = [
+        {
+            "name": a["AlarmName"],
+            "since": iso_z(a["StateUpdatedTimestamp"].timestamp()),
+            "reason": a.get("StateReason", ""),
+        }
+        for a in sorted(found, key=lambda a: a["AlarmName"])
+        if a["StateValue"] == "ALARM"
+    ]
+    return {
+        "total": len(found),
+        "states": dict(sorted(Counter(a["StateValue"] for a in found).items())),
+        "in_alarm": firing,
+    }
+
+
+def queue_depth(url: str) -> dict[str, int] | None:
+    """Messages waiting, being handled and delayed (SQS's approximate counts)."""
+    if not url:
+        return None
+    attributes = client("sqs").get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
+    return {
+        "waiting": int(attributes.get("ApproximateNumberOfMessages", 0)),
+        "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        "delayed": int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
+    }
+
+
+def account(settings: Settings, app_id: str, timezone: str, now: int) -> dict[str, Any]:
+    """One account: its sweep checkpoint, today's recall funnel and its campaigns by status."""
+    swept_to = RecallStore(settings).checkpoint(app_id)
+    day = local_day(now, timezone)
+    stats = StatsStore(settings)
+    totals: Counter[str] = Counter()
+    for stored in RuleStore(settings).all(app_id):
+        totals.update(stats.day(app_id, stored.rule.name, day))
+    skipped = {
+        k.removeprefix("skipped_"): v for k, v in sorted(totals.items()) if k.startswith("skipped_")
+    }
+    campaigns = Counter(c.status.value for c in CampaignStore(settings).all(app_id))
+    return {
+        "app_id": app_id,
+        "timezone": timezone,
+        "sweep": {
+            "swept_to": iso_z(swept_to) if swept_to is not None else None,
+            "age_seconds": now - swept_to if swept_to is not None else None,
+        },
+        "recall_today": {
+            "day": day,
+            "pending": totals["pending"],
+            # Eligible: passed every check (the holdout is eligible on purpose, not sent).
+            "eligible": totals["sent"] + totals["failed"] + skipped.get("holdout", 0),
+            "sent": totals["sent"],
+            "failed": totals["failed"],
+            "recalled": totals["recalled"],
+            "skipped": {k: v for k, v in skipped.items() if v},
+        },
+        "campaigns": dict(sorted(campaigns.items())),
+    }
+
+
+def problems(report: dict[str, Any]) -> list[str]:
+    """What needs a person: alarms firing, dead letters, a sweep that fell behind."""
+    out = [f"alarm {a['name']} is in ALARM" for a in report["alarms"]["in_alarm"]]
+    dead = report["queues"]["dead_letter"]
+    if dead and dead["waiting"]:
+        out.append(f"{dead['waiting']} recall(s) in the dead-letter queue")
+    for acc in report["accounts"]:
+        age = acc["sweep"]["age_seconds"]
+        if age is not None and age > SWEEP_STALE_SECONDS:
+            out.append(f"{acc['app_id']}: the sweep checkpoint is {_ago(age)} old")
+    return out
+
+
+def describe(report: dict[str, Any]) -> str:
+    """The report for a person."""
+    lines = [f"wxengage stack {report['stack']} at {report['at']}"]
+    alarm = report["alarms"]
+    if not alarm["total"]:
+        lines.append("alarms      none found (sam deploy creates them; the local stack has none)")
+    else:
+        states = ", ".join(f"{n} {s}" for s, n in alarm["states"].items())
+        lines.append(f"alarms      {alarm['total']} ({states})")
+        lines += [
+            f"  ALARM     {a['name']} since {a['since']}: {a['reason']}" for a in alarm["in_alarm"]
+        ]
+    recall, dead = report["queues"]["recall"], report["queues"]["dead_letter"]
+    lines.append(
+        f"queues      recall {recall['waiting']} waiting, {recall['in_flight']} in flight, "
+        f"{recall['delayed']} delayed; dead letters {dead['waiting'] if dead else 'n/a'}"
+    )
+    if not report["accounts"]:
+        lines.append("accounts    none registered (wxengage accounts add)")
+    for acc in report["accounts"]:
+        sweep, funnel = acc["sweep"], acc["recall_today"]
+        swept = (
+            f"swept to {sweep['swept_to']} ({_ago(sweep['age_seconds'])} ago)"
+            if sweep["swept_to"]
+            else "not swept yet"
+        )
+        skipped = ", ".join(f"{k} {v}" for k, v in funnel["skipped"].items()) or "none"
+        campaigns = ", ".join(f"{n} {s}" for s, n in acc["campaigns"].items()) or "none"
+        lines += [
+            f"{acc['app_id']} ({acc['timezone']})",
+            f"  sweep     {swept}",
+            f"  recall    today {funnel['day']}: pending {funnel['pending']}, eligible "
+            f"{funnel['eligible']}, sent {funnel['sent']}, failed {funnel['failed']}, recalled "
+            f"{funnel['recalled']}; skipped {skipped}",
+            f"  campaigns {campaigns}",
+        ]
+    if report["problems"]:
+        lines.append(f"health      {len(report['problems'])} problem(s):")
+        lines += [f"  - {p}" for p in report["problems"]]
+    else:
+        lines.append("health      OK")
+    return "\n".join(lines)
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
