@@ -151,7 +151,6 @@ class Sender:
         try:
             self.wechat(account).send_custom(message)
         except WeChatApiError as err:
-            count("WeChatApiErrors", code=str(err.errcode))
             follower_reason = _FOLLOWER_REASONS.get(err.errcode)
             if follower_reason is not None:
                 return self._finish(
