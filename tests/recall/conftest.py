@@ -91,7 +91,7 @@ class World:
             self.clock.now = now
         return rule
 
-    def _post(self, xml: str) -> dict[str, Any]:
+    def post(self, xml: str) -> dict[str, Any]:
         account = WxAccount(APP_ID, TOKEN, AES_KEY, MessageMode.SAFE)
         body, query = sealed(account, xml, timestamp=int(self.clock.now))
         handler = load_handler(ROOT / "functions/webhook", "app.lambda_handler")
@@ -103,7 +103,7 @@ class World:
 
     def say(self, openid: str, at: int | None = None, content: str = "hi") -> dict[str, Any]:
         self.msg_id += 1
-        return self._post(
+        return self.post(
             text_xml(
                 openid=openid,
                 create_time=at or int(self.clock.now),
@@ -113,7 +113,7 @@ class World:
         )
 
     def event(self, openid: str, event: str, at: int | None = None, key: str = "") -> None:
-        self._post(event_xml(event, openid=openid, create_time=at or int(self.clock.now), key=key))
+        self.post(event_xml(event, openid=openid, create_time=at or int(self.clock.now), key=key))
 
     def sweep(self) -> dict[str, Any]:
         handler = load_handler(ROOT / "functions/recall_sweep", "app.lambda_handler")

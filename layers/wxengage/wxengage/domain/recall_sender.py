@@ -36,6 +36,9 @@ _FOLLOWER_REASONS = {
 }
 
 
+_RETRY_LATER = (ErrorCategory.RETRY_BACKOFF, ErrorCategory.RETRY_NEXT_MINUTE, ErrorCategory.TOKEN)
+
+
 class RetryLater(Exception):
     """WeChat surely did not send; the claim was released and the queue should retry."""
 
@@ -156,7 +159,8 @@ class Sender:
                 return self._finish(
                     recall, account, token, RecallStatus.SKIPPED, follower_reason.value, now
                 )
-            if err.category in (ErrorCategory.RETRY_BACKOFF, ErrorCategory.RETRY_NEXT_MINUTE):
+            # A token refused even after the client's refetch means WeChat did nothing either.
+            if err.category in _RETRY_LATER:
                 self._undo(recall, account, token, before)
                 raise RetryLater(f"WeChat answered {err.errcode}: retry later") from err
             logger.error(

@@ -1,5 +1,5 @@
-"""A campaign under WeChat faults: busy, rate limits, token bursts and a lost answer; each
-follower still gets exactly one broadcast and every retry is on record."""
+"""Reliability: a campaign under WeChat faults (busy, rate limits, token bursts, a lost answer,
+missing job reports); each follower gets exactly one broadcast and every retry is on record."""
 
 from __future__ import annotations
 
