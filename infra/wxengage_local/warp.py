@@ -18,7 +18,9 @@ from typing import Any
 from wxengage import clock
 from wxengage_local.handlers import ACTIVITY, Activity
 
-Waiter = Callable[[float, threading.Event | None], None]
+# A waiter gets the target time and a "has the execution stopped?" check: moto only pulses its
+# program_state_event (set, then clear at once), so the execution's state is what to look at.
+Waiter = Callable[[float, Callable[[], bool] | None], None]
 
 
 class VirtualClock:
@@ -56,14 +58,14 @@ class VirtualClock:
                 self._holds -= 1
                 self._lock.notify_all()
 
-    def wait_until(self, target: float, interrupted: threading.Event | None = None) -> None:
+    def wait_until(self, target: float, stopped: Callable[[], bool] | None = None) -> None:
         """Return once the clock reaches `target`, leaping there if nothing else is going on."""
         with self._lock:
             self._waiting.append(target)
         try:
             while True:
                 now = self()
-                if now >= target or (interrupted is not None and interrupted.is_set()):
+                if now >= target or (stopped is not None and stopped()):
                     return
                 with self._lock:
                     # Only the earliest waiter leaps, and only when no handler has run for a
@@ -84,17 +86,13 @@ class VirtualClock:
                 self._lock.notify_all()
 
 
-def wait_on_clock(target: float, interrupted: threading.Event | None = None) -> None:
+def wait_on_clock(target: float, stopped: Callable[[], bool] | None = None) -> None:
     """Wait for the one clock to reach `target` (the system clock unless a test or --warp set it)."""
     while True:
         left = target - clock.now_ts()
-        if left <= 0:
+        if left <= 0 or (stopped is not None and stopped()):
             return
-        if interrupted is not None:
-            if interrupted.wait(min(left, 1.0)):
-                return
-        else:
-            time.sleep(min(left, 1.0))
+        time.sleep(min(left, 0.25))
 
 
 _installed: list[Waiter] = []
@@ -125,7 +123,7 @@ def install_clock_waits(waiter: Waiter = wait_on_clock) -> Callable[[], None]:
                 target = float(calendar.timegm(parsed.timetuple()))
             else:
                 target = clock.now_ts() + self._get_wait_seconds(env=env)
-            _installed[-1](target, env.program_state_event)
+            _installed[-1](target, lambda: not env.is_running())
             return None
 
         WaitFunction._eval_body = _eval_body  # type: ignore[method-assign]
