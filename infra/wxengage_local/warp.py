@@ -96,6 +96,27 @@ def wait_on_clock(target: float, stopped: Callable[[], bool] | None = None) -> N
 
 
 _installed: list[Waiter] = []
+# States that only wait (for time, or for their branches) are not work in progress.
+_WAITING_STATES = {"StateWait", "StateMap", "StateParallel"}
+
+
+def _count_states_as_activity() -> None:
+    """Every other state counts as activity while it runs: the warp clock never leaps between a
+    task deciding to send and the send (once; private moto API, pinned, covered by the tests)."""
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+    if getattr(CommonStateField, "_wxengage_counted", False):
+        return
+    original = CommonStateField._eval_body
+
+    def _eval_body(self: Any, env: Any) -> None:
+        if type(self).__name__ in _WAITING_STATES:
+            return original(self, env)
+        with ACTIVITY:
+            return original(self, env)
+
+    CommonStateField._eval_body = _eval_body  # type: ignore[method-assign]
+    CommonStateField._wxengage_counted = True  # type: ignore[attr-defined]
 
 
 def install_clock_waits(waiter: Waiter = wait_on_clock) -> Callable[[], None]:
@@ -111,6 +132,7 @@ def install_clock_waits(waiter: Waiter = wait_on_clock) -> Callable[[], None]:
     )
 
     if not _installed:
+        _count_states_as_activity()
         original = WaitFunction._eval_body
 
         def _eval_body(self: Any, env: Any) -> None:
