@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from wxengage_cli.sandbox import _call, _echo_json, sandbox
@@ -9,49 +11,75 @@ from wxengage_cli.sandbox import _call, _echo_json, sandbox
 
 @sandbox.command("reads")
 @click.option("--app-id", default="", help="Only for this account (default: every account).")
-@click.option("--media-id", required=True, help="The news material (mpnews media_id).")
+@click.option("--media-id", required=True, help="The news material (the mpnews media_id).")
 @click.option(
     "--rate",
     required=True,
     type=click.FloatRange(0, 1),
-    help="Share of the followers it was sent to who read it (0.12 = 12%).",
+    help="Share of the followers a send reached who read it, 0 to 1 (0.12 = 12%).",
 )
 def reads(app_id: str, media_id: str, rate: float) -> None:
-    """Seed the read rate getarticletotal reports for a news item (ready 08:00 the next day)."""
+    """Seed who reads a news item: getarticletotal then reports round(rate x sent) readers for
+    each news mass send of it, from 08:00 the day after the send (account time zone)."""
     _call("POST", "/_sandbox/reads", body={"app_id": app_id, "media_id": media_id, "rate": rate})
-    click.echo(
-        f"{media_id}: {rate:.2%} of recipients will have read it"
-        + (f" ({app_id})" if app_id else "")
-    )
+    whose = f"{app_id}'s" if app_id else "every account's"
+    click.echo(f"{media_id}: {rate:.2%} of the followers {whose} sends reach will read it")
 
 
 @sandbox.command("masses")
 @click.option("--app-id", default=None, help="Only this account's mass jobs.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (with every recipient).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON, with every openid each job reached."
+)
 def masses(app_id: str | None, as_json: bool) -> None:
-    """Every mass job the sandbox accepted: clientmsgid, content, counts, status."""
+    """Every mass job the sandbox accepted, oldest first: msg_id, clientmsgid, type, content,
+    followers targeted / reached / filtered, msg_status, whether MASSSENDJOBFINISH went out."""
     answer = _call("GET", "/_sandbox/masses", params={"app_id": app_id} if app_id else None)
     jobs = answer["masses"]
     if as_json:
         _echo_json(jobs)
         return
     if not jobs:
-        click.echo("no mass jobs")
+        click.echo("no mass jobs" + (f" for {app_id}" if app_id else ""))
         return
     click.echo(
-        f"{'MSG_ID':<11} {'CLIENTMSGID':<28} {'TYPE':<7} {'CONTENT':<16} {'SENT':>6} {'FILTERED':>8}  {'STATUS':<12} AT"
+        f"{'MSG_ID':<11} {'CLIENTMSGID':<28} {'TYPE':<7} {'CONTENT':<16} {'TOTAL':>6} "
+        f"{'SENT':>6} {'FILTERED':>8}  {'STATUS':<12} {'REPORT':<9} SUBMITTED"
     )
     for job in jobs:
-        content = job["media_id"] or job["content"] or ""
         click.echo(
-            f"{job['msg_id']:<11} {job['clientmsgid'][:28]:<28} {job['msgtype']:<7} {content[:16]:<16} "
-            f"{job['sent']:>6} {job['filtered']:>8}  {job['status']:<12} {job['submitted_at']}"
+            f"{job['msg_id']:<11} {job['clientmsgid'][:28] or '-':<28} {job['msgtype']:<7} "
+            f"{_gist(job):<16} {job['total']:>6} {job['sent']:>6} {job['filtered']:>8}  "
+            f"{job['status']:<12} {job['report']:<9} {job['submitted_at']}"
         )
 
 
+def _gist(job: dict[str, Any], width: int = 16) -> str:
+    text = " ".join(str(job.get("media_id") or job.get("content") or job.get("card_id")).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @sandbox.command("hold-reports")
-@click.option("--off", is_flag=True, help="Send MASSSENDJOBFINISH again.")
-def hold_reports(off: bool) -> None:
-    """Stop sending MASSSENDJOBFINISH callbacks (the engine falls back to mass/get)."""
-    _call("POST", "/_sandbox/mass-callbacks", body={"hold": not off})
-    click.echo("MASSSENDJOBFINISH callbacks " + ("resumed" if off else "held back"))
+@click.option("--off", is_flag=True, help="Send MASSSENDJOBFINISH again for new jobs.")
+@click.option(
+    "--keep-sending",
+    is_flag=True,
+    help="While held, jobs stay SENDING in mass/get (default: they finish, unreported).",
+)
+@click.option("--release", is_flag=True, help="With --off: send the held reports now, late.")
+def hold_reports(off: bool, keep_sending: bool, release: bool) -> None:
+    """Hold MASSSENDJOBFINISH callbacks back, so the engine has to ask mass/get; with --off,
+    jobs held so far finish and their reports stay lost unless --release."""
+    if release and not off:
+        raise click.UsageError("--release goes with --off")
+    if keep_sending and off:
+        raise click.UsageError("--keep-sending goes without --off")
+    body = {"hold": not off, "finish": not keep_sending, "release": release}
+    answer = _call("POST", "/_sandbox/mass-callbacks", body=body)
+    if not off:
+        jobs = "stay SENDING" if keep_sending else "finish"
+        click.echo(f"MASSSENDJOBFINISH held back from now: jobs {jobs}, mass/get tells")
+    elif release:
+        click.echo(f"MASSSENDJOBFINISH resumed; {answer['released']} held report(s) sent late")
+    else:
+        click.echo("MASSSENDJOBFINISH resumed for new jobs; the held ones stay unreported")

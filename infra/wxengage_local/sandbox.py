@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from typing import Protocol
 
@@ -18,6 +22,7 @@ from wxengage.wechat.envelope import seal_callback
 from wxengage.wechat.errors import CallbackError
 from wxengage.wechat.signature import sha1_signature
 from wxengage.wechat.xml import parse_xml
+from wxengage_local.handlers import ACTIVITY
 from wxengage_local.sandbox_callbacks import PlayRequest, callback_xml
 from wxengage_local.sandbox_control import describe
 from wxengage_local.sandbox_faults import Faults
@@ -25,10 +30,17 @@ from wxengage_local.sandbox_http import handler_for
 from wxengage_local.sandbox_mass import MassState
 from wxengage_local.sandbox_protocol import Answer, Json, err, refuse
 from wxengage_local.sandbox_state import SandboxState
+from wxengage_local.sandbox_stats import ReadRates
+
+log = logging.getLogger(__name__)
 
 TOKEN_SECONDS = 7200
 # stable_token hands out the same token until 5 minutes before it expires.
 STABLE_ROTATE_BEFORE = 300
+# A push WeChat sends on its own (a mass job's report) is tried this often, then given up.
+PUSH_ATTEMPTS = 3
+# Seconds between tries, growing; wall time on purpose: it paces a socket, it reads no clock.
+PUSH_BACKOFF = 0.2
 
 
 class _Server(ThreadingHTTPServer):
@@ -52,6 +64,7 @@ class WeChatSandbox:
         self.accounts = accounts
         self.state = SandboxState()
         self.mass = MassState()
+        self.reads = ReadRates()
         self.faults = Faults()
         self._webhook_base_url = webhook_base_url.rstrip("/")
         self._port = port
@@ -60,6 +73,7 @@ class WeChatSandbox:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._http = requests.Session()
+        self._call = threading.local()
 
     @property
     def url(self) -> str:
@@ -148,6 +162,28 @@ class WeChatSandbox:
                 return app_id, self.check_token(app_id, access_token)
         return "", err(40001)
 
+    # --- One call and what it leaves for later ---------------------------------------------
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """The span of one HTTP call: work queued by `after_answer` runs when it closes."""
+        queued: list[Callable[[], None]] = []
+        self._call.queued = queued
+        try:
+            yield
+        finally:
+            self._call.queued = None
+            for action in queued:
+                action()
+
+    def after_answer(self, action: Callable[[], None]) -> None:
+        """Run `action` once the current call's answer is out (at once outside a call)."""
+        queued: list[Callable[[], None]] | None = getattr(self._call, "queued", None)
+        if queued is None:
+            action()
+        else:
+            queued.append(action)
+
     # --- Callbacks to the webhook ----------------------------------------------------------
 
     def play(self, query: dict[str, str], body: Json) -> Answer:
@@ -207,6 +243,42 @@ class WeChatSandbox:
         return requests.post(
             url, params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10
         )
+
+    def push_later(
+        self,
+        account: Account,
+        build: Callable[[], str],
+        done: Callable[[bool], None],
+        *,
+        what: str,
+        openid: str | None = None,
+    ) -> None:
+        """POST a callback WeChat sends on its own, from a background thread once the current
+        answer is out, so a slow webhook never holds up an API answer. `build` makes the XML
+        when it goes; `done` hears whether the webhook took it (a refusal is retried first)."""
+        ACTIVITY.__enter__()  # counted from now: a --warp clock must not leap before it is sent
+
+        def push() -> None:
+            try:
+                done(self._push(account, build(), what, openid))
+            finally:
+                ACTIVITY.__exit__()
+
+        self.after_answer(
+            lambda: threading.Thread(target=push, name="wechat-push", daemon=True).start()
+        )
+
+    def _push(self, account: Account, xml: str, what: str, openid: str | None) -> bool:
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            try:
+                if self.post_callback(account, xml, openid=openid).ok:
+                    return True
+            except requests.RequestException as problem:
+                log.debug("%s: webhook unreachable (%s)", what, type(problem).__name__)
+            if attempt < PUSH_ATTEMPTS:
+                time.sleep(PUSH_BACKOFF * attempt)
+        log.warning("%s was not accepted by the webhook after %d attempts", what, PUSH_ATTEMPTS)
+        return False
 
 
 def _same(issued: str, given: str) -> bool:

@@ -1,4 +1,4 @@
-"""Faults on demand: the next K calls of an API fail with an errcode, or answer too late."""
+"""Faults on demand: the next K calls of an API get an errcode, a late answer, or none at all."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class FaultSpec(BaseModel):
-    """One fault: an errcode instead of the call, or a slow answer (with or without the effect)."""
+    """One fault: an errcode instead of the call, a slow answer, or no answer at all (the last
+    two with or without the effect)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -17,16 +18,20 @@ class FaultSpec(BaseModel):
     errcode: int | None = None
     errmsg: str | None = Field(default=None, max_length=200)
     timeout_seconds: float | None = Field(default=None, gt=0, le=300)
+    # The connection closes without an answer: the caller sees a transport error at once.
+    drop: bool = False
     times: int = Field(default=1, ge=1, le=100_000)
-    # Only with timeout_seconds: the call takes effect before the slow answer (sent, yet timed out).
+    # With timeout_seconds or drop: the call takes effect before the answer is lost (WeChat
+    # has it, the caller does not know).
     applied: bool = False
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
-        if (self.errcode is None) == (self.timeout_seconds is None):
-            raise ValueError("give errcode or timeout_seconds, not both")
-        if self.applied and self.timeout_seconds is None:
-            raise ValueError("applied goes with timeout_seconds")
+        kinds = (self.errcode is not None) + (self.timeout_seconds is not None) + self.drop
+        if kinds != 1:
+            raise ValueError("give one of errcode, timeout_seconds or drop")
+        if self.applied and self.errcode is not None:
+            raise ValueError("applied goes with timeout_seconds or drop")
         if self.api.startswith("/_sandbox"):
             raise ValueError("faults apply to WeChat's APIs, not the sandbox's own")
         return self
@@ -59,11 +64,16 @@ class Faults:
     def pending(self) -> list[dict[str, Any]]:
         """The faults still waiting, with how many calls each still hits."""
         with self._lock:
-            return [
-                spec.model_dump(exclude_none=True) | {"times": left} for spec, left in self._pending
-            ]
+            return [_view(spec) | {"times": left} for spec, left in self._pending]
 
     def clear(self) -> None:
         """Drop every pending fault."""
         with self._lock:
             self._pending.clear()
+
+
+def _view(spec: FaultSpec) -> dict[str, Any]:
+    view = spec.model_dump(exclude_none=True)
+    if not spec.drop:
+        del view["drop"]  # listings of the older kinds read as they always did
+    return view

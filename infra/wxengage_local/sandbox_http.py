@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from wxengage_local import sandbox_api as api
 from wxengage_local import sandbox_control as control
 from wxengage_local import sandbox_mass as mass
+from wxengage_local import sandbox_stats as stats
 from wxengage_local.sandbox_protocol import Answer, Request, err, has_unicode_escape, refuse
 
 if TYPE_CHECKING:
@@ -49,13 +50,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/cgi-bin/message/mass/delete"): Route(mass.delete),
     ("POST", "/cgi-bin/message/mass/speed/get"): Route(mass.speed_get),
     ("POST", "/cgi-bin/message/mass/speed/set"): Route(mass.speed_set),
-    ("POST", "/datacube/getarticletotal"): Route(mass.article_total),
-    ("POST", "/datacube/getarticleread"): Route(mass.article_read),
-    ("POST", "/_sandbox/reads"): Route(mass.seed_reads, token=False),
-    ("GET", "/_sandbox/masses"): Route(mass.list_masses, token=False),
-    ("GET", "/_sandbox/previews"): Route(mass.list_previews, token=False),
-    ("POST", "/_sandbox/mass-callbacks"): Route(mass.hold_callbacks, token=False),
-    ("GET", "/_sandbox/clock"): Route(mass.now, token=False),
+    ("POST", "/datacube/getarticletotal"): Route(stats.article_total),
+    ("POST", "/datacube/getarticleread"): Route(stats.article_read),
+    ("POST", "/_sandbox/reads"): Route(control.seed_reads, token=False),
+    ("GET", "/_sandbox/reads"): Route(control.list_reads, token=False),
+    ("GET", "/_sandbox/masses"): Route(control.list_masses, token=False),
+    ("GET", "/_sandbox/previews"): Route(control.list_previews, token=False),
+    ("POST", "/_sandbox/mass-callbacks"): Route(control.hold_reports, token=False),
+    ("GET", "/_sandbox/clock"): Route(control.now, token=False),
     ("POST", "/_sandbox/play"): Route(lambda s, r: s.play(r.query, r.body), token=False),
     ("POST", "/_sandbox/followers"): Route(control.put_follower, token=False),
     ("GET", "/_sandbox/followers"): Route(control.list_followers, token=False),
@@ -68,18 +70,18 @@ ROUTES: dict[tuple[str, str], Route] = {
 
 def dispatch(
     sandbox: WeChatSandbox, method: str, path: str, query: dict[str, str], raw: bytes
-) -> Answer:
-    """Answer one call, suffering the next planned fault of its API first."""
+) -> Answer | None:
+    """Answer one call, suffering the next planned fault of its API first; None: hang up."""
     fault = None if path.startswith("/_sandbox/") else sandbox.faults.take(path)
-    if fault is not None and fault.errcode is not None:
+    if fault is None:
+        return _run(sandbox, method, path, query, raw)
+    if fault.errcode is not None:
         return err(fault.errcode, fault.errmsg)
-    if fault is not None and not fault.applied:
-        time.sleep(fault.timeout_seconds or 0)
-        return err(-1)
-    answer = _run(sandbox, method, path, query, raw)
-    if fault is not None:
-        # Applied, then slow: the effect stands although the caller gave up waiting.
-        time.sleep(fault.timeout_seconds or 0)
+    # Applied: the effect stands although the caller never hears of it.
+    answer = _run(sandbox, method, path, query, raw) if fault.applied else err(-1)
+    if fault.drop:
+        return None
+    time.sleep(fault.timeout_seconds or 0)
     return answer
 
 
@@ -89,7 +91,7 @@ def _run(
     route = ROUTES.get((method, path))
     if route is None:
         return int(HTTPStatus.NOT_FOUND), {"errcode": 40066, "errmsg": "invalid url"}
-    wechat = path.startswith("/cgi-bin/")
+    wechat = not path.startswith("/_sandbox/")
     app_id = ""
     if route.token:
         app_id, failure = sandbox.app_for_token(query.get("access_token", ""))
@@ -115,12 +117,22 @@ def handler_for(sandbox: WeChatSandbox) -> type[BaseHTTPRequestHandler]:
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            # Work a call leaves for later (a mass job's report) waits until its answer is out.
+            with sandbox.answering():
+                self._answer(method, parts.path, query, raw)
+
+        def _answer(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
             try:
-                status, payload = dispatch(sandbox, method, parts.path, query, raw)
+                answer = dispatch(sandbox, method, path, query, raw)
             except Exception:
                 # The path only: the query string may carry an access_token or a secret.
-                log.exception("sandbox failed on %s %s", method, parts.path)
-                status, payload = 500, {"errcode": -1, "errmsg": "system error"}
+                log.exception("sandbox failed on %s %s", method, path)
+                answer = 500, {"errcode": -1, "errmsg": "system error"}
+            if answer is None:
+                # A dropped connection: the caller reads nothing at all.
+                self.close_connection = True
+                return
+            status, payload = answer
             data = json.dumps(payload, ensure_ascii=False).encode()
             try:
                 self.send_response(status)

@@ -1,42 +1,84 @@
-"""WeChat's mass send (群发) in the sandbox: jobs, clientmsgid de-duplication, per-follower caps,
-MASSSENDJOBFINISH callbacks and next-day read statistics from seeded read rates."""
+"""WeChat's mass send (群发) in the sandbox: jobs, clientmsgid, quotas, caps and reports."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from wxengage import clock
 from wxengage.domain.accounts import Account, AccountType
 from wxengage.store.accounts import AccountNotFoundError
-from wxengage_local.handlers import ACTIVITY
-from wxengage_local.sandbox_protocol import Answer, Request, err, ok, refuse
+from wxengage.wechat.xml import cdata
+from wxengage_local.sandbox_callbacks import official_id
+from wxengage_local.sandbox_protocol import Answer, Request, err, ok
 
 if TYPE_CHECKING:
     from wxengage_local.sandbox import WeChatSandbox
-
-log = logging.getLogger(__name__)
 
 MIN_TOUSER, MAX_TOUSER = 2, 10_000
 CLIENTMSGID_BYTES = 64
 DEDUP_SECONDS = 24 * 3600
 TOO_FAST_SECONDS = 60
-CAPS = {AccountType.SERVICE: 4, AccountType.SUBSCRIPTION: 1}  # per month / per day
-SPEEDS = {0: 80, 1: 60, 2: 45, 3: 30, 4: 10}  # x 10,000 per minute
-STATS_READY_HOUR = 8
-_CONTENT_KEYS = {
-    "mpnews": "mpnews",
-    "text": "text",
-    "voice": "voice",
-    "image": "images",
-    "mpvideo": "mpvideo",
-    "wxcard": "wxcard",
+# Mass sends a follower may receive: service accounts per calendar month, subscription per day.
+CAPS = {AccountType.SERVICE: 4, AccountType.SUBSCRIPTION: 1}
+# Mass sends a subscription account may submit per day; service accounts have no such quota.
+SUBSCRIPTION_DAILY = 1
+# speed level -> realspeed, in units of 10,000 messages a minute (800k, 600k, ... 100k).
+SPEEDS = {0: 80, 1: 60, 2: 45, 3: 30, 4: 10}
+# The article_idx a deletion may name: a news item has at most 8 articles, a video is one.
+ARTICLES = {"mpnews": 8, "mpvideo": 1}
+# Where each msgtype's content sits in a mass-send body, and what it must carry.
+SEND_CONTENT = {
+    "mpnews": ("mpnews", "media_id"),
+    "text": ("text", "content"),
+    "voice": ("voice", "media_id"),
+    "image": ("images", "media_ids"),
+    "mpvideo": ("mpvideo", "media_id"),
+    "wxcard": ("wxcard", "card_id"),
 }
+# A preview also takes music, and its image is one media_id (images.media_ids is accepted too).
+PREVIEW_CONTENT = {
+    **SEND_CONTENT,
+    "image": ("image", "media_id"),
+    "music": ("music", "media_id"),
+}
+# errmsg texts as WeChat words them (sandbox_protocol.ERRMSG holds the general ones).
+ERRMSG = {
+    40013: "invalid appid",
+    40059: "invalid msg id",
+    40060: "invalid article idx",
+    40130: "invalid openid list size, at least two openid",
+    45028: "has no masssend quota",
+    45065: "clientmsgid exist",
+    45066: "same clientmsgid retry too fast",
+    45067: "clientmsgid size out of limit",
+    45083: "the speed out of range",
+    45084: "No speed message",
+}
+
+
+class JobStatus(StrEnum):
+    """A job's msg_status, as mass/get reports it."""
+
+    SENDING = "SENDING"
+    SEND_SUCCESS = "SEND_SUCCESS"
+    SEND_FAIL = "SEND_FAIL"
+    DELETE = "DELETE"
+
+
+class Report(StrEnum):
+    """Where a job's MASSSENDJOBFINISH stands."""
+
+    PENDING = "pending"  # goes out once the send's answer is out
+    HELD = "held"  # held back by /_sandbox/mass-callbacks
+    DELIVERED = "delivered"
+    FAILED = "failed"  # the webhook refused it every time
 
 
 @dataclass
@@ -52,24 +94,44 @@ class MassJob:
     submitted_at: int
     total: int
     delivered: list[str]
-    filtered: int
-    status: str = "SEND_SUCCESS"
+    status: JobStatus = JobStatus.SENDING
+    report: Report = Report.PENDING
+    deleted_articles: list[int] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> JobStatus:
+        """How the job ends: a send that reached nobody failed."""
+        return JobStatus.SEND_SUCCESS if self.delivered else JobStatus.SEND_FAIL
+
+    @property
+    def media_id(self) -> str | None:
+        media = self.content.get("media_id") or next(iter(self.content.get("media_ids", [])), None)
+        return str(media) if media is not None else None
+
+    def finish(self) -> None:
+        """The send is done (call with the state's lock held); a deletion stays a deletion."""
+        if self.status is JobStatus.SENDING:
+            self.status = self.outcome
 
     def view(self) -> dict[str, Any]:
-        media = self.content.get("media_id") or next(iter(self.content.get("media_ids", [])), None)
         return {
             "msg_id": self.msg_id,
             "msg_data_id": self.msg_data_id,
             "clientmsgid": self.clientmsgid,
             "msgtype": self.msgtype,
-            "media_id": media,
+            "media_id": self.media_id,
             "content": self.content.get("content"),
+            "card_id": self.content.get("card_id"),
             "submitted_at": clock.iso_z(self.submitted_at),
-            "status": self.status,
+            "status": self.status.value,
+            "report": self.report.value,
             "total": self.total,
-            "filtered": self.filtered,
+            # Followers filtered out; the report's FilterCount is what was left (= sent here).
+            "filtered": self.total - len(self.delivered),
             "sent": len(self.delivered),
-            "delivered": self.delivered,
+            "errors": 0,
+            "delivered": list(self.delivered),
+            "deleted_articles": list(self.deleted_articles),
         }
 
 
@@ -79,73 +141,106 @@ class MassState:
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     jobs: list[MassJob] = field(default_factory=list)
-    by_clientmsgid: dict[tuple[str, str], tuple[MassJob, int]] = field(default_factory=dict)
+    by_clientmsgid: dict[tuple[str, str], MassJob] = field(default_factory=dict)
+    # When each follower received a mass send: the per-follower caps count these.
     received: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     previews: list[dict[str, Any]] = field(default_factory=list)
-    rates: dict[tuple[str, str], float] = field(default_factory=dict)
     speed: dict[str, int] = field(default_factory=dict)
-    hold_callbacks: bool = False
-    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000_001))
+    # /_sandbox/mass-callbacks: reports held back; held jobs finish unless finish_held is off.
+    hold_reports: bool = False
+    finish_held: bool = True
+    # Never reset: an id from before a reset must not name a newer job.
+    msg_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000_001))
+    data_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(2_247_483_649))
+
+    def jobs_of(self, app_id: str | None) -> list[MassJob]:
+        """The app's jobs (every app's with None), oldest first."""
+        with self.lock:
+            return [j for j in self.jobs if app_id in (None, j.app_id)]
+
+    def views(self, app_id: str | None) -> list[dict[str, Any]]:
+        """The jobs as /_sandbox/masses lists them, read under the lock."""
+        with self.lock:
+            return [j.view() for j in self.jobs if app_id in (None, j.app_id)]
+
+    def preview_log(self, app_id: str | None) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(p) for p in self.previews if app_id in (None, p["app_id"])]
 
     def clear(self, app_id: str | None = None) -> None:
+        """Forget jobs, previews, caps and speed (of one app); a full reset lifts any hold."""
         with self.lock:
             keep = (lambda a: a != app_id) if app_id else (lambda a: False)
             self.jobs = [j for j in self.jobs if keep(j.app_id)]
             self.by_clientmsgid = {k: v for k, v in self.by_clientmsgid.items() if keep(k[0])}
             self.received = {k: v for k, v in self.received.items() if keep(k[0])}
             self.previews = [p for p in self.previews if keep(p["app_id"])]
-            self.rates = {k: v for k, v in self.rates.items() if keep(k[0])}
-            self.hold_callbacks = False
+            self.speed = {k: v for k, v in self.speed.items() if keep(k)}
+            if app_id is None:
+                self.hold_reports, self.finish_held = False, True
 
 
 # --- WeChat's APIs ----------------------------------------------------------------------------
 
 
 def send(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /cgi-bin/message/mass/send {"touser": [...], msgtype, content, clientmsgid}."""
+    """POST /cgi-bin/message/mass/send {"touser": [2..10,000 openids], msgtype, clientmsgid}."""
     touser = req.body.get("touser")
-    if not isinstance(touser, list) or not all(isinstance(o, str) for o in touser):
-        return err(40130, "invalid openid list size, at least two openid")
+    if not isinstance(touser, list):
+        return _err(40130)
     if not MIN_TOUSER <= len(touser) <= MAX_TOUSER:
-        return err(40130, f"invalid openid list size: {len(touser)} (2..10000)")
+        return _err(40130)
+    if not all(isinstance(o, str) and o for o in touser):
+        return _err(40003)
     return _submit(sandbox, req, list(dict.fromkeys(touser)))
 
 
 def send_all(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /cgi-bin/message/mass/sendall {"filter": {"is_to_all", "tag_id"}, ...}."""
+    """POST /cgi-bin/message/mass/sendall {"filter": {"is_to_all"} | {"tag_id"}, msgtype, ...}."""
     flt = req.body.get("filter")
     if not isinstance(flt, dict):
-        return err(47001)
-    if flt.get("is_to_all") is True:
-        openids = _everyone(sandbox, req.app_id, None)
-    elif isinstance(flt.get("tag_id"), int):
-        if not sandbox.state.known_tag(req.app_id, flt["tag_id"]):
-            return err(45159)
-        openids = _everyone(sandbox, req.app_id, flt["tag_id"])
-    else:
-        return err(47001)
-    return _submit(sandbox, req, openids)
+        return _err(47001)
+    tag: int | None = None
+    if flt.get("is_to_all") is not True:
+        tag = _tag_id(flt.get("tag_id"))
+        if tag is None:
+            return _err(47001)
+        if not sandbox.state.known_tag(req.app_id, tag):
+            return _err(45159)
+    return _submit(sandbox, req, _followers(sandbox, req.app_id, tag))
 
 
 def preview(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /cgi-bin/message/mass/preview {"touser": openid, ...}: no quota, no cap, no job."""
-    msgtype, content, code = _content(req.body)
+    """POST /cgi-bin/message/mass/preview {"touser" | "towxname", msgtype}: no quota, no cap."""
+    msgtype, content, code = _content(req.body, PREVIEW_CONTENT)
     if code:
-        return err(code)
-    touser = req.body.get("touser")
-    if not isinstance(touser, str) or sandbox.state.tag_ids(req.app_id, touser) is None:
-        return err(40003)
-    with sandbox.mass.lock:
-        sandbox.mass.previews.append(
+        return _err(code)
+    towxname, touser = req.body.get("towxname"), req.body.get("touser")
+    # towxname wins when both are given; the sandbox cannot tell a WeChat ID from another.
+    target: dict[str, str]
+    if isinstance(towxname, str) and towxname:
+        target = {"towxname": towxname}
+    elif isinstance(touser, str) and touser:
+        if sandbox.state.tag_ids(req.app_id, touser) is None:
+            return _err(40003)
+        if not sandbox.state.subscribed(req.app_id, [touser]):
+            return _err(43004)
+        target = {"touser": touser}
+    else:
+        return _err(40003)
+    state = sandbox.mass
+    with state.lock:
+        msg_id = next(state.msg_ids)
+        state.previews.append(
             {
                 "app_id": req.app_id,
-                "touser": touser,
+                **target,
                 "msgtype": msgtype,
                 **content,
+                "msg_id": msg_id,
                 "at": clock.iso_z(clock.now_ts()),
             }
         )
-        msg_id = next(sandbox.mass.ids)
     return ok(errmsg="preview success", msg_id=msg_id)
 
 
@@ -153,189 +248,224 @@ def get(sandbox: WeChatSandbox, req: Request) -> Answer:
     """POST /cgi-bin/message/mass/get {"msg_id"}: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
     job = _job(sandbox, req)
     if job is None:
-        return err(47001)
-    return 200, {"msg_id": job.msg_id, "msg_status": job.status}
+        return _err(40059)
+    with sandbox.mass.lock:
+        return 200, {"msg_id": job.msg_id, "msg_status": job.status.value}
 
 
 def delete(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /cgi-bin/message/mass/delete {"msg_id", "article_idx"}: news and video only."""
+    """POST /cgi-bin/message/mass/delete {"msg_id", "article_idx"}: news and video only, 1-based,
+    0 = all. The news page goes for every job that sent the same news, as on WeChat."""
     job = _job(sandbox, req)
+    if job is None:
+        return _err(40059)  # deleting by url (no msg_id) is not modelled
     idx = req.body.get("article_idx", 0)
-    if job is None or not isinstance(idx, int) or idx < 0:
-        return err(47001)
-    if job.msgtype not in ("mpnews", "mpvideo"):
-        return err(47001, "only news and video can be deleted")
+    if isinstance(idx, bool) or not isinstance(idx, int) or idx < 0:
+        return _err(40060)
+    limit = ARTICLES.get(job.msgtype)
+    if limit is None:
+        return _err(40008)
+    if idx > limit:
+        return _err(40060)
     with sandbox.mass.lock:
-        job.status = "DELETE"
+        gone = (
+            [
+                j
+                for j in sandbox.mass.jobs
+                if j.app_id == job.app_id and j.msgtype == "mpnews" and j.media_id == job.media_id
+            ]
+            if job.msgtype == "mpnews"
+            else [job]
+        )
+        for each in gone:
+            each.status = JobStatus.DELETE
+            each.deleted_articles.append(idx)
     return ok()
 
 
 def speed_get(sandbox: WeChatSandbox, req: Request) -> Answer:
-    level = sandbox.mass.speed.get(req.app_id, 0)
+    """POST /cgi-bin/message/mass/speed/get: {"speed", "realspeed"} (realspeed in 10k/minute)."""
+    with sandbox.mass.lock:
+        level = sandbox.mass.speed.get(req.app_id, 0)
     return 200, {"speed": level, "realspeed": SPEEDS[level]}
 
 
 def speed_set(sandbox: WeChatSandbox, req: Request) -> Answer:
-    level = req.body.get("speed")
-    if not isinstance(level, int) or level not in SPEEDS:
-        return err(47001)
-    sandbox.mass.speed[req.app_id] = level
+    """POST /cgi-bin/message/mass/speed/set {"speed": 0..4}."""
+    if "speed" not in req.body:
+        return _err(45084)
+    level = req.body["speed"]
+    if isinstance(level, bool) or not isinstance(level, int) or level not in SPEEDS:
+        return _err(45083)
+    with sandbox.mass.lock:
+        sandbox.mass.speed[req.app_id] = level
     return ok()
 
 
-def article_total(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /datacube/getarticletotal {"begin_date","end_date"}: one day, ready 08:00 next day."""
-    day, code = _stats_day(sandbox, req)
-    if code:
-        return err(code)
-    return 200, {"list": _article_rows(sandbox, req.app_id, day)}
+# --- Reports held back, then let go --------------------------------------------------------------
 
 
-# getarticleread's shape is unverified; the sandbox answers it like getarticletotal.
-article_read = article_total
-
-
-# --- the sandbox's own controls -----------------------------------------------------------------
-
-
-def seed_reads(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /_sandbox/reads {"media_id", "rate", "app_id"?}: the share of recipients who read it."""
-    media, rate, app_id = req.body.get("media_id"), req.body.get("rate"), req.body.get("app_id", "")
-    if not isinstance(media, str) or not media or not isinstance(app_id, str):
-        return refuse(400, "media_id (a string) is required")
-    if not isinstance(rate, int | float) or not 0 <= rate <= 1:
-        return refuse(400, "rate must be a number from 0 to 1")
+def hold(sandbox: WeChatSandbox, *, on: bool, finish: bool = True) -> None:
+    """Hold MASSSENDJOBFINISH back from now, the jobs finishing unless `finish` is off; or stop
+    holding, which finishes the held jobs (their reports stay lost unless released)."""
     with sandbox.mass.lock:
-        sandbox.mass.rates[(app_id, media)] = float(rate)
-    return 200, {"app_id": app_id or "*", "media_id": media, "rate": float(rate)}
+        sandbox.mass.hold_reports, sandbox.mass.finish_held = on, finish
+        if not on:
+            for job in sandbox.mass.jobs:
+                if job.report is Report.HELD:
+                    job.finish()
 
 
-def list_masses(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """GET /_sandbox/masses?app_id=: every accepted job, its clientmsgid and recipients."""
-    app_id = req.query.get("app_id")
+def release(sandbox: WeChatSandbox) -> int:
+    """Finish every held job and send its report now (late, as a delayed report arrives)."""
     with sandbox.mass.lock:
-        return 200, {"masses": [j.view() for j in sandbox.mass.jobs if app_id in (None, j.app_id)]}
-
-
-def list_previews(sandbox: WeChatSandbox, req: Request) -> Answer:
-    app_id = req.query.get("app_id")
-    with sandbox.mass.lock:
-        return 200, {
-            "previews": [p for p in sandbox.mass.previews if app_id in (None, p["app_id"])]
-        }
-
-
-def hold_callbacks(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /_sandbox/mass-callbacks {"hold": true}: stop sending MASSSENDJOBFINISH (mass/get only)."""
-    hold = req.body.get("hold")
-    if not isinstance(hold, bool):
-        return refuse(400, "hold must be true or false")
-    sandbox.mass.hold_callbacks = hold
-    return 200, {"hold": hold}
-
-
-def now(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """GET /_sandbox/clock: the sandbox's (and engine's) clock, virtual under --warp."""
-    ts = clock.now_ts()
-    return 200, {"now": ts, "iso": clock.iso_z(ts)}
+        held = [j for j in sandbox.mass.jobs if j.report is Report.HELD]
+        for job in held:
+            job.report = Report.PENDING
+    for job in held:
+        try:
+            account = sandbox.accounts.get(job.app_id)
+        except AccountNotFoundError:
+            _settle(sandbox, job, delivered=False)
+            continue
+        _report(sandbox, account, job)
+    return len(held)
 
 
 # --- internals --------------------------------------------------------------------------------
 
 
+def _err(code: int) -> Answer:
+    return err(code, ERRMSG.get(code))
+
+
 def _submit(sandbox: WeChatSandbox, req: Request, openids: list[str]) -> Answer:
-    msgtype, content, code = _content(req.body)
+    msgtype, content, code = _content(req.body, SEND_CONTENT)
     if code:
-        return err(code)
+        return _err(code)
     try:
         account = sandbox.accounts.get(req.app_id)
     except AccountNotFoundError:
-        return err(40013)
+        return _err(40013)
     cmid = req.body.get("clientmsgid")
-    if cmid is not None and (not isinstance(cmid, str) or len(cmid.encode()) > CLIENTMSGID_BYTES):
-        return err(45067, "clientmsgid too long")
+    if cmid is not None and not isinstance(cmid, str):
+        return _err(47001)
+    if cmid and len(cmid.encode()) > CLIENTMSGID_BYTES:
+        return _err(45067)
     at = int(clock.now_ts())
     state = sandbox.mass
     with state.lock:
-        if cmid:
-            seen = state.by_clientmsgid.get((req.app_id, cmid))
-            if seen is not None and at - seen[1] < DEDUP_SECONDS:
-                if at - seen[1] < TOO_FAST_SECONDS:
-                    return err(45066, "clientmsgid retry too fast")
-                return 200, {
-                    "errcode": 45065,
-                    "errmsg": "clientmsgid exist",
-                    "msg_id": seen[0].msg_id,
-                }
-        delivered, filtered = [], 0
-        for openid in openids:
-            if sandbox.state.tag_ids(req.app_id, openid) is None or _capped(
-                state, account, openid, at
-            ):
-                filtered += 1
-                continue
-            state.received.setdefault((req.app_id, openid), []).append(at)
-            delivered.append(openid)
-        msg_id = next(state.ids)
+        seen = state.by_clientmsgid.get((req.app_id, cmid)) if cmid else None
+        if seen is not None and at - seen.submitted_at < DEDUP_SECONDS:
+            # Nothing is sent again: too soon is refused; later the caller learns the job.
+            if at - seen.submitted_at < TOO_FAST_SECONDS:
+                return _err(45066)
+            return 200, {"errcode": 45065, "errmsg": ERRMSG[45065], "msg_id": seen.msg_id}
+        if account.settings.type is AccountType.SUBSCRIPTION:
+            start, end = _span(account, at, month=False)
+            today = sum(
+                1 for j in state.jobs if j.app_id == req.app_id and start <= j.submitted_at < end
+            )
+            if today >= SUBSCRIPTION_DAILY:
+                return _err(45028)
         job = MassJob(
             app_id=req.app_id,
-            msg_id=msg_id,
-            msg_data_id=(msg_id * 10 + 1) if msgtype == "mpnews" else None,
+            msg_id=next(state.msg_ids),
+            # Only news has read statistics, keyed by msg_data_id.
+            msg_data_id=next(state.data_ids) if msgtype == "mpnews" else None,
             clientmsgid=cmid or "",
             msgtype=msgtype,
             content=content,
             submitted_at=at,
             total=len(openids),
-            delivered=delivered,
-            filtered=filtered,
-            status="SEND_SUCCESS" if delivered else "SEND_FAIL",
+            delivered=_deliver(sandbox, account, openids, at),
         )
         state.jobs.append(job)
         if cmid:
-            state.by_clientmsgid[(req.app_id, cmid)] = (job, at)
-        hold = state.hold_callbacks
-    if not hold:
-        _report_later(sandbox, account, job)
+            state.by_clientmsgid[(req.app_id, cmid)] = job
+        if state.hold_reports:
+            job.report = Report.HELD
+            if state.finish_held:
+                job.finish()
+    if job.report is Report.PENDING:
+        _report(sandbox, account, job)
     answer: dict[str, Any] = {
         "errcode": 0,
         "errmsg": "send job submission success",
-        "msg_id": msg_id,
+        "msg_id": job.msg_id,
     }
     if job.msg_data_id is not None:
         answer["msg_data_id"] = job.msg_data_id
     return 200, answer
 
 
-def _content(body: dict[str, Any]) -> tuple[str, dict[str, Any], int]:
+def _deliver(sandbox: WeChatSandbox, account: Account, openids: list[str], at: int) -> list[str]:
+    """Who receives the job (call with the state's lock held): followers under their cap.
+
+    Filtered, as WeChat filters them: openids that do not follow the account, and followers
+    who already had their mass sends this month (service) or today (subscription)."""
+    app_id = account.settings.app_id
+    following = sandbox.state.subscribed(app_id, openids)
+    start, end = _span(account, at, month=account.settings.type is AccountType.SERVICE)
+    cap = CAPS[account.settings.type]
+    received = sandbox.mass.received
+    delivered = []
+    for openid in openids:
+        if openid not in following:
+            continue
+        times = received.setdefault((app_id, openid), [])
+        if sum(1 for t in times if start <= t < end) >= cap:
+            continue
+        times.append(at)
+        delivered.append(openid)
+    return delivered
+
+
+def _span(account: Account, at: int, *, month: bool) -> tuple[int, int]:
+    """The calendar month or day holding `at`, in the account's time zone, as [start, end)."""
+    local = datetime.fromtimestamp(at, tz=ZoneInfo(account.settings.timezone))
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if month:
+        start = start.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+    else:
+        end = start + timedelta(days=1)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def _content(
+    body: dict[str, Any], kinds: dict[str, tuple[str, str]]
+) -> tuple[str, dict[str, Any], int]:
+    """The msgtype and its content object, or the errcode WeChat gives for them."""
     msgtype = body.get("msgtype")
-    key = _CONTENT_KEYS.get(msgtype) if isinstance(msgtype, str) else None
-    if key is None:
-        return "", {}, 40008  # invalid message type
+    if not isinstance(msgtype, str) or msgtype not in kinds:
+        return "", {}, 40008
+    key, need = kinds[msgtype]
+    if kinds is PREVIEW_CONTENT and msgtype == "image" and key not in body:
+        key, need = SEND_CONTENT["image"]
     payload = body.get(key)
     if not isinstance(payload, dict):
-        return msgtype or "", {}, 47001
-    if msgtype == "text":
-        ok_ = isinstance(payload.get("content"), str) and bool(payload["content"])
-    elif msgtype == "image":
-        ok_ = isinstance(payload.get("media_ids"), list) and bool(payload["media_ids"])
-    elif msgtype == "wxcard":
-        ok_ = isinstance(payload.get("card_id"), str) and bool(payload["card_id"])
+        return msgtype, {}, 47001
+    value = payload.get(need)
+    if need == "media_ids":
+        filled = isinstance(value, list) and bool(value) and all(_filled(v) for v in value)
     else:
-        ok_ = isinstance(payload.get("media_id"), str) and bool(payload["media_id"])
-    return (msgtype or ""), dict(payload), (0 if ok_ else 40007)
+        filled = _filled(value)
+    return msgtype, dict(payload), 0 if filled else 47001
 
 
-def _capped(state: MassState, account: Account, openid: str, at: int) -> bool:
-    """Service accounts: 4 a calendar month per follower; subscription accounts: 1 a day."""
-    zone = ZoneInfo(account.settings.timezone)
-    fmt = "%Y-%m" if account.settings.type is AccountType.SERVICE else "%Y-%m-%d"
-    span = datetime.fromtimestamp(at, tz=zone).strftime(fmt)
-    times = state.received.get((account.settings.app_id, openid), [])
-    same = sum(1 for t in times if datetime.fromtimestamp(t, tz=zone).strftime(fmt) == span)
-    return same >= CAPS[account.settings.type]
+def _filled(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
 
 
-def _everyone(sandbox: WeChatSandbox, app_id: str, tag: int | None) -> list[str]:
+def _tag_id(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _followers(sandbox: WeChatSandbox, app_id: str, tag: int | None) -> list[str]:
+    """Every follower of the app (under `tag`), paged as user/get pages them."""
     out: list[str] = []
     after = ""
     while True:
@@ -348,103 +478,70 @@ def _everyone(sandbox: WeChatSandbox, app_id: str, tag: int | None) -> list[str]
 
 def _job(sandbox: WeChatSandbox, req: Request) -> MassJob | None:
     msg_id = req.body.get("msg_id")
+    # The docs spell msg_id as a string in requests; the answers carry a number.
     if isinstance(msg_id, str) and msg_id.isdigit():
         msg_id = int(msg_id)
+    if isinstance(msg_id, bool) or not isinstance(msg_id, int):
+        return None
     with sandbox.mass.lock:
         return next(
             (j for j in sandbox.mass.jobs if j.app_id == req.app_id and j.msg_id == msg_id), None
         )
 
 
-def _report_later(sandbox: WeChatSandbox, account: Account, job: MassJob) -> None:
-    """MASSSENDJOBFINISH to the webhook from another thread, as WeChat reports after the send."""
-    ACTIVITY.__enter__()  # counted from now: a --warp clock must not leap before it is sent
+def _report(sandbox: WeChatSandbox, account: Account, job: MassJob) -> None:
+    """MASSSENDJOBFINISH to the webhook once the send's answer is out; the job is done by then."""
 
-    def report() -> None:
-        try:
-            xml = _finish_xml(account, job)
-            for attempt in range(3):
-                try:
-                    resp = sandbox.post_callback(account, xml)
-                    if resp.ok:
-                        return
-                except Exception:  # WeChat retries, then gives up quietly
-                    log.debug("MASSSENDJOBFINISH delivery failed", exc_info=True)
-                threading.Event().wait(0.2 * (attempt + 1))
-            log.warning("MASSSENDJOBFINISH for %s was not accepted by the webhook", job.msg_id)
-        finally:
-            ACTIVITY.__exit__()
+    def build() -> str:
+        with sandbox.mass.lock:
+            job.finish()
+        return finish_xml(account, job)
 
-    threading.Thread(target=report, name="mass-job-finish", daemon=True).start()
-
-
-def _finish_xml(account: Account, job: MassJob) -> str:
-    from wxengage_local.sandbox_callbacks import official_id
-
-    status = "send success" if job.delivered else "send fail"
-    return (
-        f"<xml><ToUserName><![CDATA[{official_id(account.settings.app_id)}]]></ToUserName>"
-        "<FromUserName><![CDATA[mphelper]]></FromUserName>"
-        f"<CreateTime>{int(clock.now_ts())}</CreateTime>"
-        "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[MASSSENDJOBFINISH]]></Event>"
-        f"<MsgID>{job.msg_id}</MsgID><Status><![CDATA[{status}]]></Status>"
-        f"<TotalCount>{job.total}</TotalCount><FilterCount>{job.filtered}</FilterCount>"
-        f"<SentCount>{len(job.delivered)}</SentCount><ErrorCount>0</ErrorCount></xml>"
+    sandbox.push_later(
+        account,
+        build,
+        lambda delivered: _settle(sandbox, job, delivered=delivered),
+        what=f"MASSSENDJOBFINISH of mass job {job.msg_id}",
+        openid=_sender(job.app_id),
     )
 
 
-def _stats_day(sandbox: WeChatSandbox, req: Request) -> tuple[str, int]:
-    begin, end = req.body.get("begin_date"), req.body.get("end_date")
-    try:
-        day = datetime.strptime(str(begin), "%Y-%m-%d").date()
-        datetime.strptime(str(end), "%Y-%m-%d")
-    except ValueError:
-        return "", 61500  # date format error
-    if begin != end:
-        return "", 61501  # date range error: getarticletotal spans one day
-    try:
-        zone = ZoneInfo(sandbox.accounts.get(req.app_id).settings.timezone)
-    except AccountNotFoundError:
-        return "", 40013
-    ready = datetime(day.year, day.month, day.day, STATS_READY_HOUR, tzinfo=zone) + timedelta(
-        days=1
-    )
-    if clock.now_ts() < ready.timestamp():
-        return "", 61501  # not yet: yesterday's figures arrive after 08:00
-    return str(begin), 0
-
-
-def _article_rows(sandbox: WeChatSandbox, app_id: str, day: str) -> list[dict[str, Any]]:
-    zone = ZoneInfo(sandbox.accounts.get(app_id).settings.timezone)
-    rows = []
+def _settle(sandbox: WeChatSandbox, job: MassJob, *, delivered: bool) -> None:
     with sandbox.mass.lock:
-        for job in sandbox.mass.jobs:
-            sent_day = datetime.fromtimestamp(job.submitted_at, tz=zone).strftime("%Y-%m-%d")
-            if job.app_id != app_id or job.msgtype != "mpnews" or sent_day != day:
-                continue
-            media = str(job.content.get("media_id"))
-            rate = sandbox.mass.rates.get((app_id, media), sandbox.mass.rates.get(("", media), 0.0))
-            sent = len(job.delivered)
-            readers = round(rate * sent)
-            rows.append(
-                {
-                    "ref_date": day,
-                    "msgid": f"{job.msg_data_id}_1",
-                    "title": media,
-                    "details": [
-                        {
-                            "stat_date": day,
-                            "target_user": sent,
-                            "int_page_read_user": readers,
-                            "int_page_read_count": readers,
-                            "ori_page_read_user": 0,
-                            "ori_page_read_count": 0,
-                            "share_user": 0,
-                            "share_count": 0,
-                            "add_to_fav_user": 0,
-                            "add_to_fav_count": 0,
-                        }
-                    ],
-                }
-            )
-    return rows
+        job.finish()
+        job.report = Report.DELIVERED if delivered else Report.FAILED
+
+
+def finish_xml(account: Account, job: MassJob) -> str:
+    """The MASSSENDJOBFINISH callback for a job, as WeChat writes it."""
+    sent = len(job.delivered)
+    status = "send success" if sent else "send fail"
+    parts = [
+        f"<ToUserName>{cdata(official_id(account.settings.app_id))}</ToUserName>",
+        f"<FromUserName>{cdata(_sender(job.app_id))}</FromUserName>",
+        f"<CreateTime>{int(clock.now_ts())}</CreateTime>",
+        "<MsgType><![CDATA[event]]></MsgType>",
+        "<Event><![CDATA[MASSSENDJOBFINISH]]></Event>",
+        f"<MsgID>{job.msg_id}</MsgID>",
+        f"<Status>{cdata(status)}</Status>",
+        f"<TotalCount>{job.total}</TotalCount>",
+        # FilterCount is what is left after filtering, about SentCount + ErrorCount (WECHAT.md
+        # section 3); the followers filtered out are TotalCount - FilterCount.
+        f"<FilterCount>{sent}</FilterCount>",
+        f"<SentCount>{sent}</SentCount>",
+        "<ErrorCount>0</ErrorCount>",
+    ]
+    if job.msgtype == "mpnews":
+        parts += [
+            "<CopyrightCheckResult><Count>0</Count><ResultList></ResultList>"
+            "<CheckState>1</CheckState></CopyrightCheckResult>",
+            "<ArticleUrlResult><Count>1</Count><ResultList><item><ArticleIdx>1</ArticleIdx>"
+            f"<ArticleUrl>{cdata(f'https://mp.weixin.qq.com/s/sandbox-{job.msg_data_id}')}"
+            "</ArticleUrl></item></ResultList></ArticleUrlResult>",
+        ]
+    return "<xml>" + "\n".join(parts) + "</xml>"
+
+
+def _sender(app_id: str) -> str:
+    """The openid-shaped sender WeChat puts on an account's job reports (stable per account)."""
+    return "o" + hashlib.sha1(f"mass-report:{app_id}".encode()).hexdigest()[:27]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +108,12 @@ class SandboxState:
         with self._lock:
             follower = self._apps.get(app_id, {}).get(openid)
             return None if follower is None else list(follower.tags)
+
+    def subscribed(self, app_id: str, openids: Iterable[str]) -> set[str]:
+        """Those of `openids` that follow the app now (one lock for a whole mass-send batch)."""
+        with self._lock:
+            followers = self._apps.get(app_id, {})
+            return {o for o in openids if (f := followers.get(o)) is not None and f.subscribed}
 
     def tags(self, app_id: str) -> list[dict[str, Any]]:
         """Every tag any follower carries, with how many subscribed followers carry it."""

@@ -493,7 +493,8 @@ class Broadcast:
             update = {
                 "result": stored.status,
                 "sent": stored.sent_count,
-                "filtered": stored.filter_count,
+                # WeChat's FilterCount is what was left after filtering, not what was filtered out.
+                "filtered": max(0, stored.total_count - stored.filter_count),
                 "errors": stored.error_count,
             }
         elif now - (batch.submitted_at or now) >= MASS_GET_AFTER or give_up:

@@ -100,6 +100,12 @@ class Sender:
             return self._finish(
                 recall, account, token, RecallStatus.SKIPPED, skip.reason.value, now
             )
+        except Exception:
+            # WeChat was not called: give the claim back, or the queue's retry would find it
+            # taken and drop the recall unsent and uncounted. (Had the write landed after all,
+            # the retry sees the message taken and records already_recalled: never two sends.)
+            self.recalls.release(recall, token)
+            raise
         return self._send(recall, rule, account, token, seen[-1], now)
 
     def _first_reason(

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 from wxengage.observability import logger
 from wxengage.wechat.api_errors import WeChatApiError
 
-# Date-range answers: the day's figures are not there yet (ready after 08:00 next day).
-NOT_READY = {61500, 61501}
+# The day is not over yet (61501); before 08:00 the next day the answer is an empty list.
+NOT_READY = {61501}
 
 
 class StatsApi(Protocol):
@@ -39,11 +39,12 @@ class ReadStats:
                 extra={"errcode": err.errcode, "day": day},
             )
             try:
-                rows = self._api.article_reads(day)
+                reads = self._api.article_reads(day)
             except WeChatApiError as newer:
                 if newer.errcode in NOT_READY:
                     return None
                 raise
+            return _day_readers(reads, wanted)
         found = _readers(rows, wanted)
         return found if wanted <= found.keys() else None
 
@@ -58,4 +59,17 @@ def _readers(rows: list[dict[str, Any]], wanted: set[int]) -> dict[int, int]:
         # Each day's detail is cumulative since the send: the latest one has every reader.
         latest = max(details, key=lambda d: str(d.get("stat_date", "")))
         out[int(data_id)] = int(latest.get("int_page_read_user", 0))
+    return out
+
+
+def _day_readers(rows: list[dict[str, Any]], wanted: set[int]) -> dict[int, int] | None:
+    """getarticleread: readers on the send day only (it is daily, not cumulative), and an
+    article nobody read is simply absent; an empty answer means the day is not in yet."""
+    if not rows:
+        return None
+    out = dict.fromkeys(wanted, 0)
+    for row in rows:
+        data_id, _, index = str(row.get("msgid", "")).partition("_")
+        if data_id.isdigit() and int(data_id) in wanted and index in ("", "1"):
+            out[int(data_id)] = int((row.get("detail") or {}).get("read_user", 0))
     return out
