@@ -133,12 +133,21 @@ class RecallStore:
         )
 
     def release(self, recall: PendingRecall, token: str) -> bool:
-        """Undo a claim when WeChat surely did not send (so the queue may retry)."""
+        """Undo a claim when WeChat surely did not send: back to pending, filed under the current
+        minute, so the next sweep queues it again even if the queue gives up on its message (DLQ)
+        or a racing redelivery already deleted it. A second queue message is harmless: claims."""
+        now = int(clock.now_ts())
         return self._transition(
             recall,
-            "SET #s = :to REMOVE claim_token, claimed_at",
+            "SET #s = :to, due_bucket = :b, due_key = :k REMOVE claim_token, claimed_at",
             "#s = :claimed AND claim_token = :t",
-            {":to": RecallStatus.QUEUED.value, ":claimed": RecallStatus.CLAIMED.value, ":t": token},
+            {
+                ":to": RecallStatus.PENDING.value,
+                ":b": minute_bucket(recall.app_id, max(recall.due_at, now)),
+                ":k": _due_key(recall),
+                ":claimed": RecallStatus.CLAIMED.value,
+                ":t": token,
+            },
         )
 
     def finish(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 import requests
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -136,6 +137,11 @@ class WeChatClient:
             # Whatever happened to stable_token, the API itself was never called.
             raise WeChatTransportError(
                 err.path, maybe_delivered=False, detail=f"{err.detail}; {path} was not called"
+            ) from None
+        except (ClientError, BotoCoreError) as err:
+            # The shared token store failed: nothing was sent, so the caller may retry.
+            raise WeChatTransportError(
+                path, maybe_delivered=False, detail=f"token store: {type(err).__name__}"
             ) from None
 
     def _drop_token(self, token: str) -> None:
