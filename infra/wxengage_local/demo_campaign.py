@@ -24,11 +24,12 @@ def campaign_story(app_id: str, env: dict[str, str], run: Run, quiet: Run) -> No
     """Seed followers and read rates, run a campaign with an A/B group, show the winner."""
     sandbox = env["WXENGAGE_SANDBOX_URL"]
     print(
-        f"\n== {FOLLOWERS} followers in the sandbox: 400 VIPs (tag {VIP}), 100 of them also shoppers"
+        f"\n== {FOLLOWERS} followers in the sandbox: 400 VIPs (tag {VIP}), 100 shoppers (tag "
+        f"{SHOPPERS}; 50 of them are also VIPs and stay in the first group)"
     )
     for i in range(FOLLOWERS):
         tags = [VIP] if i < 400 else []
-        tags += [SHOPPERS] if 300 <= i < 400 else []
+        tags += [SHOPPERS] if 350 <= i < 450 else []
         body = {"app_id": app_id, "openid": f"o-demo-{i:04d}", "tags": tags}
         requests.post(f"{sandbox}/_sandbox/followers", json=body, timeout=10).raise_for_status()
     print("== read rates WeChat will report tomorrow: variant A 5%, variant B 20%")
