@@ -20,35 +20,27 @@ import platform
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers/wxengage"), str(ROOT / "infra"), str(ROOT / "cli"), str(ROOT)]
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_DEFAULT_REGION="us-east-1",
-    POWERTOOLS_TRACE_DISABLED="1",
-    POWERTOOLS_LOG_LEVEL="WARNING",
-)
-os.environ.pop("AWS_ENDPOINT_URL", None)
+from _offline import ROOT
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
+os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
-from tests.support.callbacks import APP_ID, register  # noqa: E402
-from wxengage import clock  # noqa: E402
-from wxengage.domain.audience import batch_bounds  # noqa: E402
-from wxengage.domain.campaign_model import CampaignSpec  # noqa: E402
-from wxengage.domain.campaign_state import Campaign  # noqa: E402
-from wxengage.services import build_broadcast  # noqa: E402
-from wxengage.settings import Settings  # noqa: E402
-from wxengage.store.accounts import AccountStore  # noqa: E402
-from wxengage.store.campaigns import CampaignStore  # noqa: E402
-from wxengage.wechat.client import client_for  # noqa: E402
-from wxengage_local.aws import deploy  # noqa: E402
-from wxengage_local.sandbox import WeChatSandbox  # noqa: E402
+import boto3
+from moto import mock_aws
+
+from tests.support.callbacks import APP_ID, register
+from wxengage import clock
+from wxengage.domain.audience import batch_bounds
+from wxengage.domain.campaign_model import CampaignSpec
+from wxengage.domain.campaign_state import Campaign
+from wxengage.services import build_broadcast
+from wxengage.settings import Settings
+from wxengage.store.accounts import AccountStore
+from wxengage.store.campaigns import CampaignStore
+from wxengage.wechat.client import client_for
+from wxengage_local.aws import deploy
+from wxengage_local.sandbox import WeChatSandbox
 
 NOW = 1_795_341_600  # 2026-11-22T10:00Z
 VIP_TAG = 101

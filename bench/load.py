@@ -54,17 +54,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers/wxengage"), str(ROOT / "infra"), str(ROOT / "cli"), str(ROOT)]
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_DEFAULT_REGION="us-east-1",
-    POWERTOOLS_TRACE_DISABLED="1",
-    POWERTOOLS_LOG_LEVEL="ERROR",
-)
+from _offline import ROOT
 
-from tests.support.callbacks import (  # noqa: E402
+os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+
+from tests.support.callbacks import (
     APP_ID,
     WxAccount,
     event_xml,
@@ -73,17 +67,17 @@ from tests.support.callbacks import (  # noqa: E402
     sealed,
     text_xml,
 )
-from wxengage import clock  # noqa: E402
-from wxengage.domain.accounts import MessageMode  # noqa: E402
-from wxengage.domain.windows import (  # noqa: E402
+from wxengage import clock
+from wxengage.domain.accounts import MessageMode
+from wxengage.domain.windows import (
     FollowerState,
     Interaction,
     InteractionKind,
     apply_interaction,
 )
-from wxengage.settings import Settings  # noqa: E402
-from wxengage.store.aws import client  # noqa: E402
-from wxengage.store.followers import FollowerStore  # noqa: E402
+from wxengage.settings import Settings
+from wxengage.store.aws import client
+from wxengage.store.followers import FollowerStore
 
 SEED = 20261122
 WINDOW_FIELDS = (

@@ -7,28 +7,20 @@ what DynamoDB bills and what grows with N), not wall time. Run: .venv/bin/python
 from __future__ import annotations
 
 import json
-import os
 import random
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers/wxengage"), str(ROOT / "infra"), str(ROOT / "cli")]
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1"
-)
-os.environ.pop("AWS_ENDPOINT_URL", None)
+import boto3
+from _offline import ROOT
+from moto import mock_aws
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-from wxengage.domain.recall_sweep import sweep  # noqa: E402
-from wxengage.domain.recalls import PendingRecall  # noqa: E402
-from wxengage.settings import Settings  # noqa: E402
-from wxengage.store.recall_queue import RecallQueue  # noqa: E402
-from wxengage.store.recalls import RecallStore, _due_key, minute_bucket  # noqa: E402
-from wxengage_local.aws import deploy  # noqa: E402
+from wxengage.domain.recall_sweep import sweep
+from wxengage.domain.recalls import PendingRecall
+from wxengage.settings import Settings
+from wxengage.store.recall_queue import RecallQueue
+from wxengage.store.recalls import RecallStore, _due_key, minute_bucket
+from wxengage_local.aws import deploy
 
 APP_ID = "wx0123456789abcdef"
 NOW = 1_795_341_600

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import yaml
 
 from wxengage.clock import iso_z
 from wxengage.domain.campaign_model import CampaignSpec
@@ -19,7 +18,7 @@ from wxengage.store.accounts import AccountStore
 from wxengage.store.aws import client
 from wxengage.store.campaigns import CampaignNotFoundError, CampaignStore, ConcurrentUpdateError
 from wxengage.store.executions import BroadcastExecutions, ExecutionError
-from wxengage_cli.context import CliContext, pass_ctx
+from wxengage_cli.context import CliContext, load_mapping, pass_ctx
 from wxengage_cli.timeparse import parse_instant
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,15 +86,9 @@ def _campaigns(ctx: CliContext) -> Campaigns:
 
 
 def _spec(path: Path) -> CampaignSpec:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise click.ClickException(f"{path} is not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise click.ClickException(
-            f"{path} must hold one campaign (a mapping with name and groups)"
-        )
-    return CampaignSpec.model_validate(data)
+    return CampaignSpec.model_validate(
+        load_mapping(path, "campaign (a mapping with name and groups)")
+    )
 
 
 @click.group()

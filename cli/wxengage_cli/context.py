@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -93,3 +94,16 @@ def follow_local_clock() -> None:
     offset = remote - time.time()
     if abs(offset) > 1:  # the same clock anyway: leave the system clock in place
         clock.set_source(lambda: time.time() + offset)
+
+
+def load_mapping(path: Path, what: str) -> dict[str, Any]:
+    """A YAML (or JSON) file holding one mapping; a clear error names the file otherwise."""
+    import yaml  # only the commands that read files pay for it
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise click.ClickException(f"{path} is not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path} must hold one {what}")
+    return data

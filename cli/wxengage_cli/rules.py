@@ -15,7 +15,7 @@ from wxengage.domain.rules import RecallRule, StoredRule
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import PlanCapError, RuleNotFoundError, RuleStore
 from wxengage.store.stats import StatsStore
-from wxengage_cli.context import CliContext, pass_ctx
+from wxengage_cli.context import CliContext, load_mapping, pass_ctx
 
 _APP = click.option("--app-id", required=True, help="The account's AppID.")
 _NAME = click.option("--name", required=True, help="The rule's name.")
@@ -54,13 +54,7 @@ def rules() -> None:
 @_friendly
 def put(ctx: CliContext, app_id: str, path: Path) -> None:
     """Create a rule, or replace the one with the same name (its pending followers keep their place)."""
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise click.ClickException(f"{path} is not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise click.ClickException(f"{path} must hold one rule (a mapping of fields)")
-    rule = RecallRule.model_validate(data)
+    rule = RecallRule.model_validate(load_mapping(path, "rule (a mapping of fields)"))
     plan = AccountStore(ctx.settings).read_settings(app_id).plan
     stored, created = RuleStore(ctx.settings).put(app_id, rule, plan)
     state = "enabled" if stored.rule.enabled else "disabled"
