@@ -31,14 +31,14 @@ from moto import mock_aws
 
 from tests.support.callbacks import APP_ID, register
 from wxengage import clock
-from wxengage.domain.audience import batch_bounds
-from wxengage.domain.campaign_model import CampaignSpec
-from wxengage.domain.campaign_state import Campaign
-from wxengage.services import build_broadcast
+from wxengage.broadcast.audience import batch_bounds
+from wxengage.broadcast.spec import CampaignSpec
+from wxengage.broadcast.state import Campaign
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
 from wxengage.wechat.client import client_for
+from wxengage.wiring.broadcast import build_broadcast
 from wxengage_local.aws import deploy
 from wxengage_local.sandbox import WeChatSandbox
 

@@ -68,16 +68,16 @@ from tests.support.callbacks import (
     text_xml,
 )
 from wxengage import clock
-from wxengage.domain.accounts import MessageMode
-from wxengage.domain.windows import (
+from wxengage.accounts import MessageMode
+from wxengage.settings import Settings
+from wxengage.store.aws import client
+from wxengage.store.followers import FollowerStore
+from wxengage.windows import (
     FollowerState,
     Interaction,
     InteractionKind,
     apply_interaction,
 )
-from wxengage.settings import Settings
-from wxengage.store.aws import client
-from wxengage.store.followers import FollowerStore
 
 SEED = 20261122
 WINDOW_FIELDS = (

@@ -15,8 +15,8 @@ import boto3
 from _offline import ROOT
 from moto import mock_aws
 
-from wxengage.domain.recall_sweep import sweep
-from wxengage.domain.recalls import PendingRecall
+from wxengage.recall.planning import PendingRecall
+from wxengage.recall.sweep import sweep
 from wxengage.settings import Settings
 from wxengage.store.recall_queue import RecallQueue
 from wxengage.store.recalls import RecallStore, _due_key, minute_bucket

@@ -141,7 +141,7 @@ def cold_bench(runs: int = 15) -> dict[str, object]:
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings
+    from wxengage.accounts import Account, AccountSecrets, AccountSettings
     from wxengage.settings import Settings
     from wxengage.store.accounts import AccountStore
     from wxengage_local.aws import deploy, function_environments

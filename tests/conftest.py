@@ -10,8 +10,8 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from tests.support import reset_services
 from wxengage import clock
-from wxengage.services import reset_services
 from wxengage.settings import Settings, get_settings
 from wxengage.store.aws import reset_clients
 from wxengage_local.aws import deploy

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from wxengage.domain.accounts import (
+from wxengage.accounts import (
     Account,
     AccountSecrets,
     AccountSettings,

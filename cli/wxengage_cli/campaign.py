@@ -9,14 +9,16 @@ from typing import Any, TypeVar
 
 import click
 
+from wxengage.broadcast.operations import Campaigns, CampaignStateError
+from wxengage.broadcast.report import campaign_report
+from wxengage.broadcast.schedule import ScheduleError
+from wxengage.broadcast.spec import CampaignSpec
+from wxengage.broadcast.state import CampaignNotFoundError
 from wxengage.clock import iso_z
-from wxengage.domain.campaign_model import CampaignSpec
-from wxengage.domain.campaign_report import campaign_report
-from wxengage.domain.campaign_schedule import ScheduleError
-from wxengage.domain.campaigns import Campaigns, CampaignStateError
+from wxengage.errors import ConflictError
 from wxengage.store.accounts import AccountStore
 from wxengage.store.aws import client
-from wxengage.store.campaigns import CampaignNotFoundError, CampaignStore, ConcurrentUpdateError
+from wxengage.store.campaigns import CampaignStore
 from wxengage.store.executions import BroadcastExecutions, ExecutionError
 from wxengage_cli.context import CliContext, load_mapping, pass_ctx
 from wxengage_cli.timeparse import parse_instant
@@ -49,7 +51,7 @@ def _friendly(func: F) -> F:
             return func(*args, **kwargs)
         except (CampaignNotFoundError, CampaignStateError, ScheduleError, ExecutionError) as err:
             raise click.ClickException(str(err)) from None
-        except ConcurrentUpdateError:
+        except ConflictError:
             raise click.ClickException(
                 "the campaign changed while this command ran (another operator, or the engine): "
                 "nothing was changed; look at `campaign status` and try again"

@@ -13,8 +13,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from pydantic import ValidationError
 
 from wxengage import clock
+from wxengage.accounts import AccountNotFoundError
 from wxengage.settings import Settings
-from wxengage.store.accounts import AccountNotFoundError
 from wxengage.store.aws import client
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from wxengage import clock
-from wxengage.domain.windows import FollowerState
 from wxengage.store.followers import FollowerStore
+from wxengage.windows import FollowerState
 from wxengage_cli.context import CliContext, pass_ctx
 
 

@@ -7,9 +7,9 @@ import json
 import click
 
 from wxengage import clock
-from wxengage.domain.recall_sweep import describe
-from wxengage.services import run_sweep
+from wxengage.recall.sweep import describe
 from wxengage.store.accounts import AccountStore
+from wxengage.wiring.recall import run_sweep
 from wxengage_cli.context import CliContext, pass_ctx
 
 

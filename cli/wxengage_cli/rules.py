@@ -10,10 +10,10 @@ import click
 import yaml
 
 from wxengage import clock
-from wxengage.domain.quiet_hours import local_day
-from wxengage.domain.rules import RecallRule, StoredRule
+from wxengage.recall.quiet_hours import local_day
+from wxengage.recall.rules import PlanCapError, RecallRule, RuleNotFoundError, StoredRule
 from wxengage.store.accounts import AccountStore
-from wxengage.store.rules import PlanCapError, RuleNotFoundError, RuleStore
+from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
 from wxengage_cli.context import CliContext, load_mapping, pass_ctx
 

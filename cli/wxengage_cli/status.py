@@ -14,7 +14,7 @@ import click
 
 from wxengage import clock
 from wxengage.clock import iso_z
-from wxengage.domain.quiet_hours import local_day
+from wxengage.recall.quiet_hours import local_day
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.aws import client

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from wxengage.domain.broadcast_tasks import parse_task, run_task
+from wxengage.broadcast.tasks import parse_task, run_task
 from wxengage.observability import logger, metrics, tracer
-from wxengage.services import get_broadcast
+from wxengage.wiring.broadcast import get_broadcast
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

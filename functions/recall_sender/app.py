@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.batch import (
 )
 
 from wxengage.observability import logger, metrics, tracer
-from wxengage.services import get_sender
 from wxengage.store.recall_queue import parse_message
+from wxengage.wiring.recall import get_sender
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord

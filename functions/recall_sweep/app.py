@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wxengage import clock
-from wxengage.domain.recall_sweep import describe
 from wxengage.observability import count, logger, metrics, tracer
-from wxengage.services import run_sweep
+from wxengage.recall.sweep import describe
 from wxengage.settings import get_settings
+from wxengage.wiring.recall import run_sweep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

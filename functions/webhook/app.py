@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from wxengage.domain.callbacks import WebhookAnswer, WebhookRejected
-from wxengage.http_api import HttpApiRequest
 from wxengage.observability import count, logger, metrics, tracer
-from wxengage.services import get_webhook
+from wxengage.webhook.callbacks import WebhookAnswer, WebhookRejected
+from wxengage.webhook.http_api import HttpApiRequest
+from wxengage.wiring.webhook import get_webhook
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

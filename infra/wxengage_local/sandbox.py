@@ -15,8 +15,7 @@ import requests
 from pydantic import ValidationError
 
 from wxengage import clock
-from wxengage.domain.accounts import Account, MessageMode
-from wxengage.store.accounts import AccountNotFoundError
+from wxengage.accounts import Account, AccountNotFoundError, MessageMode
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.envelope import seal_callback
 from wxengage.wechat.errors import CallbackError

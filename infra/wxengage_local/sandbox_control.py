@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wxengage import clock
-from wxengage.store.accounts import AccountNotFoundError
+from wxengage.accounts import AccountNotFoundError
 from wxengage_local import sandbox_mass as mass
 from wxengage_local.sandbox_faults import FaultSpec
 from wxengage_local.sandbox_protocol import Answer, Request, refuse

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from wxengage import clock
-from wxengage.domain.accounts import Account, AccountType
-from wxengage.store.accounts import AccountNotFoundError
+from wxengage.accounts import Account, AccountNotFoundError, AccountType
 from wxengage.wechat.xml import cdata
 from wxengage_local.sandbox_callbacks import official_id
 from wxengage_local.sandbox_protocol import Answer, Request, err, ok

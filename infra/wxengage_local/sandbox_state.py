@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxengage import clock
-from wxengage.domain.windows import FollowerState, Interaction, InteractionKind, apply_interaction
+from wxengage.windows import FollowerState, Interaction, InteractionKind, apply_interaction
 from wxengage_local.sandbox_callbacks import Action
 
 PAGE_SIZE = 10_000

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from wxengage import clock
-from wxengage.store.accounts import AccountNotFoundError
+from wxengage.accounts import AccountNotFoundError
 from wxengage_local.sandbox_protocol import Answer, Request, err
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from moto import mock_aws
 from tests.conftest import TEMPLATE, _reset_process_caches
 from tests.support.callbacks import APP_ID, register
 from wxengage import clock
-from wxengage.domain.accounts import AccountType
-from wxengage.domain.campaign_state import BatchState, Campaign, LegState
+from wxengage.accounts import AccountType
+from wxengage.broadcast.state import BatchState, Campaign, LegState
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from wxengage.domain.audience import batch_bounds, clientmsgid, draw_samples, resolve_groups
-from wxengage.domain.campaign_model import CampaignSpec
+from wxengage.broadcast.audience import batch_bounds, clientmsgid, draw_samples, resolve_groups
+from wxengage.broadcast.spec import CampaignSpec
 
 FOLLOWERS = [f"o{i:03d}" for i in range(100)]
 TAGS = {1: FOLLOWERS[0:40], 2: FOLLOWERS[30:70], 3: FOLLOWERS[60:65] + FOLLOWERS[0:5]}

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from wxengage.domain.campaign_model import CampaignSpec
-from wxengage.domain.campaign_schedule import LegKind, ScheduleError, plan_legs, reschedule
+from wxengage.broadcast.schedule import LegKind, ScheduleError, plan_legs, reschedule
+from wxengage.broadcast.spec import CampaignSpec
 
 SHANGHAI = "Asia/Shanghai"
 NOW = int(datetime(2026, 11, 22, 10, 0, tzinfo=UTC).timestamp())  # 18:00 in Shanghai

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from wxengage.domain.broadcast_tasks import parse_task
+from wxengage.broadcast.tasks import parse_task
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "broadcast"
-ASL = Path(__file__).resolve().parents[2] / "infra" / "broadcast.asl.json"
+ASL = Path(__file__).resolve().parents[2] / "statemachine" / "broadcast.asl.json"
 
 
 @pytest.mark.parametrize("path", sorted(EVENTS.glob("task-*.json")), ids=lambda p: p.name)

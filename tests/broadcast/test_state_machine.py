@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.broadcast.conftest import START, World
-from wxengage.domain.campaign_state import BatchStatus
+from wxengage.broadcast.state import BatchStatus
 
 # The world starts at 2026-11-22T10:00Z = 18:00 Shanghai; variants go at 20:00 Shanghai.
 VARIANTS_AT = "2026-11-22T20:00:00"

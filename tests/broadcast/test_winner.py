@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wxengage.domain.campaign_model import NoWinner, Winner
-from wxengage.domain.winner import VariantOutcome, decide, two_proportion_p
+from wxengage.broadcast.spec import NoWinner, Winner
+from wxengage.broadcast.winner import VariantOutcome, decide, two_proportion_p
 
 
 def test_the_p_value_matches_a_hand_computed_z_test() -> None:

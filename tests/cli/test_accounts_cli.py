@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from tests.conftest import FakeClock
 from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN, snapshot
-from wxengage.domain.windows import Interaction, InteractionKind, apply_interaction
 from wxengage.settings import Settings
 from wxengage.store.followers import FollowerStore
+from wxengage.windows import Interaction, InteractionKind, apply_interaction
 from wxengage_cli.main import cli
 
 CREDS = ["--token", TOKEN, "--aes-key", AES_KEY, "--app-secret", APP_SECRET]

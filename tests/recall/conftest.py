@@ -21,15 +21,15 @@ from tests.support.callbacks import (
     sealed,
     text_xml,
 )
-from wxengage.domain.accounts import MessageMode
-from wxengage.domain.quiet_hours import local_day
-from wxengage.domain.rules import RecallRule
-from wxengage.services import get_sender
+from wxengage.accounts import MessageMode
+from wxengage.recall.quiet_hours import local_day
+from wxengage.recall.rules import RecallRule
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
+from wxengage.wiring.recall import get_sender
 from wxengage_local.aws import physical_ids
 from wxengage_local.handlers import FakeLambdaContext, load_handler
 from wxengage_local.queue_pump import QueuePump

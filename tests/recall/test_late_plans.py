@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import FakeClock
-from wxengage.domain.recalls import PendingRecall
+from wxengage.recall.planning import PendingRecall
 from wxengage.settings import Settings
 from wxengage.store.recalls import RecallStore
 

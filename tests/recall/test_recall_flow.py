@@ -6,7 +6,7 @@ import json
 
 from tests.recall.conftest import H48, World
 from tests.support.callbacks import APP_ID
-from wxengage.domain.accounts import Plan, QuietHours
+from wxengage.accounts import Plan, QuietHours
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
 from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError

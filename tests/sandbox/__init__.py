@@ -11,8 +11,13 @@ from typing import Any
 
 import requests
 
-from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings, MessageMode
-from wxengage.store.accounts import AccountNotFoundError
+from wxengage.accounts import (
+    Account,
+    AccountNotFoundError,
+    AccountSecrets,
+    AccountSettings,
+    MessageMode,
+)
 from wxengage_local.sandbox import WeChatSandbox
 
 APP_ID = "wx0123456789abcdef"

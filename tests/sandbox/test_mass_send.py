@@ -16,14 +16,14 @@ import requests
 
 from tests.conftest import FakeClock
 from tests.sandbox import APP_ID, APP_SECRET, Harness
-from wxengage.domain.accounts import (
+from wxengage.accounts import (
     Account,
+    AccountNotFoundError,
     AccountSecrets,
     AccountSettings,
     AccountType,
     MessageMode,
 )
-from wxengage.store.accounts import AccountNotFoundError
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.envelope import CallbackQuery, open_callback
 from wxengage.wechat.messages import MassSendJobFinishEvent

@@ -8,7 +8,7 @@ import pytest
 
 from tests.security.support import PLAIN_APP_ID, SAFE_APP_ID, deployed_stack
 from tests.support.callbacks import WxAccount, register
-from wxengage.domain.accounts import MessageMode
+from wxengage.accounts import MessageMode
 from wxengage.settings import Settings
 
 

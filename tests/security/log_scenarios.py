@@ -136,7 +136,7 @@ def handler(name: str) -> Callable[[Any, Any], Any]:
 def safe_account() -> Any:
     """The safe-mode account main() registers, as WeChat knows it."""
     from tests.support.callbacks import AES_KEY, APP_ID, TOKEN, WxAccount
-    from wxengage.domain.accounts import MessageMode
+    from wxengage.accounts import MessageMode
 
     return WxAccount(APP_ID, TOKEN, AES_KEY, MessageMode.SAFE)
 
@@ -158,7 +158,7 @@ def closed_port() -> int:
 
 def use_wechat(base_url: str) -> None:
     """Point the functions at a WeChat base URL, as a redeploy with that setting would."""
-    from wxengage.services import reset_services
+    from tests.support import reset_services
     from wxengage.settings import get_settings
 
     os.environ["WXENGAGE_WECHAT_API_BASE"] = base_url
@@ -195,8 +195,8 @@ def sandbox_wechat(watch: Watch) -> Iterator[Any]:
 def put_rule(settings: Any, now_source: Any) -> None:
     """A tagged default-content rule (a keyword reply), created three days ago."""
     from tests.support.callbacks import APP_ID
-    from wxengage.domain.accounts import Plan
-    from wxengage.domain.rules import RecallRule
+    from wxengage.accounts import Plan
+    from wxengage.recall.rules import RecallRule
     from wxengage.store.rules import RuleStore
 
     rule = RecallRule.model_validate(
@@ -310,9 +310,9 @@ def broadcast(settings: Any, watch: Watch, clock: Any) -> None:
 
     from tests.conftest import ROOT
     from tests.support.callbacks import APP_ID
-    from wxengage.domain.campaign_model import CampaignSpec
-    from wxengage.domain.campaign_state import Campaign
-    from wxengage.domain.campaigns import new_campaign_id
+    from wxengage.broadcast.operations import new_campaign_id
+    from wxengage.broadcast.spec import CampaignSpec
+    from wxengage.broadcast.state import Campaign
     from wxengage.store.campaigns import CampaignStore
 
     now = int(clock.now)
@@ -356,7 +356,7 @@ def main(scenario: str, report_path: str) -> None:
     from tests.security.support import deployed_stack
     from tests.support import callbacks
     from wxengage import clock
-    from wxengage.domain.accounts import MessageMode
+    from wxengage.accounts import MessageMode
 
     watch = Watch(secrets={callbacks.TOKEN, callbacks.AES_KEY, callbacks.APP_SECRET})
     fake = FakeClock(1_795_341_600)

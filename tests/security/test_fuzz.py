@@ -26,7 +26,7 @@ from tests.support.callbacks import (
     sealed,
     text_xml,
 )
-from wxengage.domain.accounts import MessageMode
+from wxengage.accounts import MessageMode
 from wxengage.settings import Settings
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.errors import (

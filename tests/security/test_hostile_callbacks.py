@@ -29,8 +29,8 @@ from tests.security.support import (
     world_state,
 )
 from tests.support.callbacks import AES_KEY, WxAccount, event_xml, register, sealed, text_xml
-from wxengage.domain.accounts import AccountSettings, MessageMode, Plan
-from wxengage.domain.rules import RecallRule
+from wxengage.accounts import AccountSettings, MessageMode, Plan
+from wxengage.recall.rules import RecallRule
 from wxengage.settings import Settings
 from wxengage.store.rules import RuleStore
 from wxengage.wechat.crypto import MessageCrypto

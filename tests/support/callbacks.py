@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings, MessageMode
+from wxengage.accounts import Account, AccountSecrets, AccountSettings, MessageMode
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.aws import client

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.webhook.conftest import Invoke
-from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings, MessageMode
+from wxengage.accounts import Account, AccountSecrets, AccountSettings, MessageMode
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.followers import FollowerStore

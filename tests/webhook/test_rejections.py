@@ -21,7 +21,7 @@ from tests.support.callbacks import (
     text_xml,
 )
 from tests.webhook.conftest import Invoke
-from wxengage.domain.accounts import MessageMode
+from wxengage.accounts import MessageMode
 from wxengage.settings import Settings
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.signature import sha1_signature

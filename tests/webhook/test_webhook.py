@@ -18,7 +18,7 @@ from tests.support.callbacks import (
     text_xml,
 )
 from tests.webhook.conftest import Invoke
-from wxengage.domain.accounts import MessageMode
+from wxengage.accounts import MessageMode
 from wxengage.settings import Settings
 from wxengage.store.followers import FollowerStore
 from wxengage.store.mass_jobs import MassJobStore

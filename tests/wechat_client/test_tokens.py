@@ -20,7 +20,7 @@ from tests.wechat_client import (
     make_client,
     text,
 )
-from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings, MessageMode
+from wxengage.accounts import Account, AccountSecrets, AccountSettings, MessageMode
 from wxengage.settings import Settings
 from wxengage.store.aws import client as aws_client
 from wxengage.store.tokens import CachedToken, DynamoTokenStore

@@ -23,10 +23,10 @@ from tests.reliability.recall.wechat_line import (
     wire,
 )
 from tests.support.callbacks import APP_ID
-from wxengage.services import get_sender
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.tokens import CachedToken, DynamoTokenStore
+from wxengage.wiring.recall import get_sender
 from wxengage_local.sandbox_callbacks import Action
 
 FOLLOWERS = 30

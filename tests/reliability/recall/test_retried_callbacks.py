@@ -9,9 +9,9 @@ import boto3
 
 from tests.recall.conftest import H48, World
 from tests.support.callbacks import APP_ID, event_xml, text_xml
-from wxengage.domain.windows import FollowerState, Interaction, InteractionKind, apply_interaction
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
+from wxengage.windows import FollowerState, Interaction, InteractionKind, apply_interaction
 
 SEED = 20261122
 DELIVERIES = 3  # WeChat delivers a callback three times in all when it hears no answer

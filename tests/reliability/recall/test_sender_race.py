@@ -22,8 +22,8 @@ from botocore.exceptions import ClientError
 from tests.conftest import ROOT
 from tests.recall.conftest import H48, World
 from tests.reliability.recall.ledger import run_until_quiet, statuses
-from wxengage.domain.recall_sender import Outcome, Sender
-from wxengage.domain.recalls import PendingRecall
+from wxengage.recall.planning import PendingRecall
+from wxengage.recall.sender import Outcome, Sender
 from wxengage.store.recalls import RecallStore
 from wxengage.wechat.api_errors import WeChatApiError
 from wxengage_local.handlers import FakeLambdaContext, load_handler

@@ -13,10 +13,10 @@ import requests
 
 from tests.recall.conftest import World
 from tests.support.callbacks import APP_ID
-from wxengage.services import get_sender
 from wxengage.store.accounts import AccountStore
 from wxengage.store.tokens import DynamoTokenStore, TokenStore
 from wxengage.wechat.client import WeChatClient, forget_tokens
+from wxengage.wiring.recall import get_sender
 from wxengage_local.sandbox import WeChatSandbox
 from wxengage_local.sandbox_faults import FaultSpec
 

@@ -9,17 +9,9 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters import GetParameterError
 from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 
-from wxengage.domain.accounts import Account, AccountSecrets, AccountSettings
+from wxengage.accounts import Account, AccountNotFoundError, AccountSecrets, AccountSettings
 from wxengage.settings import Settings
 from wxengage.store.aws import BOTO_CONFIG, client
-
-
-class AccountNotFoundError(LookupError):
-    """No account with that app_id is registered in this deployment."""
-
-    def __init__(self, app_id: str) -> None:
-        super().__init__(f"no account {app_id!r} is registered")
-        self.app_id = app_id
 
 
 class _SettingsProvider(BaseProvider):

@@ -8,19 +8,12 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from wxengage.domain.campaign_state import BatchState, Campaign, LegState
+from wxengage.broadcast.state import BatchState, Campaign, CampaignNotFoundError, LegState
+from wxengage.errors import ConflictError
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 
 Doc = TypeVar("Doc", Campaign, LegState, BatchState)
-
-
-class CampaignNotFoundError(LookupError):
-    """No such campaign for the account."""
-
-
-class ConcurrentUpdateError(RuntimeError):
-    """Someone else changed the item since it was read: read again and retry."""
 
 
 def _leg_sk(campaign_id: str, key: str) -> str:
@@ -52,7 +45,7 @@ class CampaignStore:
         """Write a new item; False if it already exists (a retried task created it)."""
         try:
             self._put(doc, "attribute_not_exists(sk)", {})
-        except ConcurrentUpdateError:
+        except ConflictError:
             return False
         return True
 
@@ -82,7 +75,7 @@ class CampaignStore:
             )
         except ClientError as err:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise ConcurrentUpdateError(f"{type(doc).__name__} {_sk(doc)} changed") from None
+                raise ConflictError(f"{type(doc).__name__} {_sk(doc)} changed") from None
             raise
 
     def _get(self, app_id: str, sk: str, model: type[Doc]) -> Doc | None:

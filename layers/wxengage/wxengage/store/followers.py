@@ -7,9 +7,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from wxengage.domain.windows import FollowerState, Opener
+from wxengage.errors import ConflictError
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.windows import FollowerState, Opener
 
 _INT_FIELDS = (
     "subscription_at",
@@ -26,10 +27,6 @@ _INT_FIELDS = (
     "version",
 )
 _STR_FIELDS = ("last_recall_rule", "last_recall_day")
-
-
-class ConcurrentUpdateError(RuntimeError):
-    """Another writer kept winning the optimistic-lock race; the caller's retry will redo it."""
 
 
 class FollowerStore:
@@ -73,7 +70,7 @@ class FollowerStore:
                     raise
                 continue
             return stored, True
-        raise ConcurrentUpdateError(f"follower {openid} of {app_id} kept changing under us")
+        raise ConflictError(f"follower {openid} of {app_id} kept changing under us")
 
     def _put(self, state: FollowerState, expected_version: int) -> None:
         if expected_version == 0:

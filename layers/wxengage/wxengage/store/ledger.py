@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
-from wxengage.domain.accounts import AccountType
+from wxengage.accounts import AccountType
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict
 
+from wxengage.mass_jobs import MassJobResult
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 
 # Read statistics are tracked for 7 days after a send; keep results comfortably longer.
 RETENTION_SECONDS = 90 * 86400
-
-
-class MassJobResult(BaseModel):
-    """One batch's outcome as WeChat reported it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    app_id: str
-    msg_id: int
-    status: str
-    total_count: int
-    filter_count: int
-    sent_count: int
-    error_count: int
-    reported_at: int
 
 
 class MassJobStore:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from wxengage.domain.recalls import PendingRecall
+from wxengage.recall.planning import PendingRecall
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from wxengage import clock
 from wxengage.clock import iso_z
-from wxengage.domain.recalls import PendingRecall, RecallStatus
+from wxengage.recall.planning import PendingRecall, RecallStatus
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 

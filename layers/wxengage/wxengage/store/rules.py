@@ -9,21 +9,16 @@ from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 from botocore.exceptions import ClientError
 
 from wxengage import clock
-from wxengage.domain.accounts import Plan
-from wxengage.domain.rules import PLAN_RULE_CAPS, RecallRule, StoredRule
+from wxengage.accounts import Plan
+from wxengage.recall.rules import (
+    PLAN_RULE_CAPS,
+    PlanCapError,
+    RecallRule,
+    RuleNotFoundError,
+    StoredRule,
+)
 from wxengage.settings import Settings
 from wxengage.store.aws import client
-
-
-class RuleNotFoundError(LookupError):
-    """No rule of that name for that account."""
-
-    def __init__(self, app_id: str, name: str) -> None:
-        super().__init__(f"no rule {name!r} for account {app_id}")
-
-
-class PlanCapError(ValueError):
-    """Enabling or creating this rule would exceed the account's plan."""
 
 
 class _RulesProvider(BaseProvider):

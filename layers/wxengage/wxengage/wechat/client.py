@@ -22,7 +22,7 @@ from wxengage.store.tokens import CachedToken, DynamoTokenStore, TokenStore
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
 
 if TYPE_CHECKING:
-    from wxengage.domain.accounts import Account
+    from wxengage.accounts import Account
     from wxengage.settings import Settings
 
 # urllib3 logs full request URLs at DEBUG, and WeChat puts the access token in the query string:

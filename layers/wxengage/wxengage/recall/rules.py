@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from wxengage.domain.accounts import Plan, QuietHours
+from wxengage.accounts import Plan, QuietHours
 
 RuleName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 TagId = Annotated[int, Field(ge=0, le=2**31)]
@@ -188,3 +188,14 @@ class StoredRule(BaseModel):
     rule: RecallRule
     created_at: int
     updated_at: int
+
+
+class RuleNotFoundError(LookupError):
+    """No rule of that name for that account."""
+
+    def __init__(self, app_id: str, name: str) -> None:
+        super().__init__(f"no rule {name!r} for account {app_id}")
+
+
+class PlanCapError(ValueError):
+    """Enabling or creating this rule would exceed the account's plan."""

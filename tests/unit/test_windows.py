@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wxengage.domain.windows import (
+from wxengage.windows import (
     FollowerState,
     Interaction,
     InteractionKind,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from wxengage.broadcast.spec import CampaignSpec, Group
 from wxengage.clock import iso_z
-from wxengage.domain.campaign_model import CampaignSpec, Group
 
 VARIANT_LEAD_SECONDS = 3600
 # WeChat's read statistics for day D are ready after 08:00 on D+1; decide no earlier than 10:00.

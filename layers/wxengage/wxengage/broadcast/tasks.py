@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from wxengage.domain.broadcast import Broadcast
+from wxengage.broadcast.engine import Broadcast
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from wxengage.broadcast.schedule import LegKind
+from wxengage.broadcast.state import Campaign, LegState
 from wxengage.clock import iso_z
-from wxengage.domain.campaign_schedule import LegKind
-from wxengage.domain.campaign_state import Campaign, LegState
 
 
 def campaign_report(c: Campaign, legs: list[LegState]) -> dict[str, Any]:

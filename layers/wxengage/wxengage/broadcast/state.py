@@ -6,9 +6,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from wxengage.domain.campaign_model import CampaignSpec, CampaignStatus, Content
-from wxengage.domain.campaign_schedule import Leg, LegKind
-from wxengage.domain.winner import Decision
+from wxengage.broadcast.schedule import Leg, LegKind
+from wxengage.broadcast.spec import CampaignSpec, CampaignStatus, Content
+from wxengage.broadcast.winner import Decision
 
 
 class GroupReport(BaseModel):
@@ -126,3 +126,7 @@ class BatchState(BaseModel):
     errors: int = 0
     estimated: bool = False
     ledgered: bool = False  # recipients counted in the broadcast ledger
+
+
+class CampaignNotFoundError(LookupError):
+    """No such campaign for the account."""

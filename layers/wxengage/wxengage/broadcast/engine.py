@@ -11,21 +11,22 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from wxengage import clock
-from wxengage.domain.accounts import Account
-from wxengage.domain.audience import batch_bounds, clientmsgid, draw_samples, resolve_groups
-from wxengage.domain.campaign_model import CampaignStatus, Content, mass_message
-from wxengage.domain.campaign_schedule import LegKind, ScheduleError, plan_legs
-from wxengage.domain.campaign_state import (
+from wxengage.accounts import Account
+from wxengage.broadcast.audience import batch_bounds, clientmsgid, draw_samples, resolve_groups
+from wxengage.broadcast.schedule import LegKind, ScheduleError, plan_legs
+from wxengage.broadcast.spec import CampaignStatus, Content, mass_message
+from wxengage.broadcast.state import (
     BatchState,
     BatchStatus,
     Campaign,
     LegState,
     LegStatus,
 )
-from wxengage.domain.winner import VariantOutcome, decide
+from wxengage.broadcast.winner import VariantOutcome, decide
+from wxengage.errors import ConflictError
 from wxengage.observability import count, logger
 from wxengage.store.audiences import AudienceStore
-from wxengage.store.campaigns import CampaignStore, ConcurrentUpdateError
+from wxengage.store.campaigns import CampaignStore
 from wxengage.store.ledger import CAPS, BroadcastLedger, period
 from wxengage.store.mass_jobs import MassJobStore
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
@@ -615,14 +616,14 @@ class Broadcast:
                         update={"status": status, "updated_at": int(clock.now_ts()), **changes}
                     )
                 )
-            except ConcurrentUpdateError:
+            except ConflictError:
                 c = self._campaigns.get(c.app_id, c.campaign_id)
                 if c.status.terminal:
                     return c
                 continue
             count("CampaignStatus", 1, status=status.value)
             return new
-        raise ConcurrentUpdateError(f"campaign {c.campaign_id}: too many concurrent updates")
+        raise ConflictError(f"campaign {c.campaign_id}: too many concurrent updates")
 
 
 def _contents(c: Campaign, leg: str | None) -> list[tuple[str, Content]]:

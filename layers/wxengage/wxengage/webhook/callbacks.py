@@ -19,23 +19,17 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from pydantic import ValidationError
 
 from wxengage import clock
-from wxengage.domain.accounts import Account, MessageMode
-from wxengage.domain.quiet_hours import local_day
-from wxengage.domain.recalls import plan_recalls
-from wxengage.domain.rules import DefaultContent
-from wxengage.domain.windows import (
-    FollowerState,
-    Interaction,
-    InteractionKind,
-    Opener,
-    apply_interaction,
-)
+from wxengage.accounts import Account, AccountNotFoundError, MessageMode
+from wxengage.mass_jobs import MassJobResult
 from wxengage.observability import count
+from wxengage.recall.planning import plan_recalls
+from wxengage.recall.quiet_hours import local_day
+from wxengage.recall.rules import DefaultContent
 from wxengage.settings import Settings
-from wxengage.store.accounts import AccountNotFoundError, AccountStore
+from wxengage.store.accounts import AccountStore
 from wxengage.store.aws import BOTO_CONFIG
 from wxengage.store.followers import FollowerStore
-from wxengage.store.mass_jobs import MassJobResult, MassJobStore
+from wxengage.store.mass_jobs import MassJobStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
@@ -50,6 +44,13 @@ from wxengage.wechat.errors import (
 )
 from wxengage.wechat.replies import Reply, TextReply, render_encrypted_reply, render_reply
 from wxengage.wechat.signature import verify_signature
+from wxengage.windows import (
+    FollowerState,
+    Interaction,
+    InteractionKind,
+    Opener,
+    apply_interaction,
+)
 
 SUCCESS = "success"
 # WeChat retries for well under a minute; a day of memory costs little and covers replays.

@@ -6,10 +6,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from wxengage.domain.accounts import AccountSettings
-from wxengage.domain.quiet_hours import pull_out_of_quiet_hours
-from wxengage.domain.rules import StoredRule
-from wxengage.domain.windows import FollowerState, Opener
+from wxengage.accounts import AccountSettings
+from wxengage.recall.quiet_hours import pull_out_of_quiet_hours
+from wxengage.recall.rules import StoredRule
+from wxengage.windows import FollowerState, Opener
 
 
 class RecallStatus(StrEnum):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from wxengage.domain.accounts import AccountSettings, QuietHours
-from wxengage.domain.quiet_hours import local_day, pull_out_of_quiet_hours
-from wxengage.domain.recalls import plan_recalls
-from wxengage.domain.rules import RecallRule, StoredRule
-from wxengage.domain.windows import FollowerState, Interaction, InteractionKind, apply_interaction
+from wxengage.accounts import AccountSettings, QuietHours
+from wxengage.recall.planning import plan_recalls
+from wxengage.recall.quiet_hours import local_day, pull_out_of_quiet_hours
+from wxengage.recall.rules import RecallRule, StoredRule
+from wxengage.windows import FollowerState, Interaction, InteractionKind, apply_interaction
 
 SH = "Asia/Shanghai"
 # 2026-11-22 00:00 in Shanghai is 2026-11-21T16:00:00Z.

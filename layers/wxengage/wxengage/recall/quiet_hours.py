@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from wxengage.domain.accounts import QuietHours
+from wxengage.accounts import QuietHours
 
 
 def _at(day: datetime, hhmm: str) -> datetime:

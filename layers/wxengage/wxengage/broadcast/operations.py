@@ -7,9 +7,9 @@ import string
 from typing import Protocol
 
 from wxengage import clock
-from wxengage.domain.campaign_model import CampaignSpec, CampaignStatus
-from wxengage.domain.campaign_schedule import plan_legs, reschedule
-from wxengage.domain.campaign_state import Campaign, LegStatus
+from wxengage.broadcast.schedule import plan_legs, reschedule
+from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
+from wxengage.broadcast.state import Campaign, LegStatus
 from wxengage.store.campaigns import CampaignStore
 
 _ALPHABET = string.ascii_lowercase + string.digits

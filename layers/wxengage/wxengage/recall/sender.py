@@ -10,19 +10,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from wxengage import clock
-from wxengage.domain.accounts import Account, RecallPolicy
-from wxengage.domain.quiet_hours import local_day
-from wxengage.domain.recall_content import custom_message
-from wxengage.domain.recalls import PendingRecall, RecallStatus, SkipReason
-from wxengage.domain.rules import RecallRule
-from wxengage.domain.windows import FollowerState
+from wxengage.accounts import Account, AccountNotFoundError, RecallPolicy
 from wxengage.observability import count, logger
-from wxengage.store.accounts import AccountNotFoundError, AccountStore
+from wxengage.recall.content import custom_message
+from wxengage.recall.planning import PendingRecall, RecallStatus, SkipReason
+from wxengage.recall.quiet_hours import local_day
+from wxengage.recall.rules import RecallRule, RuleNotFoundError
+from wxengage.store.accounts import AccountStore
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
-from wxengage.store.rules import RuleNotFoundError, RuleStore
+from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
+from wxengage.windows import FollowerState
 
 if TYPE_CHECKING:
     from wxengage.wechat.client import WeChatClient

@@ -6,7 +6,7 @@ import random
 from html import escape
 from typing import Any
 
-from wxengage.domain.rules import (
+from wxengage.recall.rules import (
     CustomContent,
     CustomReply,
     DefaultContent,

@@ -7,8 +7,8 @@ import math
 import random
 from collections.abc import Callable, Iterable
 
-from wxengage.domain.campaign_model import CampaignSpec, Group
-from wxengage.domain.campaign_state import GroupReport
+from wxengage.broadcast.spec import CampaignSpec, Group
+from wxengage.broadcast.state import GroupReport
 
 MAX_BATCH = 10_000  # WeChat's mass/send takes 2..10,000 openids
 MIN_BATCH = 2

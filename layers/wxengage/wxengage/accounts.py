@@ -146,3 +146,11 @@ def _check(pattern: re.Pattern[str], value: SecretStr, message: str) -> None:
     # The message never repeats the value: it is a secret.
     if not pattern.fullmatch(value.get_secret_value()):
         raise ValueError(message)
+
+
+class AccountNotFoundError(LookupError):
+    """No account with that app_id is registered in this deployment."""
+
+    def __init__(self, app_id: str) -> None:
+        super().__init__(f"no account {app_id!r} is registered")
+        self.app_id = app_id

@@ -6,7 +6,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from wxengage.domain.campaign_model import NoWinner, Winner
+from wxengage.broadcast.spec import NoWinner, Winner
 
 
 class VariantOutcome(BaseModel):

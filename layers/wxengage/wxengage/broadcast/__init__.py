@@ -1,0 +1,1 @@
+"""The broadcast feature: campaigns as operators write them and the engine that runs them."""

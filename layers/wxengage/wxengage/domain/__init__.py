@@ -1,1 +1,0 @@
-"""Domain logic: accounts, follower windows and what a callback does to them."""

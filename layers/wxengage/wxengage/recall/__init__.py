@@ -1,0 +1,1 @@
+"""The recall feature: rules, pending recalls, the minute sweep and the sender."""
