@@ -85,6 +85,13 @@ class RuleSaved(_Out):
     created: bool
 
 
+class RuleCheck(_Out):
+    """A rule that would be accepted as it is."""
+
+    valid: bool
+    name: str
+
+
 class RuleStats(_Out):
     """One rule per day over a range (account time zone), and the range's totals."""
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from wxengage.console.api import API, current_caller, path_param
 from wxengage.console.auth import Role
 from wxengage.console.health import funnel
-from wxengage.console.models import RuleList, RuleSaved, RuleStats, RuleView
+from wxengage.console.models import RuleCheck, RuleList, RuleSaved, RuleStats, RuleView
 from wxengage.console.ports import ConsoleStores
 from wxengage.console.views import day_range, rule_view, stats_csv, total
 from wxengage.recall.quiet_hours import local_day
@@ -51,6 +51,14 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         plan = stores.accounts.read_settings(app_id).plan
         stored, created = stores.rules.put(app_id, rule, plan)
         return RuleSaved(rule=rule_view(stored), created=created)
+
+    @app.post(
+        f"{API}/accounts/<app_id>/rules/validate",
+        summary="Check a rule as a put would, without saving it (the form's live validation)",
+    )
+    def validate_rule(app_id: str, rule: RecallRule) -> RuleCheck:
+        granted(app_id, Role.OPERATOR)
+        return RuleCheck(valid=True, name=rule.name)
 
     def set_enabled(app_id: str, name: str, enabled: bool) -> RuleView:
         app_id = granted(app_id, Role.OPERATOR)
