@@ -173,3 +173,9 @@ class LocalConsoleAuth:
         if claims is None:
             return Verdict(401, {"message": "Unauthorized"})
         return Verdict(0, {}, gateway_claims(claims))
+
+    def gate(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Verdict:
+        """The gateway's one call: answer the sign-in, or check the token of a protected route."""
+        if self.answers(method, path):
+            return self.sign_in(body)
+        return self.check(path, headers)

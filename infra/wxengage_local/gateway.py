@@ -196,6 +196,10 @@ class Gateway:
     def __init__(
         self, functions: Mapping[str, FunctionSpec], port: int = 3000, invoke: Invoke | None = None
     ) -> None:
+        from wxengage_local.console_auth import LocalConsoleAuth
+
+        # The console's sign-in and JWT authorizer, as Cognito and API Gateway do them on AWS.
+        self.console_auth = LocalConsoleAuth()
         routes = [Route.of(m, p, f) for f in functions.values() for m, p in f.http_routes]
         self.routes = sorted(routes, key=Route.rank)
         self._port = port
@@ -255,9 +259,16 @@ class Gateway:
         if found is None:
             return _message(404, "Not Found")
         route, params = found
+        verdict = self.console_auth.gate(method, parts.path, headers, body)
+        if verdict.status:
+            return Response(verdict.status, dict(_JSON), json.dumps(verdict.body).encode())
         event = http_api_event(
             route, params, method, parts.path, parts.query, headers, body, source_ip
         )
+        if verdict.claims is not None:
+            event["requestContext"]["authorizer"] = {
+                "jwt": {"claims": verdict.claims, "scopes": None}
+            }
         try:
             return http_response(self._invoke(route.function, event))
         except Exception:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.console.conftest import OTHER_APP_ID, Call, claims
+from tests.console.seed import seed_campaign
 from tests.support.callbacks import APP_ID
 from wxengage.accounts import Plan
-from wxengage.broadcast.schedule import plan_legs
-from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
-from wxengage.broadcast.state import Campaign, LegState, LegStatus
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
-from wxengage.store.campaigns import CampaignStore
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.stats import StatsStore
@@ -230,67 +227,9 @@ def test_rule_stats_default_to_the_last_week_and_refuse_bad_ranges(console: Call
     assert unknown.status == 404
 
 
-def _campaign(stack: Settings) -> Campaign:
-    spec = CampaignSpec.model_validate(
-        {
-            "name": "十一月会员",
-            "groups": [
-                {
-                    "name": "vip",
-                    "audience": {"tags": [101]},
-                    "ab_test": {
-                        "variants": [
-                            {
-                                "name": "A",
-                                "content": {"type": "mpnews", "media_id": "MA"},
-                                "ratio": 0.1,
-                                "send_at": "2026-11-22T20:00:00+08:00",
-                            },
-                            {
-                                "name": "B",
-                                "content": {"type": "mpnews", "media_id": "MB"},
-                                "ratio": 0.1,
-                                "send_at": "2026-11-22T20:00:00+08:00",
-                            },
-                        ]
-                    },
-                }
-            ],
-        }
-    )
-    legs = plan_legs(spec, "Asia/Shanghai", NOW)
-    campaign = Campaign(
-        app_id=APP_ID,
-        campaign_id="c00000000001",
-        spec=spec,
-        status=CampaignStatus.SENDING,
-        created_at=NOW,
-        updated_at=NOW,
-        legs=legs,
-        started_at=NOW,
-    )
-    store = CampaignStore(stack)
-    assert store.create(campaign)
-    for leg, readers in zip(legs[:2], (120, 80), strict=True):
-        assert store.create(
-            LegState(
-                app_id=APP_ID,
-                campaign_id=campaign.campaign_id,
-                key=leg.key,
-                group=leg.group,
-                kind=leg.kind,
-                variant=leg.variant,
-                status=LegStatus.SUCCEEDED,
-                sent=1000,
-                readers=readers,
-            )
-        )
-    return campaign
-
-
 def test_campaigns_list_status_and_the_ab_result(console: Call, stack: Settings) -> None:
     # Given a sending A/B campaign whose variants have read counts
-    campaign = _campaign(stack)
+    campaign = seed_campaign(stack, NOW)
     # When a viewer lists the campaigns and opens this one
     listed = console("GET", f"{BASE}/campaigns", claims("viewer")).json()
     view = console("GET", f"{BASE}/campaigns/{campaign.campaign_id}", claims("viewer")).json()

@@ -27,17 +27,22 @@
 
   function when(ts, zone) {
     if (ts === null || ts === undefined) return "—";
-    const fmt = new Intl.DateTimeFormat(state.lang === "zh" ? "zh-CN" : "en-GB", {
-      timeZone: state.utc ? "UTC" : zone,
+    const timeZone = state.utc ? "UTC" : zone;
+    const locale = state.lang === "zh" ? "zh-CN" : "en-GB";
+    const date = new Date(ts * 1000);
+    const text = new Intl.DateTimeFormat(locale, {
+      timeZone,
       year: "numeric",
       month: "2-digit",
       day: "2-digit",
       hour: "2-digit",
       minute: "2-digit",
       hour12: false,
-      timeZoneName: "short",
-    });
-    return fmt.format(new Date(ts * 1000));
+    }).format(date);
+    const name = new Intl.DateTimeFormat("en-GB", { timeZone, timeZoneName: "short" })
+      .formatToParts(date)
+      .find((p) => p.type === "timeZoneName");
+    return name ? text + " (" + name.value + ")" : text;
   }
 
   function percent(rate) {
@@ -69,7 +74,7 @@
   }
 
   function append(el, children) {
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       el.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -78,7 +83,7 @@
   function s(tag, attrs, ...children) {
     const el = document.createElementNS(SVG, tag);
     for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined) continue;
       el.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
     }

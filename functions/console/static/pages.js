@@ -202,7 +202,8 @@
         if (box) box.classList.add("invalid");
         const slot = form.querySelector("#error-" + CSS.escape(id));
         if (slot) slot.textContent = e.message;
-        problems.appendChild(h("li", {}, (e.field || t("name")) + ": " + e.message));
+        const label = box ? box.querySelector("label").textContent + " (" + e.field + ")" : e.field || t("name");
+        problems.appendChild(h("li", {}, label + ": " + e.message));
       }
     }
 
@@ -387,7 +388,7 @@
     const left = 150;
     const height = variants.length * row + 30;
     const max = Math.max(0.01, ...variants.map((v) => v.high));
-    const x = (r) => left + (r / max) * (width - left - 70);
+    const x = (r) => left + (r / max) * (width - left - 170);
     const svg = s("svg", { viewBox: "0 0 " + width + " " + height, class: "chart ab", role: "img" });
     variants.forEach((v, i) => {
       const y = 10 + i * row;
