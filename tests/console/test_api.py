@@ -344,3 +344,52 @@ def test_plan_change_shows_in_the_cap(console: Call, stack: Settings) -> None:
     body = console("GET", f"{BASE}/rules", claims("viewer")).json()
     # Then three rules may be enabled
     assert body["cap"] == 3
+
+
+@pytest.fixture
+def user_pool(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A Cognito user pool like the template's (in moto), with an administrator-created user."""
+    import boto3
+
+    import wxengage.wiring.console as wiring
+
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    pool = idp.create_user_pool(
+        PoolName="console", AdminCreateUserConfig={"AllowAdminCreateUserOnly": True}
+    )["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="console",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool, Username="mei", TemporaryPassword="Temporary-Pass-1")
+    monkeypatch.setenv("WXENGAGE_CONSOLE_CLIENT_ID", client_id)
+    wiring.get_console.cache_clear()
+    return {"pool": pool, "client_id": client_id}
+
+
+def test_signing_in_with_cognito_sets_the_first_password(
+    console: Call, user_pool: dict[str, str]
+) -> None:
+    # Given an administrator-created user with a temporary password
+    # When they sign in, answer the new-password challenge, then sign in again
+    first = console(
+        "POST", "/console/auth/sign-in", None, {"username": "mei", "password": "Temporary-Pass-1"}
+    )
+    challenge = first.json()
+    second = console(
+        "POST",
+        "/console/auth/new-password",
+        None,
+        {"username": "mei", "session": challenge["session"], "new_password": "Her-Own-Pass-2"},
+    )
+    again = console(
+        "POST", "/console/auth/sign-in", None, {"username": "mei", "password": "Her-Own-Pass-2"}
+    )
+    wrong = console("POST", "/console/auth/sign-in", None, {"username": "mei", "password": "nope"})
+    # Then the first answer is the challenge, then tokens; a wrong password is a plain 401
+    assert first.status == 200 and challenge["challenge"] == "NEW_PASSWORD_REQUIRED"
+    assert second.status == 200 and second.json()["id_token"]
+    assert again.status == 200 and again.json()["id_token"].count(".") == 2
+    assert wrong.status == 401 and wrong.json() == {"message": "wrong user name or password"}
+    assert "set-cookie" not in again.headers  # the token is a bearer token, never a cookie

@@ -9,19 +9,19 @@ from __future__ import annotations
 from typing import Annotated, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 SIGN_IN_PATH = "/console/auth/sign-in"
 NEW_PASSWORD_PATH = "/console/auth/new-password"  # noqa: S105 (a path, not a password)
 
 
 class SignInRequest(BaseModel):
-    """What the sign-in form sends."""
+    """What the sign-in form sends (SecretStr: Powertools logs handler arguments at DEBUG)."""
 
     model_config = ConfigDict(extra="forbid")
 
     username: Annotated[str, Field(min_length=1, max_length=128)]
-    password: Annotated[str, Field(min_length=1, max_length=256)]
+    password: Annotated[SecretStr, Field(min_length=1, max_length=256)]
 
 
 class NewPasswordRequest(BaseModel):
@@ -30,8 +30,8 @@ class NewPasswordRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: Annotated[str, Field(min_length=1, max_length=128)]
-    session: Annotated[str, Field(min_length=1, max_length=4096)]
-    new_password: Annotated[str, Field(min_length=8, max_length=256)]
+    session: Annotated[SecretStr, Field(min_length=1, max_length=4096)]
+    new_password: Annotated[SecretStr, Field(min_length=8, max_length=256)]
 
 
 class SignInResult(BaseModel):
@@ -63,8 +63,10 @@ def register(app: APIGatewayHttpResolver, provider: SignInPort) -> None:
 
     @app.post(SIGN_IN_PATH, include_in_schema=False)
     def sign_in(body: SignInRequest) -> SignInResult:
-        return provider.sign_in(body.username, body.password)
+        return provider.sign_in(body.username, body.password.get_secret_value())
 
     @app.post(NEW_PASSWORD_PATH, include_in_schema=False)
     def new_password(body: NewPasswordRequest) -> SignInResult:
-        return provider.new_password(body.username, body.session, body.new_password)
+        return provider.new_password(
+            body.username, body.session.get_secret_value(), body.new_password.get_secret_value()
+        )
