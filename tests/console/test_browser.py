@@ -23,7 +23,9 @@ from tests.console.seed import seed_campaign
 from tests.support.callbacks import APP_ID, register
 from wxengage.recall.quiet_hours import local_day
 from wxengage.settings import Settings
+from wxengage.store.followers import FollowerStore
 from wxengage.store.stats import StatsStore
+from wxengage.windows import FollowerState, Opener
 from wxengage_local.runner import LocalRun
 
 pytestmark = pytest.mark.stack
@@ -229,7 +231,33 @@ def test_an_operator_signs_in_writes_a_rule_in_chinese_and_reads_the_numbers(
     wait_for(browser, "main", "12.00%")
     shots(browser, "campaign")
 
-    # When they switch the language
+    # When they look up a follower whose message opened a window an hour ago
+    FollowerStore(settings).update(
+        APP_ID,
+        "o-follower-1",
+        lambda state: FollowerState.model_validate(
+            state.model_dump()
+            | {
+                "last_message_at": now - 3600,
+                "window_opened_at": now - 3600,
+                "window_opened_by": Opener.MESSAGE,
+                "window_closes_at": now - 3600 + 48 * 3600,
+                "messages_left": 5,
+            }
+        ),
+    )
+    wait_for(browser, "#nav-followers").click()
+    type_into(browser, "#openid", "o-follower-1")
+    wait_for(browser, "#look-up").click()
+    # Then its window shows: opened by a message, closing in the account's zone, 5 left
+    wait_for(browser, "#follower", "粉丝消息")
+    wait_for(browser, "#follower", "(GMT+8)")
+    shots(browser, "follower")
+
+    # When they go back to the campaign and switch the language
+    browser.back()
+    browser.back()
+    wait_for(browser, "svg.ab")
     wait_for(browser, "#lang-toggle").click()
     # Then the console speaks English, times stay in the account's zone
     wait_for(browser, "#nav-rules", "Recall rules")

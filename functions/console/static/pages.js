@@ -80,7 +80,7 @@
       h("h2", {}, t("rules")),
       h("p", { class: "meta", id: "cap" }, t("cap", { cap: list.cap, n: list.enabled })),
       notice,
-      table([t("name"), t("status"), t("lead"), t("holdout"), t("created"), ""], rows),
+      table([t("name"), t("status"), t("lead"), t("holdout"), t("updated"), ""], rows),
       form,
     ]);
 
