@@ -38,6 +38,7 @@ READS = [
 ]
 WRITES = [
     ("PUT", f"{BASE}/rules", RULE),
+    ("POST", f"{BASE}/rules/validate", RULE),
     ("POST", f"{BASE}/rules/48小时召回/enable", None),
     ("POST", f"{BASE}/rules/48小时召回/disable", None),
 ]
@@ -48,7 +49,7 @@ OPERATOR = claims("operator")
 def test_no_token_is_401(console: Call, method: str, path: str) -> None:
     # Given a request without the authorizer's claims (no token)
     # When it reaches the console
-    answer = console(method, path, None, body=RULE if method == "PUT" else None)
+    answer = console(method, path, None, body=RULE if method in ("PUT", "POST") else None)
     # Then it is refused as unauthenticated
     assert answer.status == 401, answer.text
 
@@ -154,6 +155,17 @@ def test_a_bad_rule_is_422_with_field_messages(
     body = answer.json()
     assert field in [e["field"] for e in body["errors"]], body
     assert all(e["message"] for e in body["errors"])
+    assert console("GET", f"{BASE}/rules", OPERATOR).json()["rules"] == []
+
+
+def test_validating_a_rule_checks_it_as_a_save_would_and_saves_nothing(console: Call) -> None:
+    # Given an operator
+    # When the form asks the API to check a good rule and a bad one
+    good = console("POST", f"{BASE}/rules/validate", OPERATOR, RULE)
+    bad = console("POST", f"{BASE}/rules/validate", OPERATOR, RULE | {"lead_minutes": 5})
+    # Then the good one would be accepted, the bad one names its field, and nothing is stored
+    assert good.status == 200 and good.json() == {"valid": True, "name": "48小时召回"}
+    assert bad.status == 422 and [e["field"] for e in bad.json()["errors"]] == ["lead_minutes"]
     assert console("GET", f"{BASE}/rules", OPERATOR).json()["rules"] == []
 
 
