@@ -36,6 +36,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+    "Strict-Transport-Security": "max-age=31536000",
 }
 _STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
