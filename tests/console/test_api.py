@@ -405,3 +405,37 @@ def test_signing_in_with_cognito_sets_the_first_password(
     assert again.status == 200 and again.json()["id_token"].count(".") == 2
     assert wrong.status == 401 and wrong.json() == {"message": "wrong user name or password"}
     assert "set-cookie" not in again.headers  # the token is a bearer token, never a cookie
+
+
+def test_the_preview_is_what_the_sender_sends(console: Call) -> None:
+    # Given a default-content rule (greeting and guide link) and a custom one with two replies
+    default = RULE | {
+        "content": {
+            "kind": "default",
+            "greeting": "好久不见",
+            "guide": "点我领取优惠",
+            "keyword": "领取优惠",
+            "keyword_reply": "优惠券已发放",
+        }
+    }
+    custom = RULE | {
+        "content": {
+            "kind": "custom",
+            "replies": [
+                {"type": "text", "text": "在吗", "weight": 3},
+                {"type": "news", "title": "新品", "url": "https://example.com/a"},
+            ],
+        }
+    }
+    # When a viewer previews both
+    one = console("POST", f"{BASE}/rules/preview", claims("viewer"), default).json()
+    two = console("POST", f"{BASE}/rules/preview", claims("viewer"), custom).json()
+    # Then the default is one text with the bizmsgmenu link; the custom one every reply, weighted
+    [message] = one["messages"]
+    assert message["message"]["msgtype"] == "text"
+    assert "weixin://bizmsgmenu?msgmenucontent=" in message["message"]["text"]["content"]
+    assert [(m["weight"], m["message"]["msgtype"]) for m in two["messages"]] == [
+        (3, "text"),
+        (1, "news"),
+    ]
+    assert "touser" not in message["message"]

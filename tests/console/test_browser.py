@@ -202,8 +202,14 @@ def test_an_operator_signs_in_writes_a_rule_in_chinese_and_reads_the_numbers(
     wait_for(browser, "#rule-errors", "lead_minutes")
     shots(browser, "rule-validation-error")
 
-    # When they correct the lead and save
+    # When they correct the lead
     type_into(browser, "#lead_minutes", "30")
+    # Then the API accepts it and the preview shows the greeting and the blue guide link
+    wait_for(browser, "#rule-notice", "规则可以保存")
+    wait_for(browser, "#preview .bubble", "好久不见")
+    wait_for(browser, "#preview .wx-link", "点我领取本周优惠")
+    shots(browser, "rule-preview")
+    # When they save
     wait_for(browser, "#save-rule").click()
     # Then the rule is listed, enabled, and the plan's cap is shown
     wait_for(browser, "#rule-notice", "规则已保存")

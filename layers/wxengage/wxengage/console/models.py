@@ -92,6 +92,19 @@ class RuleCheck(_Out):
     name: str
 
 
+class PreviewMessage(_Out):
+    """One message a follower may receive (the body of message/custom/send) and its weight."""
+
+    weight: int
+    message: dict[str, Any]
+
+
+class RulePreview(_Out):
+    """Every message the rule may send (one is picked at random, by weight, per send)."""
+
+    messages: list[PreviewMessage]
+
+
 class RuleStats(_Out):
     """One rule per day over a range (account time zone), and the range's totals."""
 

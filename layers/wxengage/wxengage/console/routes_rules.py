@@ -12,9 +12,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from wxengage.console.api import API, current_caller, path_param
 from wxengage.console.auth import Role
 from wxengage.console.health import funnel
-from wxengage.console.models import RuleCheck, RuleList, RuleSaved, RuleStats, RuleView
+from wxengage.console.models import (
+    RuleCheck,
+    RuleList,
+    RulePreview,
+    RuleSaved,
+    RuleStats,
+    RuleView,
+)
 from wxengage.console.ports import ConsoleStores
-from wxengage.console.views import day_range, rule_view, stats_csv, total
+from wxengage.console.views import day_range, preview_messages, rule_view, stats_csv, total
 from wxengage.recall.quiet_hours import local_day
 from wxengage.recall.rules import PLAN_RULE_CAPS, RecallRule
 
@@ -59,6 +66,14 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
     def validate_rule(app_id: str, rule: RecallRule) -> RuleCheck:
         granted(app_id, Role.OPERATOR)
         return RuleCheck(valid=True, name=rule.name)
+
+    @app.post(
+        f"{API}/accounts/<app_id>/rules/preview",
+        summary="The customer-service messages the rule sends, as WeChat receives them",
+    )
+    def preview_rule(app_id: str, rule: RecallRule) -> RulePreview:
+        granted(app_id, Role.VIEWER)
+        return RulePreview(messages=preview_messages(rule))
 
     def set_enabled(app_id: str, name: str, enabled: bool) -> RuleView:
         app_id = granted(app_id, Role.OPERATOR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import random
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -20,11 +21,19 @@ from wxengage.console.models import (
     FollowerView,
     GroupView,
     LegRow,
+    PreviewMessage,
     RuleView,
     VariantResult,
 )
+from wxengage.recall.content import custom_message
 from wxengage.recall.planning import SkipReason
-from wxengage.recall.rules import PLAN_RULE_CAPS, StoredRule
+from wxengage.recall.rules import (
+    PLAN_RULE_CAPS,
+    CustomContent,
+    DefaultContent,
+    RecallRule,
+    StoredRule,
+)
 from wxengage.windows import FollowerState
 
 # Stats are kept 92 days; a longer range would only show zeros.
@@ -62,6 +71,23 @@ def campaign_row(c: Campaign) -> CampaignRow:
         created_at=c.created_at,
         started_at=c.started_at,
     )
+
+
+def preview_messages(rule: RecallRule) -> list[PreviewMessage]:
+    """What the sender would send, for every reply the rule may pick (the same code path)."""
+    contents: list[DefaultContent | CustomContent]
+    if isinstance(rule.content, DefaultContent):
+        contents = [rule.content]
+    else:
+        contents = [CustomContent(replies=[reply]) for reply in rule.content.replies]
+    out = []
+    for content in contents:
+        # One reply per content: the pick has nothing to choose from.
+        message = custom_message("FOLLOWER_OPENID", content, random.Random(0))  # noqa: S311
+        message.pop("touser")
+        weight = content.replies[0].weight if isinstance(content, CustomContent) else 1
+        out.append(PreviewMessage(weight=weight, message=message))
+    return out
 
 
 def day_range(start: str | None, end: str | None, today: str) -> list[str]:
