@@ -439,3 +439,27 @@ def test_the_preview_is_what_the_sender_sends(console: Call) -> None:
         (1, "news"),
     ]
     assert "touser" not in message["message"]
+
+
+def test_the_overview_and_wxengage_status_read_the_same(console: Call, stack: Settings) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from wxengage_cli.main import cli
+
+    # Given a rule with today's counts, a sweep checkpoint and a campaign in flight
+    console("PUT", f"{BASE}/rules", OPERATOR, RULE)
+    stats = StatsStore(stack)
+    for counter, n in (("pending", 7), ("sent", 4), ("skipped_quota", 2), ("recalled", 1)):
+        stats.add(APP_ID, "48小时召回", "2026-11-22", counter, n)
+    RecallStore(stack).save_checkpoint(APP_ID, NOW - 60)
+    seed_campaign(stack, NOW)
+    # When the console's overview and `wxengage status --json` are read
+    health = console("GET", f"{BASE}/overview", claims("viewer")).json()["health"]
+    result = CliRunner().invoke(cli, ["status", "--json"], catch_exceptions=False)
+    [cli_account] = [a for a in json.loads(result.output)["accounts"] if a["app_id"] == APP_ID]
+    # Then they agree: one computation behind both
+    assert health["recall_today"] == cli_account["recall_today"]
+    assert health["campaigns"] == cli_account["campaigns"] == {"sending": 1}
+    assert health["sweep_age_seconds"] == cli_account["sweep"]["age_seconds"] == 60
