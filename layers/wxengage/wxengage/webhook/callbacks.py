@@ -22,6 +22,7 @@ from wxengage import clock
 from wxengage.accounts import Account, AccountNotFoundError, MessageMode
 from wxengage.mass_jobs import MassJobResult
 from wxengage.observability import count
+from wxengage.recall.outcomes import StatKey
 from wxengage.recall.planning import plan_recalls
 from wxengage.recall.quiet_hours import local_day
 from wxengage.recall.rules import DefaultContent
@@ -262,7 +263,11 @@ class Webhook:
         now = int(clock.now_ts())
         if answered and after.last_recall_rule and after.last_recall_day:
             self._stats.add(
-                after.app_id, after.last_recall_rule, after.last_recall_day, "recalled", now=now
+                after.app_id,
+                after.last_recall_rule,
+                after.last_recall_day,
+                StatKey.RECALLED,
+                now=now,
             )
             count("RecallsAnswered")
         if opened_now:
@@ -270,7 +275,7 @@ class Webhook:
             for recall in plan_recalls(settings, self._rules.cached(after.app_id), after):
                 # Pending counts followers waiting for a recall: a re-plan is not a new one.
                 if self._recalls.put_pending(recall) == "new":
-                    self._stats.add(after.app_id, recall.rule, day, "pending", now=now)
+                    self._stats.add(after.app_id, recall.rule, day, StatKey.PENDING, now=now)
                     count("RecallsPending")
 
     def keyword_reply(self, account: Account, callback: m.Callback) -> Reply | None:
