@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from wxengage.broadcast.state import Campaign
 from wxengage.clock import iso_z
 from wxengage_cli.campaign import campaign_id_option, campaigns
 from wxengage_cli.context import CliContext, pass_ctx
@@ -18,9 +19,7 @@ from wxengage_cli.timeparse import parse_instant
 def start(ctx: CliContext, app_id: str, campaign_id: str) -> None:
     """Check the schedule against the clock and start the state machine."""
     c = campaigns(ctx).start(app_id, campaign_id)
-    click.echo(f"campaign {campaign_id} started (execution {c.execution}); legs:")
-    for leg in c.legs:
-        click.echo(f"  {leg.key:<6} {leg.label:<24} at {iso_z(leg.send_at)}")
+    _echo_legs(c, f"campaign {campaign_id} started")
 
 
 @click.command("cancel")
@@ -48,9 +47,7 @@ def cancel(ctx: CliContext, app_id: str, campaign_id: str) -> None:
 def reschedule_(ctx: CliContext, app_id: str, campaign_id: str, at: str, leg: str | None) -> None:
     """Move a started campaign's waiting sends (variants stay ≥ 1 h ahead; winners after 10:00 next day)."""
     c = campaigns(ctx).reschedule(app_id, campaign_id, parse_instant(at), leg)
-    click.echo(f"campaign {campaign_id} rescheduled (execution {c.execution}); legs:")
-    for one in c.legs:
-        click.echo(f"  {one.key:<6} {one.label:<24} at {iso_z(one.send_at)}")
+    _echo_legs(c, f"campaign {campaign_id} rescheduled")
 
 
 @click.command("send-now")
@@ -61,6 +58,12 @@ def send_now(ctx: CliContext, app_id: str, campaign_id: str) -> None:
     """Send every waiting group and variant now (winner sends keep the next-day rule)."""
     c = campaigns(ctx).send_now(app_id, campaign_id)
     click.echo(f"campaign {campaign_id} sending now (execution {c.execution})")
+
+
+def _echo_legs(c: Campaign, what: str) -> None:
+    click.echo(f"{what} (execution {c.execution}); legs:")
+    for leg in c.legs:
+        click.echo(f"  {leg.key:<6} {leg.label:<24} at {iso_z(leg.send_at)}")
 
 
 COMMANDS = (start, cancel, reschedule_, send_now)
