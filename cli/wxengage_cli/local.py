@@ -88,9 +88,9 @@ def up(
     signal.signal(signal.SIGTERM, _stop)
     try:
         run.start()
-    except OSError as err:
-        run.stop()
-        raise click.ClickException(str(err)) from None
+    except OSError:
+        run.stop()  # leave nothing half-started; the root group prints why (a port in use)
+        raise
     for line in run.banner():
         click.echo(line)
     click.echo(READY_LINE, nl=True)
