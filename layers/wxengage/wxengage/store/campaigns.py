@@ -54,7 +54,7 @@ class CampaignStore:
 
     def save(self, doc: Doc) -> Doc:
         """Write `doc` over the version it was read at; returns it with the new version."""
-        new = doc.model_copy(update={"version": doc.version + 1})
+        new = _at_version(doc, doc.version + 1)
         self._put(new, "#v = :v", expression_values(v=doc.version))
         return new
 
@@ -150,3 +150,8 @@ class CampaignStore:
             for item in self._query(app_id, f"{campaign_id}#batch#{leg}#")
         ]
         return sorted(found, key=lambda b: b.number)
+
+
+def _at_version(doc: Doc, version: int) -> Doc:
+    """The same document at another version, validated (never an untyped copy)."""
+    return type(doc).model_validate(doc.model_dump() | {"version": version})

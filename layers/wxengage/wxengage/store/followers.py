@@ -48,7 +48,7 @@ class FollowerStore:
             new = change(current)
             if new == current:
                 return current, False
-            stored = new.model_copy(update={"version": current.version + 1})
+            stored = _at_version(new, current.version + 1)
             try:
                 self._put(stored, expected_version=current.version)
             except ConflictError:
@@ -96,3 +96,8 @@ class FollowerStore:
     def subscribed(self, app_id: str) -> Iterator[str]:
         """Openids of the stored followers still following (a broadcast audience source)."""
         return (f.openid for f in self.list(app_id) if f.subscribed)
+
+
+def _at_version(state: FollowerState, version: int) -> FollowerState:
+    """The same state at another version, validated (never an untyped copy)."""
+    return FollowerState.model_validate(state.model_dump() | {"version": version})

@@ -100,7 +100,7 @@ class RuleStore:
             self._check_cap(existing, name, plan)
         before = existing[name]
         stored = StoredRule(
-            rule=before.rule.model_copy(update={"enabled": enabled}),
+            rule=_switched(before.rule, enabled),
             created_at=before.created_at,
             updated_at=int(clock.now_ts()),
         )
@@ -145,3 +145,8 @@ class RuleStore:
                 client("dynamodb").put_item(TableName=self._table, Item=item, **cond)
         except ConflictError:
             raise PlanCapError("the rules changed while this edit was made: try again") from None
+
+
+def _switched(rule: RecallRule, enabled: bool) -> RecallRule:
+    """The same rule enabled or disabled, validated (never an untyped copy)."""
+    return RecallRule.model_validate(rule.model_dump() | {"enabled": enabled})
