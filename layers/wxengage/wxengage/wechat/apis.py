@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-
-class Caller(Protocol):
-    """What an area needs from the client: one authenticated call."""
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: dict[str, Any] | None = None,
-        params: dict[str, str] | None = None,
-        idempotent: bool,
-    ) -> dict[str, Any]: ...
+if TYPE_CHECKING:
+    from wxengage.wechat.client import WeChatClient
 
 
 class _Area:
-    def __init__(self, client: Caller) -> None:
+    def __init__(self, client: WeChatClient) -> None:
         self._client = client
 
 
