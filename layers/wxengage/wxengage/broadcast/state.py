@@ -3,12 +3,65 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, Self
 
 from pydantic import BaseModel, Field
 
 from wxengage.broadcast.schedule import Leg, LegKind
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus, Content
 from wxengage.broadcast.winner import Decision
+from wxengage.mass_jobs import MassJobResult
+
+
+class _Record(BaseModel):
+    """A stored record whose every change is validated (a misspelt field raises, never vanishes)."""
+
+    def _changed(self, **changes: Any) -> Self:
+        # Called only by the typed methods below: they name each field they change.
+        unknown = changes.keys() - type(self).model_fields.keys()
+        if unknown:
+            raise AttributeError(f"{type(self).__name__} has no field {sorted(unknown)}")
+        return self.model_validate(dict(self) | changes)
+
+
+class CampaignReason(StrEnum):
+    """Why a campaign ended where it did (failure reasons add the error they caught)."""
+
+    CANCELLED = "cancelled by the operator"
+    ALL_FAILED = "every batch failed"
+    SOME_FAILED = "some batches failed: see the legs"
+
+
+class LegReason(StrEnum):
+    """Why a leg ended without sending (decisions and failures carry their own text)."""
+
+    CANCELLED = "the campaign was cancelled"
+    NO_FOLLOWER = "no follower left to send to"
+    ONE_FOLLOWER = "1 follower left: WeChat needs at least 2"
+
+
+class BatchResult(StrEnum):
+    """The results of a mass job that count as delivered (WeChat's words, and one of ours)."""
+
+    SEND_SUCCESS = "send success"  # MASSSENDJOBFINISH
+    SEND_SUCCESS_GET = "SEND_SUCCESS"  # mass/get
+    DELETED = "DELETE"  # mass/get after the news was taken offline: it was sent
+    NO_MSG_ID = "submitted (no msg_id)"  # 45065 without the job's id: cannot be looked up
+    UNKNOWN = "unknown"  # mass/get answered nothing
+
+    @staticmethod
+    def succeeded(result: str | None) -> bool:
+        return result in _DELIVERED
+
+
+_DELIVERED = frozenset(
+    {
+        BatchResult.SEND_SUCCESS,
+        BatchResult.SEND_SUCCESS_GET,
+        BatchResult.DELETED,
+        BatchResult.NO_MSG_ID,
+    }
+)
 
 
 class GroupReport(BaseModel):
@@ -19,7 +72,7 @@ class GroupReport(BaseModel):
     audience: int  # what the group keeps
 
 
-class Campaign(BaseModel):
+class Campaign(_Record):
     """A campaign: its spec, its schedule once started, and where it stands."""
 
     app_id: str
@@ -44,6 +97,52 @@ class Campaign(BaseModel):
                 return leg
         raise KeyError(f"campaign {self.campaign_id} has no leg {key!r}")
 
+    def segmenting(self, *, execution: str, legs: list[Leg], now: int) -> Campaign:
+        """Claimed by `execution`: its schedule fixed and its audiences about to be resolved."""
+        return self._changed(
+            status=CampaignStatus.SEGMENTING,
+            execution=execution,
+            started_at=now,
+            legs=legs,
+            updated_at=now,
+        )
+
+    def seeded(self, seed: int) -> Campaign:
+        return self._changed(seed=seed)
+
+    def in_status(
+        self,
+        status: CampaignStatus,
+        *,
+        now: int,
+        reason: str | None = None,
+        groups: dict[str, GroupReport] | None = None,
+    ) -> Campaign:
+        """The campaign moved to `status` (the reason and segment reports kept unless given)."""
+        changes: dict[str, Any] = {"status": status, "updated_at": now}
+        if reason is not None:
+            changes["reason"] = reason
+        if groups is not None:
+            changes["groups"] = groups
+        return self._changed(**changes)
+
+    def edited(self, spec: CampaignSpec, *, now: int) -> Campaign:
+        return self._changed(spec=spec, updated_at=now)
+
+    def scheduled(self, legs: list[Leg], *, execution: str, now: int | None = None) -> Campaign:
+        """Legs planned (or moved) and the execution that will run them (`now`: when moved)."""
+        if now is None:
+            return self._changed(legs=legs, execution=execution)
+        return self._changed(legs=legs, execution=execution, updated_at=now)
+
+    def cancelled(self, *, now: int) -> Campaign:
+        return self._changed(
+            status=CampaignStatus.CANCELLED,
+            cancel_requested=True,
+            reason=CampaignReason.CANCELLED,
+            updated_at=now,
+        )
+
 
 class LegStatus(StrEnum):
     QUEUED = "queued"
@@ -59,7 +158,7 @@ class LegStatus(StrEnum):
         return self not in (LegStatus.QUEUED, LegStatus.SENDING)
 
 
-class LegState(BaseModel):
+class LegState(_Record):
     """One leg's progress and figures."""
 
     app_id: str
@@ -91,6 +190,41 @@ class LegState(BaseModel):
     def read_rate(self) -> float | None:
         return None if self.readers is None or self.sent <= 0 else self.readers / self.sent
 
+    def checked(self) -> LegState:
+        """Results or statistics were asked for once more."""
+        return self._changed(checks=self.checks + 1)
+
+    def started(self, *, now: int) -> LegState:
+        return self._changed(status=LegStatus.SENDING, started_at=now)
+
+    def finished(self, status: LegStatus, reason: str, *, now: int) -> LegState:
+        return self._changed(status=status, reason=reason, finished_at=now)
+
+    def planned(self, *, capped: int, batches: int) -> LegState:
+        """Its send list cut into `batches`, `capped` followers left out by the ledger."""
+        return self._changed(capped=capped, batches=batches)
+
+    def read_by(self, readers: int | None) -> LegState:
+        return self._changed(readers=readers)
+
+    def decided(self, decision: Decision, content: Content | None = None) -> LegState:
+        """A winner leg's decision, and the content it sends (none when it sends nothing)."""
+        if content is None:
+            return self._changed(decision=decision)
+        return self._changed(decision=decision, content=content)
+
+    def tallied(
+        self, *, sent: int, filtered: int, errors: int, failed_batches: int, estimated: int
+    ) -> LegState:
+        """The figures summed over its batches' results."""
+        return self._changed(
+            sent=sent,
+            filtered=filtered,
+            errors=errors,
+            failed_batches=failed_batches,
+            estimated=estimated,
+        )
+
 
 class BatchStatus(StrEnum):
     PLANNED = "planned"
@@ -99,7 +233,7 @@ class BatchStatus(StrEnum):
     FAILED = "failed"  # WeChat refused it for good
 
 
-class BatchState(BaseModel):
+class BatchState(_Record):
     """One mass/send call: up to 10,000 openids under one clientmsgid."""
 
     app_id: str
@@ -126,6 +260,76 @@ class BatchState(BaseModel):
     errors: int = 0
     estimated: bool = False
     ledgered: bool = False  # recipients counted in the broadcast ledger
+
+    def accepted(
+        self, *, msg_id: int | None, msg_data_id: int | None, now: int, duplicate: bool = False
+    ) -> BatchState:
+        """WeChat has the job (`duplicate`: it said so with 45065, a lost answer's batch)."""
+        changes: dict[str, Any] = {
+            "attempts": self.attempts + 1,
+            "status": BatchStatus.SUBMITTED,
+            "msg_id": msg_id,
+            "msg_data_id": msg_data_id,
+            "submitted_at": now,
+            "errcode": None,
+            "error": "",
+        }
+        if msg_id is None:
+            # WeChat has the batch, but its result cannot be looked up: count it as sent.
+            changes |= {"result": BatchResult.NO_MSG_ID, "sent": self.size, "estimated": True}
+        if duplicate:
+            changes["duplicate"] = True
+        return self._changed(**changes)
+
+    def retry_at(
+        self, at: int, *, errcode: int | None, error: str, max_attempts: int
+    ) -> BatchState:
+        """To be submitted again at `at` under the same clientmsgid; failed after `max_attempts`."""
+        attempts = self.attempts + 1
+        if attempts >= max_attempts:
+            return self._changed(
+                attempts=attempts,
+                status=BatchStatus.FAILED,
+                next_try_at=at,
+                errcode=errcode,
+                error=f"gave up after {max_attempts} attempts: {error}",
+            )
+        return self._changed(
+            attempts=attempts,
+            status=BatchStatus.RETRY,
+            next_try_at=at,
+            errcode=errcode,
+            error=error,
+        )
+
+    def refused(self, *, errcode: int, error: str) -> BatchState:
+        """WeChat refused the job for good."""
+        return self._changed(
+            attempts=self.attempts + 1, status=BatchStatus.FAILED, errcode=errcode, error=error
+        )
+
+    def ledgered_now(self) -> BatchState:
+        return self._changed(ledgered=True)
+
+    def reported(self, job: MassJobResult) -> BatchState:
+        """The job's counts, as MASSSENDJOBFINISH gave them."""
+        return self._changed(
+            result=job.status,
+            sent=job.sent_count,
+            # WeChat's FilterCount is what was left after filtering, not what was filtered out.
+            filtered=max(0, job.total_count - job.filter_count),
+            errors=job.error_count,
+        )
+
+    def estimated_from(self, status: str) -> BatchState:
+        """mass/get's status only: everyone submitted counts as sent (or as an error)."""
+        ok = BatchResult.succeeded(status)
+        return self._changed(
+            result=status or BatchResult.UNKNOWN,
+            sent=self.size if ok else 0,
+            errors=0 if ok else self.size,
+            estimated=True,
+        )
 
 
 class CampaignNotFoundError(LookupError):
