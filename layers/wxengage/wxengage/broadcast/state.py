@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from wxengage.broadcast.batch import BatchResult, BatchState, BatchStatus
+from wxengage.broadcast.record import Record
 from wxengage.broadcast.schedule import Leg, LegKind
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus, Content
 from wxengage.broadcast.winner import Decision
-from wxengage.mass_jobs import MassJobResult
 
-
-class _Record(BaseModel):
-    """A stored record whose every change is validated (a misspelt field raises, never vanishes)."""
-
-    def _changed(self, **changes: Any) -> Self:
-        # Called only by the typed methods below: they name each field they change.
-        unknown = changes.keys() - type(self).model_fields.keys()
-        if unknown:
-            raise AttributeError(f"{type(self).__name__} has no field {sorted(unknown)}")
-        return self.model_validate(dict(self) | changes)
+# Batches live in batch.py; they are part of what a run records, so they are named here too.
+__all__ = [
+    "BatchResult",
+    "BatchState",
+    "BatchStatus",
+    "Campaign",
+    "CampaignNotFoundError",
+    "CampaignReason",
+    "GroupReport",
+    "LegReason",
+    "LegState",
+    "LegStatus",
+]
 
 
 class CampaignReason(StrEnum):
@@ -40,30 +44,6 @@ class LegReason(StrEnum):
     ONE_FOLLOWER = "1 follower left: WeChat needs at least 2"
 
 
-class BatchResult(StrEnum):
-    """The results of a mass job that count as delivered (WeChat's words, and one of ours)."""
-
-    SEND_SUCCESS = "send success"  # MASSSENDJOBFINISH
-    SEND_SUCCESS_GET = "SEND_SUCCESS"  # mass/get
-    DELETED = "DELETE"  # mass/get after the news was taken offline: it was sent
-    NO_MSG_ID = "submitted (no msg_id)"  # 45065 without the job's id: cannot be looked up
-    UNKNOWN = "unknown"  # mass/get answered nothing
-
-    @staticmethod
-    def succeeded(result: str | None) -> bool:
-        return result in _DELIVERED
-
-
-_DELIVERED = frozenset(
-    {
-        BatchResult.SEND_SUCCESS,
-        BatchResult.SEND_SUCCESS_GET,
-        BatchResult.DELETED,
-        BatchResult.NO_MSG_ID,
-    }
-)
-
-
 class GroupReport(BaseModel):
     """A group's audience after segmenting (overlaps with earlier groups removed)."""
 
@@ -72,7 +52,7 @@ class GroupReport(BaseModel):
     audience: int  # what the group keeps
 
 
-class Campaign(_Record):
+class Campaign(Record):
     """A campaign: its spec, its schedule once started, and where it stands."""
 
     app_id: str
@@ -158,7 +138,7 @@ class LegStatus(StrEnum):
         return self not in (LegStatus.QUEUED, LegStatus.SENDING)
 
 
-class LegState(_Record):
+class LegState(Record):
     """One leg's progress and figures."""
 
     app_id: str
@@ -223,112 +203,6 @@ class LegState(_Record):
             errors=errors,
             failed_batches=failed_batches,
             estimated=estimated,
-        )
-
-
-class BatchStatus(StrEnum):
-    PLANNED = "planned"
-    RETRY = "retry"  # waiting to be submitted again with the same clientmsgid
-    SUBMITTED = "submitted"  # WeChat accepted the job (msg_id known)
-    FAILED = "failed"  # WeChat refused it for good
-
-
-class BatchState(_Record):
-    """One mass/send call: up to 10,000 openids under one clientmsgid."""
-
-    app_id: str
-    campaign_id: str
-    leg: str
-    number: int
-    start: int  # slice of the leg's send list
-    size: int
-    clientmsgid: str
-    status: BatchStatus = BatchStatus.PLANNED
-    version: int = 0
-    attempts: int = 0
-    next_try_at: int = 0
-    submitted_at: int | None = None
-    msg_id: int | None = None
-    msg_data_id: int | None = None
-    duplicate: bool = False  # WeChat said 45065: this id was already submitted
-    errcode: int | None = None
-    error: str = ""
-    # results
-    result: str | None = None  # WeChat's status: "send success", "send fail", SEND_SUCCESS...
-    sent: int = 0
-    filtered: int = 0
-    errors: int = 0
-    estimated: bool = False
-    ledgered: bool = False  # recipients counted in the broadcast ledger
-
-    def accepted(
-        self, *, msg_id: int | None, msg_data_id: int | None, now: int, duplicate: bool = False
-    ) -> BatchState:
-        """WeChat has the job (`duplicate`: it said so with 45065, a lost answer's batch)."""
-        changes: dict[str, Any] = {
-            "attempts": self.attempts + 1,
-            "status": BatchStatus.SUBMITTED,
-            "msg_id": msg_id,
-            "msg_data_id": msg_data_id,
-            "submitted_at": now,
-            "errcode": None,
-            "error": "",
-        }
-        if msg_id is None:
-            # WeChat has the batch, but its result cannot be looked up: count it as sent.
-            changes |= {"result": BatchResult.NO_MSG_ID, "sent": self.size, "estimated": True}
-        if duplicate:
-            changes["duplicate"] = True
-        return self._changed(**changes)
-
-    def retry_at(
-        self, at: int, *, errcode: int | None, error: str, max_attempts: int
-    ) -> BatchState:
-        """To be submitted again at `at` under the same clientmsgid; failed after `max_attempts`."""
-        attempts = self.attempts + 1
-        if attempts >= max_attempts:
-            return self._changed(
-                attempts=attempts,
-                status=BatchStatus.FAILED,
-                next_try_at=at,
-                errcode=errcode,
-                error=f"gave up after {max_attempts} attempts: {error}",
-            )
-        return self._changed(
-            attempts=attempts,
-            status=BatchStatus.RETRY,
-            next_try_at=at,
-            errcode=errcode,
-            error=error,
-        )
-
-    def refused(self, *, errcode: int, error: str) -> BatchState:
-        """WeChat refused the job for good."""
-        return self._changed(
-            attempts=self.attempts + 1, status=BatchStatus.FAILED, errcode=errcode, error=error
-        )
-
-    def ledgered_now(self) -> BatchState:
-        return self._changed(ledgered=True)
-
-    def reported(self, job: MassJobResult) -> BatchState:
-        """The job's counts, as MASSSENDJOBFINISH gave them."""
-        return self._changed(
-            result=job.status,
-            sent=job.sent_count,
-            # WeChat's FilterCount is what was left after filtering, not what was filtered out.
-            filtered=max(0, job.total_count - job.filter_count),
-            errors=job.error_count,
-        )
-
-    def estimated_from(self, status: str) -> BatchState:
-        """mass/get's status only: everyone submitted counts as sent (or as an error)."""
-        ok = BatchResult.succeeded(status)
-        return self._changed(
-            result=status or BatchResult.UNKNOWN,
-            sent=self.size if ok else 0,
-            errors=0 if ok else self.size,
-            estimated=True,
         )
 
 
