@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from wxengage.accounts import AccountType
 from wxengage.errors import ConflictError
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 from wxengage.store.dynamo import conditional, deserialize, expression_values, key
 
-# Service accounts: 4 per calendar month; subscription accounts: 1 per day (WECHAT.md §8).
-CAPS = {AccountType.SERVICE: 4, AccountType.SUBSCRIPTION: 1}
+# The caps and the period a send counts in are broadcast policy: wxengage/broadcast/caps.py.
 KEEP_SECONDS = 40 * 86400  # a month's period is read until it ends; TTL tidies later
 _WORKERS = 16
-
-
-def period(app_id: str, account_type: AccountType, at: int, timezone: str) -> str:
-    """The ledger partition of a send: the account's calendar month, or day for subscriptions."""
-    local = datetime.fromtimestamp(at, tz=ZoneInfo(timezone))
-    span = (
-        local.strftime("%Y-%m")
-        if account_type is AccountType.SERVICE
-        else local.strftime("%Y-%m-%d")
-    )
-    return f"{app_id}#{span}"
 
 
 class BroadcastLedger:
