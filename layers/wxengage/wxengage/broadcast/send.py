@@ -133,14 +133,23 @@ def submit(
             return batch.accepted(msg_id=msg_id, msg_data_id=data_id, now=now, duplicate=True)
         if err.category in _RETRY_LATER:
             return batch.retry_at(
-                now + RETRY_AFTER, errcode=err.errcode, error=err.errmsg, max_attempts=MAX_ATTEMPTS
+                _retry_time(now), errcode=err.errcode, error=err.errmsg, max_attempts=MAX_ATTEMPTS
             )
         return batch.refused(errcode=err.errcode, error=str(err))
     except WeChatTransportError as err:
         # Maybe delivered: the same clientmsgid a minute later makes WeChat tell (45065/45066).
         return batch.retry_at(
-            now + RETRY_AFTER, errcode=batch.errcode, error=str(err), max_attempts=MAX_ATTEMPTS
+            _retry_time(now), errcode=batch.errcode, error=str(err), max_attempts=MAX_ATTEMPTS
         )
+
+
+def _retry_time(sent_at: int) -> int:
+    """A minute after WeChat last saw the clientmsgid: counted from when the call ended.
+
+    WeChat's 45066 window starts when it receives the request, which can be up to the read
+    timeout after `sent_at`; counting from the end of the call keeps the retry outside it.
+    """
+    return max(sent_at, int(clock.now_ts())) + RETRY_AFTER
 
 
 def _job_ids(answer: dict[str, Any]) -> tuple[int | None, int | None]:
