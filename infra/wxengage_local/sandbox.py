@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
 from typing import Protocol
 
 import requests
@@ -22,10 +21,11 @@ from wxengage.wechat.errors import CallbackError
 from wxengage.wechat.signature import sha1_signature
 from wxengage.wechat.xml import parse_xml
 from wxengage_local.handlers import ACTIVITY
+from wxengage_local.http import LoopbackServer
 from wxengage_local.sandbox_callbacks import PlayRequest, callback_xml
 from wxengage_local.sandbox_control import describe
 from wxengage_local.sandbox_faults import Faults
-from wxengage_local.sandbox_http import handler_for
+from wxengage_local.sandbox_http import wsgi_app
 from wxengage_local.sandbox_mass import MassState
 from wxengage_local.sandbox_protocol import Answer, Json, err, refuse
 from wxengage_local.sandbox_state import SandboxState
@@ -40,12 +40,6 @@ STABLE_ROTATE_BEFORE = 300
 PUSH_ATTEMPTS = 3
 # Seconds between tries, growing; wall time on purpose: it paces a socket, it reads no clock.
 PUSH_BACKOFF = 0.2
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Senders fan out: a backlog of 5 drops bursts of connects into 1-second SYN retries.
-    request_queue_size = 128
 
 
 class AccountSource(Protocol):
@@ -69,8 +63,7 @@ class WeChatSandbox:
         self._port = port
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[str, float]] = {}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
         self._http = requests.Session()
         self._call = threading.local()
 
@@ -81,19 +74,14 @@ class WeChatSandbox:
 
     def start(self) -> None:
         """Serve on loopback in a daemon thread."""
-        self._server = _Server(("127.0.0.1", self._port), handler_for(self))
-        self._port = self._server.server_address[1]
-        # A short poll so stop() returns at once rather than after half a second.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="wechat-sandbox", daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackServer(wsgi_app(self), self._port, "WeChat sandbox")
+        self._server.start()
+        self._port = self._server.port
 
     def stop(self) -> None:
         """Stop serving and release the port."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
         self._http.close()
 
