@@ -15,17 +15,17 @@ from urllib.parse import parse_qs, urlsplit
 from werkzeug.wrappers import Request as HttpRequest
 from werkzeug.wsgi import ClosingIterator
 
-from wxengage_local import sandbox_api as api
-from wxengage_local import sandbox_control as control
-from wxengage_local import sandbox_mass as mass
-from wxengage_local import sandbox_stats as stats
 from wxengage_local.http import hang_up, reply, target, unsupported
-from wxengage_local.sandbox_protocol import Answer, Request, err, has_unicode_escape, refuse
+from wxengage_local.sandbox import api as api
+from wxengage_local.sandbox import control as control
+from wxengage_local.sandbox import mass as mass
+from wxengage_local.sandbox import stats as stats
+from wxengage_local.sandbox.protocol import Answer, Request, err, has_unicode_escape, refuse
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from wxengage_local.sandbox import WeChatSandbox
+    from wxengage_local.sandbox.core import WeChatSandbox
 
 log = logging.getLogger(__name__)
 

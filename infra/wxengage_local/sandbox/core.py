@@ -22,14 +22,14 @@ from wxengage.wechat.signature import sha1_signature
 from wxengage.wechat.xml import parse_xml
 from wxengage_local.handlers import ACTIVITY
 from wxengage_local.http import LoopbackServer
-from wxengage_local.sandbox_callbacks import PlayRequest, callback_xml
-from wxengage_local.sandbox_control import describe
-from wxengage_local.sandbox_faults import Faults
-from wxengage_local.sandbox_http import wsgi_app
-from wxengage_local.sandbox_mass import MassState
-from wxengage_local.sandbox_protocol import Answer, Json, err, refuse
-from wxengage_local.sandbox_state import SandboxState
-from wxengage_local.sandbox_stats import ReadRates
+from wxengage_local.sandbox.callbacks import PlayRequest, callback_xml
+from wxengage_local.sandbox.control import describe
+from wxengage_local.sandbox.faults import Faults
+from wxengage_local.sandbox.jobs import MassState
+from wxengage_local.sandbox.protocol import Answer, Json, err, refuse
+from wxengage_local.sandbox.routes import wsgi_app
+from wxengage_local.sandbox.state import SandboxState
+from wxengage_local.sandbox.stats import ReadRates
 
 log = logging.getLogger(__name__)
 
