@@ -15,14 +15,10 @@ from pydantic import ValidationError
 
 from wxengage import clock
 from wxengage.accounts import Account, AccountNotFoundError, MessageMode
-from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.envelope import seal_callback
-from wxengage.wechat.errors import CallbackError
-from wxengage.wechat.signature import sha1_signature
-from wxengage.wechat.xml import parse_xml
 from wxengage_local.handlers import ACTIVITY
 from wxengage_local.http import LoopbackServer
-from wxengage_local.sandbox.callbacks import PlayRequest, callback_xml
+from wxengage_local.sandbox.callbacks import PlayRequest, account_crypto, callback_xml, read_reply
 from wxengage_local.sandbox.control import describe
 from wxengage_local.sandbox.faults import Faults
 from wxengage_local.sandbox.jobs import MassState
@@ -198,7 +194,7 @@ class WeChatSandbox:
         resp = self.post_callback(account, callback_xml(req, create_time), openid=req.openid)
         token = account.secrets.token.get_secret_value()
         reply, reply_error = (
-            _read_reply(resp.text, token, _crypto(account)) if resp.ok else (None, None)
+            read_reply(resp.text, token, account_crypto(account)) if resp.ok else (None, None)
         )
         return {
             "status": resp.status_code,
@@ -214,7 +210,7 @@ class WeChatSandbox:
         """Seal a callback per the account's mode and POST it to the webhook, as WeChat does."""
         token = account.secrets.token.get_secret_value()
         mode = account.settings.mode
-        crypto = _crypto(account) if mode is not MessageMode.PLAINTEXT else None
+        crypto = account_crypto(account) if mode is not MessageMode.PLAINTEXT else None
         body, query = seal_callback(
             xml,
             token,
@@ -271,29 +267,3 @@ class WeChatSandbox:
 def _same(issued: str, given: str) -> bool:
     # Bytes, so a non-ASCII token in the query cannot raise inside compare_digest.
     return secrets.compare_digest(issued.encode(), given.encode())
-
-
-def _crypto(account: Account) -> MessageCrypto | None:
-    key = account.secrets.aes_key
-    return MessageCrypto(key.get_secret_value(), account.settings.app_id) if key else None
-
-
-def _read_reply(
-    text: str, token: str, crypto: MessageCrypto | None
-) -> tuple[str | None, str | None]:
-    """WeChat's view of a passive reply: plaintext, or verified and decrypted."""
-    if text in ("", "success"):
-        return None, None
-    try:
-        fields = parse_xml(text.encode())
-        if "Encrypt" not in fields:
-            return text, None
-        if crypto is None:
-            return None, "encrypted reply but the account has no aes key"
-        expected = sha1_signature(token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"])
-        if not secrets.compare_digest(expected, fields.get("MsgSignature", "")):
-            return None, "reply MsgSignature does not verify"
-        return crypto.decrypt(fields["Encrypt"]).decode(), None
-    except (CallbackError, KeyError) as err:
-        # WeChat shows the follower "this account cannot serve you right now".
-        return None, f"unreadable reply: {err}"

@@ -192,4 +192,5 @@ def read_content(
 
 
 def is_filled(value: Any) -> bool:
+    """A non-blank string."""
     return isinstance(value, str) and value.strip() != ""

@@ -63,6 +63,7 @@ def report(sandbox: WeChatSandbox, account: Account, job: MassJob) -> None:
 
 
 def settle(sandbox: WeChatSandbox, job: MassJob, *, delivered: bool) -> None:
+    """The job is done, and its report reached the webhook or was given up."""
     with sandbox.mass.lock:
         job.finish()
         job.report = Report.DELIVERED if delivered else Report.FAILED
