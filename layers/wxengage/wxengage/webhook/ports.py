@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from wxengage.accounts import Account, AccountSettings
-from wxengage.mass_jobs import MassJobResult
-from wxengage.windows import FollowerState
-
-if TYPE_CHECKING:  # recall's models load only with the callbacks that plan recalls
+if TYPE_CHECKING:  # annotations only: a URL verification loads none of these models
+    from wxengage.accounts import Account, AccountSettings
+    from wxengage.mass_jobs import MassJobResult
     from wxengage.recall.planning import PendingRecall
     from wxengage.recall.rules import StoredRule
     from wxengage.webhook.records import Applied, CallbackRecord
+    from wxengage.windows import FollowerState
 
 
 class Accounts(Protocol):

@@ -10,10 +10,6 @@ def keyword_reply(rules: list[StoredRule], text: str) -> Reply | None:
     """The full-match reply of an enabled default-content rule whose guide link sent `text`."""
     for stored in rules:
         content = stored.rule.content
-        if (
-            stored.rule.enabled
-            and isinstance(content, DefaultContent)
-            and text == content.keyword
-        ):
+        if stored.rule.enabled and isinstance(content, DefaultContent) and text == content.keyword:
             return TextReply(content=content.keyword_reply)
     return None
