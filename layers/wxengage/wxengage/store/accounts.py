@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 from wxengage.accounts import Account, AccountNotFoundError, AccountSecrets, AccountSettings
 from wxengage.errors import ConflictError
 from wxengage.settings import Settings
-from wxengage.store.aws import BOTO_CONFIG, client
+from wxengage.store.aws import client
 from wxengage.store.dynamo import conditional, key, to_attributes
 
 
@@ -68,7 +68,7 @@ class AccountStore:
     def get_secrets(self, app_id: str) -> AccountSecrets:
         """The account's credentials from Secrets Manager, cached for `cache_seconds`."""
         if self._secrets is None:
-            self._secrets = parameters.SecretsProvider(boto_config=BOTO_CONFIG)
+            self._secrets = parameters.SecretsProvider(boto3_client=client("secretsmanager"))
         raw: Any = self._secrets.get(
             self._secret_name(app_id), transform="json", max_age=self._settings.cache_seconds
         )
