@@ -93,9 +93,7 @@ def _fast_process() -> Iterator[None]:
                 ),
             ),
         )
-        mp.setattr(
-            MotoStack, "parse_template", staticmethod(_json_first(MotoStack.parse_template))
-        )
+        mp.setattr(MotoStack, "parse_template", staticmethod(_json_first(MotoStack.parse_template)))
         mp.setattr(moto.kms.models, "generate_private_key", functools.cache(generate_private_key))
         yield
 
