@@ -16,6 +16,7 @@ from wxengage.accounts import (
 )
 from wxengage.store.accounts import AccountStore
 from wxengage_cli.context import CliContext, pass_ctx
+from wxengage_cli.options import app_id_option
 
 
 @click.group()
@@ -24,7 +25,7 @@ def accounts() -> None:
 
 
 @accounts.command("add")
-@click.option("--app-id", required=True, help="The account's AppID (wx + 16 characters).")
+@app_id_option("The account's AppID, wx + 16 characters")
 @click.option(
     "--token",
     envvar="WXENGAGE_TOKEN",
@@ -106,10 +107,7 @@ def add(
             {"token": token, "aes_key": aes_key or None, "app_secret": app_secret}
         ),
     )
-    try:
-        AccountStore(ctx.settings).put(account, replace=replace)
-    except FileExistsError as err:
-        raise click.ClickException(str(err)) from None
+    AccountStore(ctx.settings).put(account, replace=replace)
     click.echo(
         f"account {app_id} registered ({mode} mode, {type_}, {plan}, {timezone}); "
         "credentials stored in Secrets Manager"
@@ -117,7 +115,7 @@ def add(
 
 
 @accounts.command("set")
-@click.option("--app-id", required=True)
+@app_id_option()
 @click.option("--mode", type=click.Choice([m.value for m in MessageMode]))
 @click.option("--type", "type_", type=click.Choice([t.value for t in AccountType]))
 @click.option("--plan", type=click.Choice([p.value for p in Plan]))
@@ -205,7 +203,7 @@ def list_(ctx: CliContext, as_json: bool) -> None:
 
 
 @accounts.command("show")
-@click.option("--app-id", required=True)
+@app_id_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_ctx
 def show(ctx: CliContext, app_id: str, as_json: bool) -> None:
@@ -228,7 +226,7 @@ def show(ctx: CliContext, app_id: str, as_json: bool) -> None:
 
 
 @accounts.command("remove")
-@click.option("--app-id", required=True)
+@app_id_option()
 @click.confirmation_option(prompt="Remove this account? Its webhook will answer 404 at once.")
 @pass_ctx
 def remove(ctx: CliContext, app_id: str) -> None:

@@ -1,4 +1,4 @@
-"""How the CLI finds the stack (CloudFormation outputs) and turns failures into clear messages."""
+"""What every command gets: the stack (its CloudFormation outputs), the local clock, YAML files."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from pydantic import ValidationError
+from botocore.exceptions import ClientError
 
 from wxengage import clock
-from wxengage.accounts import AccountNotFoundError
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage_cli.errors import StackNotFoundError
 
 
 @dataclass
@@ -30,11 +29,8 @@ class CliContext:
         try:
             stacks = client("cloudformation").describe_stacks(StackName=self.stack)["Stacks"]
         except ClientError as err:
-            if "does not exist" in str(err):
-                raise click.ClickException(
-                    f"stack {self.stack!r} not found: deploy it (sam deploy) or start the local "
-                    "stack (wxengage local up) and export the AWS_ENDPOINT_URL it prints"
-                ) from None
+            if "does not exist" in str(err):  # CloudFormation's only sign of a missing stack
+                raise StackNotFoundError(self.stack) from None
             raise
         return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
 
@@ -47,34 +43,6 @@ class CliContext:
 
 
 pass_ctx = click.make_pass_decorator(CliContext)
-
-
-def describe_validation(err: ValidationError) -> str:
-    """One line per problem, naming the field and never echoing the input (it may be secret)."""
-    lines = []
-    for e in err.errors(include_input=False, include_url=False):
-        where = ".".join(str(p) for p in e["loc"]) or "input"
-        lines.append(f"{where}: {e['msg']}")
-    return "invalid input:\n  " + "\n  ".join(lines)
-
-
-class FriendlyGroup(click.Group):
-    """A group that turns expected failures into one clear line and exit status 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ValidationError as err:
-            raise click.ClickException(describe_validation(err)) from None
-        except AccountNotFoundError as err:
-            raise click.ClickException(str(err)) from None
-        except NoCredentialsError:
-            raise click.ClickException(
-                "no AWS credentials: configure a profile, or for the local stack export the "
-                "variables `wxengage local up` prints"
-            ) from None
-        except (ClientError, BotoCoreError) as err:
-            raise click.ClickException(f"AWS call failed: {err}") from None
 
 
 def follow_local_clock() -> None:

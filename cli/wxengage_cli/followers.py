@@ -11,6 +11,7 @@ from wxengage import clock
 from wxengage.store.followers import FollowerStore
 from wxengage.windows import FollowerState
 from wxengage_cli.context import CliContext, pass_ctx
+from wxengage_cli.options import app_id_option
 
 
 def follower_view(state: FollowerState, now: float) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def followers() -> None:
 
 
 @followers.command("show")
-@click.option("--app-id", required=True)
+@app_id_option()
 @click.option("--openid", required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_ctx
@@ -60,7 +61,7 @@ def show(ctx: CliContext, app_id: str, openid: str, as_json: bool) -> None:
 
 
 @followers.command("list")
-@click.option("--app-id", required=True)
+@app_id_option()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @pass_ctx
 def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:

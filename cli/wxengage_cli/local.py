@@ -104,9 +104,9 @@ def up(
     signal.signal(signal.SIGTERM, _stop)
     try:
         run.start()
-    except OSError as err:
-        run.stop()
-        raise click.ClickException(str(err)) from None
+    except OSError:
+        run.stop()  # leave nothing half-started; the root group prints why (a port in use)
+        raise
     for line in run.banner():
         click.echo(line)
     for line in console_sign_in(run, users):

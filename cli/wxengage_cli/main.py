@@ -1,19 +1,26 @@
-"""Entry point of the `wxengage` command."""
+"""Entry point of the `wxengage` command: the root group and, in one place, every command."""
 
 from __future__ import annotations
 
 import click
 
-from wxengage_cli.accounts import accounts
-from wxengage_cli.campaign import campaign
-from wxengage_cli.context import CliContext, FriendlyGroup, follow_local_clock
-from wxengage_cli.followers import followers
-from wxengage_cli.local import local
-from wxengage_cli.recall import recall
-from wxengage_cli.rules import rules
-from wxengage_cli.sandbox import sandbox
-from wxengage_cli.sandbox_mass import masses  # noqa: F401 - registers the mass-send commands
-from wxengage_cli.status import status
+from wxengage_cli import (
+    accounts,
+    campaign,
+    campaign_content,
+    campaign_run,
+    followers,
+    local,
+    recall,
+    rules,
+    sandbox,
+    sandbox_faults,
+    sandbox_followers,
+    sandbox_mass,
+    status,
+)
+from wxengage_cli.context import CliContext, follow_local_clock
+from wxengage_cli.errors import FriendlyGroup
 
 
 @click.group(cls=FriendlyGroup)
@@ -36,11 +43,29 @@ def cli(ctx: click.Context, stack: str) -> None:
     follow_local_clock()
 
 
-cli.add_command(accounts)
-cli.add_command(campaign)
-cli.add_command(followers)
-cli.add_command(local)
-cli.add_command(rules)
-cli.add_command(recall)
-cli.add_command(sandbox)
-cli.add_command(status)
+def _with(group: click.Group, *commands: click.Command) -> click.Group:
+    """The group with the commands its sibling modules define added to it."""
+    for command in commands:
+        group.add_command(command)
+    return group
+
+
+for _command in (
+    accounts.accounts,
+    _with(campaign.campaign, *campaign_run.COMMANDS, *campaign_content.COMMANDS),
+    followers.followers,
+    local.local,
+    rules.rules,
+    recall.recall,
+    _with(
+        sandbox.sandbox,
+        *sandbox_followers.COMMANDS,
+        *sandbox_faults.COMMANDS,
+        *sandbox_mass.COMMANDS,
+    ),
+    status.status,
+):
+    cli.add_command(_command)
+
+if __name__ == "__main__":  # `python -m wxengage_cli.main`, the demo's fallback
+    cli()

@@ -11,6 +11,7 @@ from wxengage.recall.sweep import describe
 from wxengage.store.accounts import AccountStore
 from wxengage.wiring.recall import run_sweep
 from wxengage_cli.context import CliContext, pass_ctx
+from wxengage_cli.options import app_id_filter
 
 
 @click.group()
@@ -19,7 +20,7 @@ def recall() -> None:
 
 
 @recall.command("sweep")
-@click.option("--app-id", help="Sweep only this account (default: every account).")
+@app_id_filter("Sweep only this account (default: every account).")
 @click.option("--json", "as_json", is_flag=True, help="Print the sweep report as JSON.")
 @pass_ctx
 def sweep(ctx: CliContext, app_id: str | None, as_json: bool) -> None:

@@ -11,29 +11,15 @@ import yaml
 
 from wxengage import clock
 from wxengage.recall.quiet_hours import local_day
-from wxengage.recall.rules import PlanCapError, RecallRule, RuleNotFoundError, StoredRule
+from wxengage.recall.rules import RecallRule, StoredRule
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
 from wxengage_cli.context import CliContext, load_mapping, pass_ctx
+from wxengage_cli.options import app_id_option
 
-_APP = click.option("--app-id", required=True, help="The account's AppID.")
 _NAME = click.option("--name", required=True, help="The rule's name.")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def _friendly(func: Any) -> Any:
-    """Rule-store errors become one clear line."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (RuleNotFoundError, PlanCapError) as err:
-            raise click.ClickException(str(err)) from None
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
 
 
 @click.group()
@@ -42,7 +28,7 @@ def rules() -> None:
 
 
 @rules.command("put")
-@_APP
+@app_id_option()
 @click.option(
     "--file",
     "path",
@@ -51,7 +37,6 @@ def rules() -> None:
     help="The rule as YAML or JSON (see README: Recall rules).",
 )
 @pass_ctx
-@_friendly
 def put(ctx: CliContext, app_id: str, path: Path) -> None:
     """Create a rule, or replace the one with the same name (its pending followers keep their place)."""
     rule = RecallRule.model_validate(load_mapping(path, "rule (a mapping of fields)"))
@@ -65,7 +50,7 @@ def put(ctx: CliContext, app_id: str, path: Path) -> None:
 
 
 @rules.command("list")
-@_APP
+@app_id_option()
 @_JSON
 @pass_ctx
 def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
@@ -90,11 +75,10 @@ def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
 
 
 @rules.command("show")
-@_APP
+@app_id_option()
 @_NAME
 @_JSON
 @pass_ctx
-@_friendly
 def show(ctx: CliContext, app_id: str, name: str, as_json: bool) -> None:
     """Show one rule in full."""
     view = _view(RuleStore(ctx.settings).get(app_id, name))
@@ -105,10 +89,9 @@ def show(ctx: CliContext, app_id: str, name: str, as_json: bool) -> None:
 
 
 @rules.command("enable")
-@_APP
+@app_id_option()
 @_NAME
 @pass_ctx
-@_friendly
 def enable(ctx: CliContext, app_id: str, name: str) -> None:
     """Enable a rule (the plan's cap on enabled rules applies)."""
     plan = AccountStore(ctx.settings).read_settings(app_id).plan
@@ -117,10 +100,9 @@ def enable(ctx: CliContext, app_id: str, name: str) -> None:
 
 
 @rules.command("disable")
-@_APP
+@app_id_option()
 @_NAME
 @pass_ctx
-@_friendly
 def disable(ctx: CliContext, app_id: str, name: str) -> None:
     """Disable a rule: nothing more is sent under it (pending recalls are skipped as rule_disabled)."""
     plan = AccountStore(ctx.settings).read_settings(app_id).plan
@@ -129,11 +111,10 @@ def disable(ctx: CliContext, app_id: str, name: str) -> None:
 
 
 @rules.command("delete")
-@_APP
+@app_id_option()
 @_NAME
 @click.confirmation_option(prompt="Delete this rule? Its pending recalls are dropped.")
 @pass_ctx
-@_friendly
 def delete(ctx: CliContext, app_id: str, name: str) -> None:
     """Delete a rule; its pending recalls are dropped."""
     RuleStore(ctx.settings).delete(app_id, name)
@@ -141,11 +122,10 @@ def delete(ctx: CliContext, app_id: str, name: str) -> None:
 
 
 @rules.command("stats")
-@_APP
+@app_id_option()
 @click.option("--rule", "rule_name", help="Only this rule.")
 @_JSON
 @pass_ctx
-@_friendly
 def stats(ctx: CliContext, app_id: str, rule_name: str | None, as_json: bool) -> None:
     """Today and yesterday (account time zone): pending, sent, failed, recalled, skipped by reason."""
     settings = AccountStore(ctx.settings).read_settings(app_id)

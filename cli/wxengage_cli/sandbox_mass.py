@@ -6,11 +6,12 @@ from typing import Any
 
 import click
 
-from wxengage_cli.sandbox import _call, _echo_json, sandbox
+from wxengage_cli.options import app_id_filter
+from wxengage_cli.sandbox_client import call, echo_json
 
 
-@sandbox.command("reads")
-@click.option("--app-id", default="", help="Only for this account (default: every account).")
+@click.command("reads")
+@app_id_filter("Only for this account (default: every account).", default="")
 @click.option("--media-id", required=True, help="The news material (the mpnews media_id).")
 @click.option(
     "--rate",
@@ -21,23 +22,23 @@ from wxengage_cli.sandbox import _call, _echo_json, sandbox
 def reads(app_id: str, media_id: str, rate: float) -> None:
     """Seed who reads a news item: getarticletotal then reports round(rate x sent) readers for
     each news mass send of it, from 08:00 the day after the send (account time zone)."""
-    _call("POST", "/_sandbox/reads", body={"app_id": app_id, "media_id": media_id, "rate": rate})
+    call("POST", "/_sandbox/reads", body={"app_id": app_id, "media_id": media_id, "rate": rate})
     whose = f"{app_id}'s" if app_id else "every account's"
     click.echo(f"{media_id}: {rate:.2%} of the followers {whose} sends reach will read it")
 
 
-@sandbox.command("masses")
-@click.option("--app-id", default=None, help="Only this account's mass jobs.")
+@click.command("masses")
+@app_id_filter("Only this account's mass jobs.")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print JSON, with every openid each job reached."
 )
 def masses(app_id: str | None, as_json: bool) -> None:
     """Every mass job the sandbox accepted, oldest first: msg_id, clientmsgid, type, content,
     followers targeted / reached / filtered, msg_status, whether MASSSENDJOBFINISH went out."""
-    answer = _call("GET", "/_sandbox/masses", params={"app_id": app_id} if app_id else None)
+    answer = call("GET", "/_sandbox/masses", params={"app_id": app_id} if app_id else None)
     jobs = answer["masses"]
     if as_json:
-        _echo_json(jobs)
+        echo_json(jobs)
         return
     if not jobs:
         click.echo("no mass jobs" + (f" for {app_id}" if app_id else ""))
@@ -59,7 +60,7 @@ def _gist(job: dict[str, Any], width: int = 16) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@sandbox.command("hold-reports")
+@click.command("hold-reports")
 @click.option("--off", is_flag=True, help="Send MASSSENDJOBFINISH again for new jobs.")
 @click.option(
     "--keep-sending",
@@ -75,7 +76,7 @@ def hold_reports(off: bool, keep_sending: bool, release: bool) -> None:
     if keep_sending and off:
         raise click.UsageError("--keep-sending goes without --off")
     body = {"hold": not off, "finish": not keep_sending, "release": release}
-    answer = _call("POST", "/_sandbox/mass-callbacks", body=body)
+    answer = call("POST", "/_sandbox/mass-callbacks", body=body)
     if not off:
         jobs = "stay SENDING" if keep_sending else "finish"
         click.echo(f"MASSSENDJOBFINISH held back from now: jobs {jobs}, mass/get tells")
@@ -83,3 +84,6 @@ def hold_reports(off: bool, keep_sending: bool, release: bool) -> None:
         click.echo(f"MASSSENDJOBFINISH resumed; {answer['released']} held report(s) sent late")
     else:
         click.echo("MASSSENDJOBFINISH resumed for new jobs; the held ones stay unreported")
+
+
+COMMANDS = (reads, masses, hold_reports)

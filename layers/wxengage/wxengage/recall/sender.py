@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from wxengage import clock
-from wxengage.accounts import Account, AccountNotFoundError, RecallPolicy
+from wxengage.accounts import Account, AccountNotFoundError
 from wxengage.observability import count, logger
 from wxengage.recall.content import custom_message
+from wxengage.recall.outcomes import Delivery, FailureReason, StatKey, refusal
 from wxengage.recall.planning import PendingRecall, RecallStatus, SkipReason
+from wxengage.recall.policy import first_reason, reserve, unreserve
+from wxengage.recall.ports import Accounts, Followers, RecallLedger, Rules, Stats, WeChatFor
 from wxengage.recall.quiet_hours import local_day
 from wxengage.recall.rules import RecallRule, RuleNotFoundError
-from wxengage.store.accounts import AccountStore
-from wxengage.store.followers import FollowerStore
-from wxengage.store.recalls import RecallStore
-from wxengage.store.rules import RuleStore
-from wxengage.store.stats import StatsStore
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
 from wxengage.windows import FollowerState
-
-if TYPE_CHECKING:
-    from wxengage.wechat.client import WeChatClient
 
 TAG_CACHE_SECONDS = 120
 # WeChat's follower-side answers that mean "not now, not ever for this window".
@@ -53,20 +45,20 @@ class _Skip(Exception):
 class Outcome:
     """What happened to one queued recall."""
 
-    status: str  # sent | skipped | failed | duplicate | dropped
-    reason: str = ""
+    status: Delivery
+    reason: str = ""  # a SkipReason, a FailureReason or a refusal's "errcode <n>"
 
 
 @dataclass
 class Sender:
     """Everything the sender reads and writes, injected (one instance per Lambda container)."""
 
-    accounts: AccountStore
-    rules: RuleStore
-    followers: FollowerStore
-    recalls: RecallStore
-    stats: StatsStore
-    wechat: Callable[[Account], WeChatClient]
+    accounts: Accounts
+    rules: Rules
+    followers: Followers
+    recalls: RecallLedger
+    stats: Stats
+    wechat: WeChatFor
     rnd: random.Random = field(default_factory=random.SystemRandom)
     _tags: dict[tuple[str, str], tuple[set[int], float]] = field(default_factory=dict)
 
@@ -76,30 +68,38 @@ class Sender:
         try:
             account = self.accounts.get(recall.app_id)
         except AccountNotFoundError:
-            return Outcome("dropped", "account removed")
+            return Outcome(Delivery.DROPPED, FailureReason.ACCOUNT_REMOVED)
         try:
             rule = self.rules.get(recall.app_id, recall.rule).rule
         except RuleNotFoundError:
             return self._skip_unclaimed(recall, account, SkipReason.RULE_DELETED, now)
         state = self.followers.get(recall.app_id, recall.openid)
-        reason = self._first_reason(recall, rule, account, state, now)
+        reason = first_reason(
+            recall,
+            rule,
+            account.settings.recall,
+            state,
+            now,
+            lambda: self._tags_of(account, recall.openid),
+        )
         if reason is not None:
             return self._skip_unclaimed(recall, account, reason, now)
         token = uuid.uuid4().hex
         if not self.recalls.claim(recall, token, now):
-            return Outcome("duplicate")
+            return Outcome(Delivery.DUPLICATE)
         seen: list[FollowerState] = []
 
-        def reserve(current: FollowerState) -> FollowerState:
+        def take(current: FollowerState) -> FollowerState:
             seen.append(current)
-            return _reserve(current, recall, rule.name, account, now)
+            taken = reserve(current, recall, rule.name, account.settings, now)
+            if isinstance(taken, SkipReason):
+                raise _Skip(taken)
+            return taken
 
         try:
-            self.followers.update(recall.app_id, recall.openid, reserve)
+            self.followers.update(recall.app_id, recall.openid, take)
         except _Skip as skip:
-            return self._finish(
-                recall, account, token, RecallStatus.SKIPPED, skip.reason.value, now
-            )
+            return self._skipped(recall, account, token, skip.reason, now)
         except Exception:
             # WeChat was not called: give the claim back, or the queue's retry would find it
             # taken and drop the recall unsent and uncounted. (Had the write landed after all,
@@ -107,36 +107,6 @@ class Sender:
             self.recalls.release(recall, token)
             raise
         return self._send(recall, rule, account, token, seen[-1], now)
-
-    def _first_reason(
-        self,
-        recall: PendingRecall,
-        rule: RecallRule,
-        account: Account,
-        state: FollowerState | None,
-        now: int,
-    ) -> SkipReason | None:
-        """The checks in the order the product promises; the first that stops it wins."""
-        if not rule.enabled:
-            return SkipReason.RULE_DISABLED
-        if recall.in_quiet_hours:
-            return SkipReason.QUIET_HOURS
-        if state is None or not state.subscribed:
-            return SkipReason.LEFT
-        policy = account.settings.recall
-        reason = _window_reason(state, recall, policy, now)
-        if reason is not None:
-            return reason
-        if (rule.include_tags or rule.exclude_tags) and not rule.audience_matches(
-            self._tags_of(account, recall.openid)
-        ):
-            return SkipReason.TAG
-        reason = _courtesy_reason(state, recall, policy, now)
-        if reason is not None:
-            return reason
-        if _in_holdout(recall, rule.holdout_percent):
-            return SkipReason.HOLDOUT
-        return None
 
     def _tags_of(self, account: Account, openid: str) -> set[int]:
         key = (account.settings.app_id, openid)
@@ -162,31 +132,27 @@ class Sender:
         except WeChatApiError as err:
             follower_reason = _FOLLOWER_REASONS.get(err.errcode)
             if follower_reason is not None:
-                return self._finish(
-                    recall, account, token, RecallStatus.SKIPPED, follower_reason.value, now
-                )
+                return self._skipped(recall, account, token, follower_reason, now)
             # A token refused even after the client's refetch means WeChat did nothing either.
             if err.category in _RETRY_LATER:
-                self._undo(recall, account, token, before)
+                self._undo(recall, token, before)
                 raise RetryLater(f"WeChat answered {err.errcode}: retry later") from err
             logger.error(
                 "recall send failed", extra={"errcode": err.errcode, "category": err.category.value}
             )
-            return self._finish(
-                recall, account, token, RecallStatus.FAILED, f"errcode {err.errcode}", now
-            )
+            return self._failed(recall, account, token, refusal(err.errcode), now)
         except WeChatTransportError as err:
             if not err.maybe_delivered:
-                self._undo(recall, account, token, before)
+                self._undo(recall, token, before)
                 raise RetryLater("WeChat unreachable: retry later") from err
             # It may have been sent: a blind retry could send twice. Record, never resend.
-            return self._finish(recall, account, token, RecallStatus.FAILED, "unknown_outcome", now)
-        return self._finish(recall, account, token, RecallStatus.SENT, "", now)
+            return self._failed(recall, account, token, FailureReason.UNKNOWN_OUTCOME, now)
+        self._finish(recall, account, token, RecallStatus.SENT, "", StatKey.SENT, now)
+        count("RecallsSent")
+        return Outcome(Delivery.SENT)
 
-    def _undo(
-        self, recall: PendingRecall, account: Account, token: str, before: FollowerState
-    ) -> None:
-        self.followers.update(recall.app_id, recall.openid, lambda s: _unreserve(s, before, recall))
+    def _undo(self, recall: PendingRecall, token: str, before: FollowerState) -> None:
+        self.followers.update(recall.app_id, recall.openid, lambda s: unreserve(s, before, recall))
         self.recalls.release(recall, token)
 
     def _skip_unclaimed(
@@ -194,8 +160,24 @@ class Sender:
     ) -> Outcome:
         token = uuid.uuid4().hex
         if not self.recalls.claim(recall, token, now):
-            return Outcome("duplicate")
-        return self._finish(recall, account, token, RecallStatus.SKIPPED, reason.value, now)
+            return Outcome(Delivery.DUPLICATE)
+        return self._skipped(recall, account, token, reason, now)
+
+    def _skipped(
+        self, recall: PendingRecall, account: Account, token: str, reason: SkipReason, now: int
+    ) -> Outcome:
+        self._finish(
+            recall, account, token, RecallStatus.SKIPPED, reason, StatKey.skipped(reason), now
+        )
+        count("RecallsSkipped", reason=reason)
+        return Outcome(Delivery.SKIPPED, reason)
+
+    def _failed(
+        self, recall: PendingRecall, account: Account, token: str, reason: str, now: int
+    ) -> Outcome:
+        self._finish(recall, account, token, RecallStatus.FAILED, reason, StatKey.FAILED, now)
+        count("RecallsFailed")
+        return Outcome(Delivery.FAILED, reason)
 
     def _finish(
         self,
@@ -204,110 +186,10 @@ class Sender:
         token: str,
         status: RecallStatus,
         reason: str,
+        counter: StatKey,
         now: int,
-    ) -> Outcome:
+    ) -> None:
+        """Record the outcome, then count it under the account's local day."""
         self.recalls.finish(recall, token, status, reason, now)
         day = local_day(now, account.settings.timezone)
-        counter = {RecallStatus.SENT: "sent", RecallStatus.FAILED: "failed"}.get(
-            status, f"skipped_{reason}"
-        )
         self.stats.add(recall.app_id, recall.rule, day, counter, now=now)
-        if status is RecallStatus.SKIPPED:
-            count("RecallsSkipped", reason=reason)
-        else:
-            count("RecallsSent" if status is RecallStatus.SENT else "RecallsFailed")
-        return Outcome(status.value, reason)
-
-
-def _window_reason(
-    state: FollowerState, recall: PendingRecall, policy: RecallPolicy, now: int
-) -> SkipReason | None:
-    """Left, window (about to be) closed, or no message to spare beyond the agents' reserve."""
-    if not state.subscribed:
-        return SkipReason.LEFT
-    closes = state.effective_closes_at or 0
-    same_window = state.window_opened_at == recall.window_opened_at
-    if (
-        not same_window
-        or not state.window_open_at(now)
-        or closes - now <= policy.safety_margin_minutes * 60
-    ):
-        return SkipReason.WINDOW_CLOSED
-    if state.messages_left <= policy.reserve_messages:
-        return SkipReason.QUOTA
-    return None
-
-
-def _courtesy_reason(
-    state: FollowerState, recall: PendingRecall, policy: RecallPolicy, now: int
-) -> SkipReason | None:
-    """Recalls per window, then the cooldown between recalls of different windows."""
-    same_window = state.last_recall_window == recall.window_opened_at
-    if same_window and state.recalls_in_window >= policy.recalls_per_window:
-        return SkipReason.ALREADY_RECALLED
-    last = state.last_recall_at
-    if (
-        not same_window
-        and policy.cooldown_days > 0
-        and last is not None
-        and now - last < policy.cooldown_days * 86400
-    ):
-        return SkipReason.COOLDOWN
-    return None
-
-
-def _reserve(
-    state: FollowerState, recall: PendingRecall, rule: str, account: Account, now: int
-) -> FollowerState:
-    """Atomically re-check and take one window message for this recall (optimistic write)."""
-    policy = account.settings.recall
-    reason = _window_reason(state, recall, policy, now) or _courtesy_reason(
-        state, recall, policy, now
-    )
-    if reason is not None:
-        raise _Skip(reason)
-    same = state.last_recall_window == recall.window_opened_at
-    return state.model_copy(
-        update={
-            "messages_left": state.messages_left - 1,
-            "last_recall_at": now,
-            "last_recall_rule": rule,
-            "last_recall_window": recall.window_opened_at,
-            "last_recall_closes_at": state.effective_closes_at,
-            "last_recall_day": local_day(now, account.settings.timezone),
-            "recall_converted": False,
-            "recalls_in_window": (state.recalls_in_window if same else 0) + 1,
-        }
-    )
-
-
-_RECALL_FIELDS = (
-    "last_recall_at",
-    "last_recall_rule",
-    "last_recall_window",
-    "last_recall_closes_at",
-    "last_recall_day",
-    "recall_converted",
-    "recalls_in_window",
-)
-
-
-def _unreserve(state: FollowerState, before: FollowerState, recall: PendingRecall) -> FollowerState:
-    """Give the message back when WeChat surely did not send (only if nothing else changed it)."""
-    if (
-        state.last_recall_window != recall.window_opened_at
-        or state.window_opened_at != recall.window_opened_at
-    ):
-        return state
-    restored = {name: getattr(before, name) for name in _RECALL_FIELDS}
-    return state.model_copy(update=restored | {"messages_left": state.messages_left + 1})
-
-
-def _in_holdout(recall: PendingRecall, percent: float) -> bool:
-    """A stable draw per follower, rule and window, so a retry lands on the same side."""
-    if percent <= 0:
-        return False
-    digest = hashlib.sha256(
-        f"{recall.app_id}:{recall.rule}:{recall.openid}:{recall.window_opened_at}".encode()
-    )
-    return int.from_bytes(digest.digest()[:8], "big") / 2**64 * 100 < percent

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from wxengage.clock import iso_z
-from wxengage.store.recall_queue import RecallQueue
-from wxengage.store.recalls import RecallStore
+from wxengage.recall.ports import DueRecalls, Queue
 
 # A first sweep (no checkpoint yet) looks back an hour: pending recalls only exist for windows
 # opened after a rule was created, and each minute looked back costs one Query per account.
@@ -24,7 +23,7 @@ class SweepReport(BaseModel):
     already_queued: int = 0
 
 
-def sweep(app_ids: list[str], recalls: RecallStore, queue: RecallQueue, now: int) -> SweepReport:
+def sweep(app_ids: list[str], recalls: DueRecalls, queue: Queue, now: int) -> SweepReport:
     """Queue every recall due by `now`, minute bucket by minute bucket from each checkpoint.
 
     The queue send comes before marking a recall queued: a crash in between re-sends it next

@@ -1,0 +1,69 @@
+"""`wxengage campaign start|cancel|reschedule|send-now`: running a campaign on the state machine."""
+
+from __future__ import annotations
+
+import click
+
+from wxengage.broadcast.state import Campaign
+from wxengage.clock import iso_z
+from wxengage_cli.campaign import campaign_id_option, campaigns
+from wxengage_cli.context import CliContext, pass_ctx
+from wxengage_cli.options import app_id_option
+from wxengage_cli.timeparse import parse_instant
+
+
+@click.command("start")
+@app_id_option()
+@campaign_id_option
+@pass_ctx
+def start(ctx: CliContext, app_id: str, campaign_id: str) -> None:
+    """Check the schedule against the clock and start the state machine."""
+    c = campaigns(ctx).start(app_id, campaign_id)
+    _echo_legs(c, f"campaign {campaign_id} started")
+
+
+@click.command("cancel")
+@app_id_option()
+@campaign_id_option
+@pass_ctx
+def cancel(ctx: CliContext, app_id: str, campaign_id: str) -> None:
+    """Cancel a draft or a scheduled campaign; sends still waiting never go out."""
+    campaigns(ctx).cancel(app_id, campaign_id)
+    click.echo(f"campaign {campaign_id} cancelled")
+
+
+@click.command("reschedule")
+@app_id_option()
+@campaign_id_option
+@click.option(
+    "--at", "at", required=True, help="New time, ISO-8601 with a zone: 2026-11-24T20:00:00+08:00."
+)
+@click.option(
+    "--leg",
+    default=None,
+    help="Move only this leg (e.g. g0v1); default: every waiting leg, spacing kept.",
+)
+@pass_ctx
+def reschedule_(ctx: CliContext, app_id: str, campaign_id: str, at: str, leg: str | None) -> None:
+    """Move a started campaign's waiting sends (variants stay ≥ 1 h ahead; winners after 10:00 next day)."""
+    c = campaigns(ctx).reschedule(app_id, campaign_id, parse_instant(at), leg)
+    _echo_legs(c, f"campaign {campaign_id} rescheduled")
+
+
+@click.command("send-now")
+@app_id_option()
+@campaign_id_option
+@pass_ctx
+def send_now(ctx: CliContext, app_id: str, campaign_id: str) -> None:
+    """Send every waiting group and variant now (winner sends keep the next-day rule)."""
+    c = campaigns(ctx).send_now(app_id, campaign_id)
+    click.echo(f"campaign {campaign_id} sending now (execution {c.execution})")
+
+
+def _echo_legs(c: Campaign, what: str) -> None:
+    click.echo(f"{what} (execution {c.execution}); legs:")
+    for leg in c.legs:
+        click.echo(f"  {leg.key:<6} {leg.label:<24} at {iso_z(leg.send_at)}")
+
+
+COMMANDS = (start, cancel, reschedule_, send_now)

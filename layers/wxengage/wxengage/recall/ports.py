@@ -1,0 +1,113 @@
+"""What the recall feature needs from the outside world; wiring/recall.py passes the real stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from wxengage.accounts import Account
+from wxengage.recall.outcomes import StatKey
+from wxengage.recall.planning import PendingRecall, RecallStatus
+from wxengage.recall.rules import StoredRule
+from wxengage.windows import FollowerState
+
+
+class Accounts(Protocol):
+    """Registered accounts."""
+
+    def get(self, app_id: str) -> Account:
+        """The account with its secrets; raises AccountNotFoundError."""
+        ...
+
+
+class Rules(Protocol):
+    """An account's recall rules."""
+
+    def get(self, app_id: str, name: str) -> StoredRule:
+        """One rule; raises RuleNotFoundError."""
+        ...
+
+
+class Followers(Protocol):
+    """Follower state, written with optimistic locking."""
+
+    def get(self, app_id: str, openid: str) -> FollowerState | None:
+        """A consistent read of one follower, or None."""
+        ...
+
+    def update(
+        self, app_id: str, openid: str, change: Callable[[FollowerState], FollowerState]
+    ) -> tuple[FollowerState, bool]:
+        """Apply `change` to the current state and write it only if nobody wrote in between."""
+        ...
+
+
+class RecallLedger(Protocol):
+    """The claim on a pending recall and its recorded outcome (the sender's side)."""
+
+    def claim(self, recall: PendingRecall, token: str, now: int) -> bool:
+        """Take ownership before calling WeChat; False if already claimed or superseded."""
+        ...
+
+    def release(self, recall: PendingRecall, token: str) -> bool:
+        """Give the claim back (WeChat surely did not send): pending again."""
+        ...
+
+    def finish(
+        self, recall: PendingRecall, token: str, status: RecallStatus, reason: str, now: int
+    ) -> bool:
+        """Record the outcome of a claimed recall."""
+        ...
+
+
+class DueRecalls(Protocol):
+    """Pending recalls by the minute they come due, and the sweep's checkpoint."""
+
+    def checkpoint(self, app_id: str) -> int | None:
+        """The minute the last sweep of this account completed up to."""
+        ...
+
+    def due_in_minute(self, app_id: str, minute_ts: int, now: int) -> Iterable[PendingRecall]:
+        """Pending recalls of one minute bucket that are due by `now`."""
+        ...
+
+    def mark_queued(self, recall: PendingRecall) -> bool:
+        """pending -> queued; False if it was no longer pending."""
+        ...
+
+    def save_checkpoint(self, app_id: str, minute_ts: int) -> None:
+        """Move the checkpoint forward (never back)."""
+        ...
+
+
+class Queue(Protocol):
+    """The recall queue between the sweep and the sender."""
+
+    def send(self, recalls: list[PendingRecall]) -> list[PendingRecall]:
+        """Enqueue; returns the recalls the queue accepted (in order)."""
+        ...
+
+
+class Stats(Protocol):
+    """Per account, rule and day counters."""
+
+    def add(
+        self, app_id: str, rule: str, day: str, counter: StatKey, n: int = 1, now: int = 0
+    ) -> None:
+        """Atomically add `n` to one counter."""
+        ...
+
+
+class WeChatSend(Protocol):
+    """The two WeChat calls a recall makes (the real one is wechat.client.WeChatClient)."""
+
+    def send_custom(self, message: dict[str, Any]) -> object:
+        """Customer-service send; raises WeChatApiError or WeChatTransportError."""
+        ...
+
+    def tag_ids_of(self, openid: str) -> Iterable[int]:
+        """A follower's tag ids, fresh from WeChat."""
+        ...
+
+
+WeChatFor = Callable[[Account], WeChatSend]
