@@ -122,8 +122,19 @@ class Activity:
 ACTIVITY = Activity()
 
 
+# One environment per function, one request at a time in it, as in Lambda: handlers and the
+# libraries they use (Powertools' resolver keeps its request in `app.context`) count on it.
+_ENVIRONMENTS: dict[str, threading.RLock] = {}
+_ENVIRONMENTS_LOCK = threading.Lock()
+
+
+def _environment(function: FunctionSpec) -> threading.RLock:
+    with _ENVIRONMENTS_LOCK:
+        return _ENVIRONMENTS.setdefault(function.logical_id, threading.RLock())
+
+
 def invoke_in_process(function: FunctionSpec, event: Any) -> Any:
-    """Run a template function's handler in this process, as Lambda would."""
+    """Run a template function's handler in this process, as Lambda would (one at a time)."""
     handler = load_handler(function.code_uri, function.handler)
-    with ACTIVITY:
+    with ACTIVITY, _environment(function):
         return handler(event, context_for(function))
