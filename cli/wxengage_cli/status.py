@@ -103,7 +103,9 @@ def queue_depth(url: str) -> dict[str, int] | None:
 
 def account(settings: Settings, app_id: str, timezone: str, now: int) -> dict[str, Any]:
     """One account: its sweep checkpoint, today's recall funnel and its campaigns by status."""
-    swept_to = RecallStore(settings).checkpoint(app_id)
+    recalls = RecallStore(settings)
+    swept_to = recalls.checkpoint(app_id)
+    hold = recalls.hold(app_id)
     day = local_day(now, timezone)
     stats = StatsStore(settings)
     totals: Counter[str] = Counter()
@@ -130,6 +132,14 @@ def account(settings: Settings, app_id: str, timezone: str, now: int) -> dict[st
             "recalled": totals["recalled"],
             "skipped": {k: v for k, v in skipped.items() if v},
         },
+        # Of today's failed: claims no sender finished (settled by the sweep, never resent).
+        "recall_stranded_today": totals["stranded"],
+        # WeChat refused recalls for a configuration reason: the account's sends wait for it.
+        "recall_hold": (
+            hold.model_dump() | {"active": hold.active(now), "text": hold.describe(now)}
+            if hold is not None
+            else None
+        ),
         "campaigns": dict(sorted(campaigns.items())),
     }
 
@@ -141,9 +151,17 @@ def problems(report: dict[str, Any]) -> list[str]:
     if dead and dead["waiting"]:
         out.append(f"{dead['waiting']} recall(s) in the dead-letter queue")
     for acc in report["accounts"]:
-        age = acc["sweep"]["age_seconds"]
-        if age is not None and age > SWEEP_STALE_SECONDS:
+        age, hold = acc["sweep"]["age_seconds"], acc.get("recall_hold")
+        if hold is not None and hold["active"]:
+            # The sweep leaves a held account's checkpoint where it was on purpose.
+            out.append(f"{acc['app_id']}: recall sends {hold['text']}")
+        elif age is not None and age > SWEEP_STALE_SECONDS:
             out.append(f"{acc['app_id']}: the sweep checkpoint is {_ago(age)} old")
+        if acc.get("recall_stranded_today"):
+            out.append(
+                f"{acc['app_id']}: {acc['recall_stranded_today']} recall claim(s) stranded today"
+                " (a sender stopped mid-send; recorded failed/unknown_outcome, never resent)"
+            )
     return out
 
 
@@ -180,9 +198,16 @@ def describe(report: dict[str, Any]) -> str:
             f"  sweep     {swept}",
             f"  recall    today {funnel['day']}: pending {funnel['pending']}, eligible "
             f"{funnel['eligible']}, sent {funnel['sent']}, failed {funnel['failed']}, recalled "
-            f"{funnel['recalled']}; skipped {skipped}",
-            f"  campaigns {campaigns}",
+            f"{funnel['recalled']}; skipped {skipped}"
+            + (
+                f"; of the failed, {acc['recall_stranded_today']} stranded (unknown outcome)"
+                if acc.get("recall_stranded_today")
+                else ""
+            ),
         ]
+        if acc.get("recall_hold"):
+            lines.append(f"  hold      recall sends {acc['recall_hold']['text']}")
+        lines.append(f"  campaigns {campaigns}")
     if report["problems"]:
         lines.append(f"health      {len(report['problems'])} problem(s):")
         lines += [f"  - {p}" for p in report["problems"]]

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 
 from wxengage.observability import logger, metrics, tracer
+from wxengage.recall.sender import Held
 from wxengage.store.recall_queue import parse_message
 from wxengage.wiring.recall import get_sender
 
@@ -24,7 +25,12 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> str:
     """One due recall: an exception here reports the record as failed, so SQS retries it."""
-    outcome = get_sender().deliver(parse_message(record.body))
+    try:
+        outcome = get_sender().deliver(parse_message(record.body))
+    except Held as held:
+        # Pending again: the sweep hands it out when the hold lifts; this message is done.
+        logger.warning("recall held", extra={"errcode": held.hold.errcode})
+        return "held"
     logger.info("recall processed", extra={"status": outcome.status, "reason": outcome.reason})
     return outcome.status
 
