@@ -29,13 +29,13 @@ from wxengage_cli.main import cli
 from wxengage_local.aws import (
     deploy,
     enable_stepfunctions_execution,
-    install_inprocess_lambda,
     stack_resolver,
 )
 from wxengage_local.gateway import Gateway
+from wxengage_local.moto_patches import install_clock_waits, install_inprocess_lambda
 from wxengage_local.sandbox import WeChatSandbox
 from wxengage_local.template import LocalTemplate
-from wxengage_local.warp import VirtualClock, install_clock_waits
+from wxengage_local.warp import VirtualClock
 
 # 2026-11-22 10:00 UTC is 18:00 in Shanghai, the account's time zone.
 START = datetime(2026, 11, 22, 10, 0, tzinfo=UTC).timestamp()

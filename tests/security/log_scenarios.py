@@ -258,8 +258,8 @@ def recall(settings: Any, watch: Watch, clock: Any) -> None:
     from tests.support.callbacks import APP_ID, text_xml
     from wxengage_local.aws import physical_ids
     from wxengage_local.queue_pump import QueuePump, sqs_event
-    from wxengage_local.sandbox_callbacks import Action
-    from wxengage_local.sandbox_faults import FaultSpec
+    from wxengage_local.sandbox.callbacks import Action
+    from wxengage_local.sandbox.faults import FaultSpec
     from wxengage_local.template import LocalTemplate
     from wxengage_local.ticker import scheduled_event
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Protocol
 
 from wxengage import clock
+from wxengage.broadcast.ports import CampaignRecords, Executions, TimezoneSource
 from wxengage.broadcast.schedule import plan_legs, reschedule
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
-from wxengage.broadcast.state import Campaign, LegStatus
-from wxengage.store.campaigns import CampaignStore
+from wxengage.broadcast.state import Campaign, LegReason, LegStatus
 
 _ALPHABET = string.ascii_lowercase + string.digits
 # Once segmenting starts, the spec is what the run is explaining: only times can change.
@@ -21,17 +20,6 @@ class CampaignStateError(ValueError):
     """The action does not fit the campaign's status; the message says what does."""
 
 
-class Executions(Protocol):
-    """Starts and stops the broadcast state machine's executions."""
-
-    def start(self, name: str, app_id: str, campaign_id: str) -> str: ...
-    def stop(self, name: str, cause: str) -> None: ...
-
-
-class TimezoneSource(Protocol):
-    def timezone(self, app_id: str) -> str: ...
-
-
 def new_campaign_id() -> str:
     return "c" + "".join(secrets.choice(_ALPHABET) for _ in range(11))
 
@@ -40,7 +28,7 @@ class Campaigns:
     """Operator actions; every write is conditional, so two operators cannot half-apply."""
 
     def __init__(
-        self, store: CampaignStore, executions: Executions, timezones: TimezoneSource
+        self, store: CampaignRecords, executions: Executions, timezones: TimezoneSource
     ) -> None:
         self._store = store
         self._executions = executions
@@ -65,9 +53,7 @@ class Campaigns:
                 f"campaign {campaign_id} is {c.status.value}: only drafts can be edited "
                 "(reschedule, send-now or cancel a started one)"
             )
-        return self._store.save(
-            c.model_copy(update={"spec": spec, "updated_at": int(clock.now_ts())})
-        )
+        return self._store.save(c.edited(spec, now=int(clock.now_ts())))
 
     def start(self, app_id: str, campaign_id: str) -> Campaign:
         """Check the schedule now, then start the state machine (execution named after the campaign)."""
@@ -75,7 +61,7 @@ class Campaigns:
         if c.status is not CampaignStatus.DRAFT:
             raise CampaignStateError(f"campaign {campaign_id} is already {c.status.value}")
         legs = plan_legs(c.spec, self._timezones.timezone(app_id), int(clock.now_ts()))
-        c = self._store.save(c.model_copy(update={"legs": legs, "execution": campaign_id}))
+        c = self._store.save(c.scheduled(legs, execution=campaign_id))
         self._executions.start(campaign_id, app_id, campaign_id)
         return c
 
@@ -92,27 +78,10 @@ class Campaigns:
             )
         now = int(clock.now_ts())
         # The campaign first: a leg waking up now re-reads it and stands down.
-        c = self._store.save(
-            c.model_copy(
-                update={
-                    "status": CampaignStatus.CANCELLED,
-                    "cancel_requested": True,
-                    "reason": "cancelled by the operator",
-                    "updated_at": now,
-                }
-            )
-        )
+        c = self._store.save(c.cancelled(now=now))
         for leg in legs:
             if leg.status is LegStatus.QUEUED:
-                self._store.save(
-                    leg.model_copy(
-                        update={
-                            "status": LegStatus.CANCELLED,
-                            "reason": "the campaign was cancelled",
-                            "finished_at": now,
-                        }
-                    )
-                )
+                self._store.save(leg.finished(LegStatus.CANCELLED, LegReason.CANCELLED, now=now))
         return c
 
     def reschedule(self, app_id: str, campaign_id: str, at: int, leg: str | None) -> Campaign:
@@ -146,9 +115,7 @@ class Campaigns:
         )
         # A leg asleep until its old time would not see an earlier one: restart the waits.
         old, run = c.execution, _next_run(c)
-        c = self._store.save(
-            c.model_copy(update={"legs": legs, "execution": run, "updated_at": int(clock.now_ts())})
-        )
+        c = self._store.save(c.scheduled(legs, execution=run, now=int(clock.now_ts())))
         if old:
             self._executions.stop(old, f"rescheduled; continued by {run}")
         self._executions.start(run, app_id, campaign_id)

@@ -9,12 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from wxengage import clock
 from wxengage.accounts import AccountNotFoundError
-from wxengage_local import sandbox_mass as mass
-from wxengage_local.sandbox_faults import FaultSpec
-from wxengage_local.sandbox_protocol import Answer, Request, refuse
+from wxengage_local.sandbox import mass as mass
+from wxengage_local.sandbox.faults import FaultSpec
+from wxengage_local.sandbox.protocol import Answer, Request, refuse
 
 if TYPE_CHECKING:
-    from wxengage_local.sandbox import WeChatSandbox
+    from wxengage_local.sandbox.core import WeChatSandbox
 
 
 class FollowerRequest(BaseModel):

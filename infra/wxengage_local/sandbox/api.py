@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from wxengage_local.sandbox_messages import check_custom_message
-from wxengage_local.sandbox_protocol import Answer, Request, err, ok
-from wxengage_local.sandbox_state import Page
+from wxengage_local.sandbox.messages import check_custom_message
+from wxengage_local.sandbox.protocol import Answer, Request, err, ok
+from wxengage_local.sandbox.state import Page
 
 if TYPE_CHECKING:
-    from wxengage_local.sandbox import WeChatSandbox
+    from wxengage_local.sandbox.core import WeChatSandbox
 
 
 def tag_ids(sandbox: WeChatSandbox, req: Request) -> Answer:

@@ -1,4 +1,4 @@
-"""How the WeChat sandbox writes the callback XML that WeChat would send for a follower action."""
+"""How the WeChat sandbox writes the callback XML WeChat would send, and reads the webhook's reply."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wxengage.wechat.xml import cdata
+from wxengage.accounts import Account
+from wxengage.wechat.crypto import MessageCrypto
+from wxengage.wechat.errors import CallbackError
+from wxengage.wechat.signature import sha1_signature
+from wxengage.wechat.xml import cdata, parse_xml
 
 
 class Action(StrEnum):
@@ -79,3 +83,30 @@ def _event(action: Action, key: str) -> tuple[str, str]:
     if action is Action.CLICK:
         return "CLICK", key or "MENU_DEFAULT"
     return "SCAN", key or "1"
+
+
+def account_crypto(account: Account) -> MessageCrypto | None:
+    """The account's message crypto, or None when it has no AES key."""
+    key = account.secrets.aes_key
+    return MessageCrypto(key.get_secret_value(), account.settings.app_id) if key else None
+
+
+def read_reply(
+    text: str, token: str, crypto: MessageCrypto | None
+) -> tuple[str | None, str | None]:
+    """WeChat's view of a passive reply: plaintext, or verified and decrypted."""
+    if text in ("", "success"):
+        return None, None
+    try:
+        fields = parse_xml(text.encode())
+        if "Encrypt" not in fields:
+            return text, None
+        if crypto is None:
+            return None, "encrypted reply but the account has no aes key"
+        expected = sha1_signature(token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"])
+        if not secrets.compare_digest(expected, fields.get("MsgSignature", "")):
+            return None, "reply MsgSignature does not verify"
+        return crypto.decrypt(fields["Encrypt"]).decode(), None
+    except (CallbackError, KeyError) as err:
+        # WeChat shows the follower "this account cannot serve you right now".
+        return None, f"unreadable reply: {err}"

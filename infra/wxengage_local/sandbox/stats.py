@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from wxengage import clock
 from wxengage.accounts import AccountNotFoundError
-from wxengage_local.sandbox_protocol import Answer, Request, err
+from wxengage_local.sandbox.protocol import Answer, Request, err
 
 if TYPE_CHECKING:
-    from wxengage_local.sandbox import WeChatSandbox
-    from wxengage_local.sandbox_mass import MassJob
+    from wxengage_local.sandbox.core import WeChatSandbox
+    from wxengage_local.sandbox.jobs import MassJob
 
 # Yesterday's figures are there from 08:00 (account time zone); until then a day reads empty.
 READY_HOUR = 8

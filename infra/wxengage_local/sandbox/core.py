@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
 from typing import Protocol
 
 import requests
@@ -16,20 +15,17 @@ from pydantic import ValidationError
 
 from wxengage import clock
 from wxengage.accounts import Account, AccountNotFoundError, MessageMode
-from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.envelope import seal_callback
-from wxengage.wechat.errors import CallbackError
-from wxengage.wechat.signature import sha1_signature
-from wxengage.wechat.xml import parse_xml
 from wxengage_local.handlers import ACTIVITY
-from wxengage_local.sandbox_callbacks import PlayRequest, callback_xml
-from wxengage_local.sandbox_control import describe
-from wxengage_local.sandbox_faults import Faults
-from wxengage_local.sandbox_http import handler_for
-from wxengage_local.sandbox_mass import MassState
-from wxengage_local.sandbox_protocol import Answer, Json, err, refuse
-from wxengage_local.sandbox_state import SandboxState
-from wxengage_local.sandbox_stats import ReadRates
+from wxengage_local.http import LoopbackServer
+from wxengage_local.sandbox.callbacks import PlayRequest, account_crypto, callback_xml, read_reply
+from wxengage_local.sandbox.control import describe
+from wxengage_local.sandbox.faults import Faults
+from wxengage_local.sandbox.jobs import MassState
+from wxengage_local.sandbox.protocol import Answer, Json, err, refuse
+from wxengage_local.sandbox.routes import wsgi_app
+from wxengage_local.sandbox.state import SandboxState
+from wxengage_local.sandbox.stats import ReadRates
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +36,6 @@ STABLE_ROTATE_BEFORE = 300
 PUSH_ATTEMPTS = 3
 # Seconds between tries, growing; wall time on purpose: it paces a socket, it reads no clock.
 PUSH_BACKOFF = 0.2
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Senders fan out: a backlog of 5 drops bursts of connects into 1-second SYN retries.
-    request_queue_size = 128
 
 
 class AccountSource(Protocol):
@@ -69,8 +59,7 @@ class WeChatSandbox:
         self._port = port
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[str, float]] = {}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
         self._http = requests.Session()
         self._call = threading.local()
 
@@ -81,19 +70,14 @@ class WeChatSandbox:
 
     def start(self) -> None:
         """Serve on loopback in a daemon thread."""
-        self._server = _Server(("127.0.0.1", self._port), handler_for(self))
-        self._port = self._server.server_address[1]
-        # A short poll so stop() returns at once rather than after half a second.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="wechat-sandbox", daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackServer(wsgi_app(self), self._port, "WeChat sandbox")
+        self._server.start()
+        self._port = self._server.port
 
     def stop(self) -> None:
         """Stop serving and release the port."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
         self._http.close()
 
@@ -210,7 +194,7 @@ class WeChatSandbox:
         resp = self.post_callback(account, callback_xml(req, create_time), openid=req.openid)
         token = account.secrets.token.get_secret_value()
         reply, reply_error = (
-            _read_reply(resp.text, token, _crypto(account)) if resp.ok else (None, None)
+            read_reply(resp.text, token, account_crypto(account)) if resp.ok else (None, None)
         )
         return {
             "status": resp.status_code,
@@ -226,7 +210,7 @@ class WeChatSandbox:
         """Seal a callback per the account's mode and POST it to the webhook, as WeChat does."""
         token = account.secrets.token.get_secret_value()
         mode = account.settings.mode
-        crypto = _crypto(account) if mode is not MessageMode.PLAINTEXT else None
+        crypto = account_crypto(account) if mode is not MessageMode.PLAINTEXT else None
         body, query = seal_callback(
             xml,
             token,
@@ -283,29 +267,3 @@ class WeChatSandbox:
 def _same(issued: str, given: str) -> bool:
     # Bytes, so a non-ASCII token in the query cannot raise inside compare_digest.
     return secrets.compare_digest(issued.encode(), given.encode())
-
-
-def _crypto(account: Account) -> MessageCrypto | None:
-    key = account.secrets.aes_key
-    return MessageCrypto(key.get_secret_value(), account.settings.app_id) if key else None
-
-
-def _read_reply(
-    text: str, token: str, crypto: MessageCrypto | None
-) -> tuple[str | None, str | None]:
-    """WeChat's view of a passive reply: plaintext, or verified and decrypted."""
-    if text in ("", "success"):
-        return None, None
-    try:
-        fields = parse_xml(text.encode())
-        if "Encrypt" not in fields:
-            return text, None
-        if crypto is None:
-            return None, "encrypted reply but the account has no aes key"
-        expected = sha1_signature(token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"])
-        if not secrets.compare_digest(expected, fields.get("MsgSignature", "")):
-            return None, "reply MsgSignature does not verify"
-        return crypto.decrypt(fields["Encrypt"]).decode(), None
-    except (CallbackError, KeyError) as err:
-        # WeChat shows the follower "this account cannot serve you right now".
-        return None, f"unreadable reply: {err}"

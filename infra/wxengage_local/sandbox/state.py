@@ -10,7 +10,7 @@ from typing import Any
 
 from wxengage import clock
 from wxengage.windows import FollowerState, Interaction, InteractionKind, apply_interaction
-from wxengage_local.sandbox_callbacks import Action
+from wxengage_local.sandbox.callbacks import Action
 
 PAGE_SIZE = 10_000
 # WeChat's built-in tag; every other tag is named after its id in the sandbox.

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from wxengage_local import sandbox_api as api
-from wxengage_local import sandbox_control as control
-from wxengage_local import sandbox_mass as mass
-from wxengage_local import sandbox_stats as stats
-from wxengage_local.sandbox_protocol import Answer, Request, err, has_unicode_escape, refuse
+from werkzeug.wrappers import Request as HttpRequest
+from werkzeug.wsgi import ClosingIterator
+
+from wxengage_local.http import hang_up, reply, target, unsupported
+from wxengage_local.sandbox import api as api
+from wxengage_local.sandbox import control as control
+from wxengage_local.sandbox import mass as mass
+from wxengage_local.sandbox import stats as stats
+from wxengage_local.sandbox.protocol import Answer, Request, err, has_unicode_escape, refuse
 
 if TYPE_CHECKING:
-    from wxengage_local.sandbox import WeChatSandbox
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from wxengage_local.sandbox.core import WeChatSandbox
 
 log = logging.getLogger(__name__)
 
@@ -108,54 +114,47 @@ def _run(
     return route.handler(sandbox, Request(query=query, body=body, app_id=app_id))
 
 
-def handler_for(sandbox: WeChatSandbox) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to one sandbox."""
+def wsgi_app(sandbox: WeChatSandbox) -> WSGIApplication:
+    """The sandbox as a WSGI app."""
 
-    class Handler(BaseHTTPRequestHandler):
-        # Headers and body go out in separate writes: with Nagle on, each keep-alive request
-        # stalls ~40 ms waiting for the client's delayed ACK.
-        disable_nagle_algorithm = True
-
-        def _serve(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            # Work a call leaves for later (a mass job's report) waits until its answer is out.
-            with sandbox.answering():
-                self._answer(method, parts.path, query, raw)
-
-        def _answer(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
-            try:
-                answer = dispatch(sandbox, method, path, query, raw)
-            except Exception:
-                # The path only: the query string may carry an access_token or a secret.
-                log.exception("sandbox failed on %s %s", method, path)
-                answer = 500, {"errcode": -1, "errmsg": "system error"}
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = HttpRequest(environ)
+        if request.method not in ("GET", "POST"):
+            return unsupported(request.method)(environ, start_response)
+        parts = urlsplit(target(request))
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        raw = request.get_data(cache=False)
+        # Work a call leaves for later (a mass job's report) waits until its answer is out:
+        # the call's span closes when werkzeug closes the answer, after writing it.
+        span = contextlib.ExitStack()
+        span.enter_context(sandbox.answering())
+        try:
+            answer = _answer(sandbox, request.method, parts.path, query, raw)
             if answer is None:
-                # A dropped connection: the caller reads nothing at all.
-                self.close_connection = True
-                return
+                # A dropped connection: the caller reads nothing at all (werkzeug finds the
+                # socket closed and writes nothing).
+                hang_up(request)
+                answer = 500, {}
             status, payload = answer
             data = json.dumps(payload, ensure_ascii=False).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                # A caller that timed out has hung up: exactly what a timeout fault is for.
-                return
+            headers = [("Content-Type", "application/json; charset=utf-8")]
+            # A caller that timed out has hung up: werkzeug drops the answer quietly, exactly
+            # what a timeout fault is for.
+            body = reply(status, headers, data)(environ, start_response)
+        except BaseException:
+            span.close()
+            raise
+        return ClosingIterator(body, [span.close])
 
-        def do_GET(self) -> None:
-            self._serve("GET")
+    return app
 
-        def do_POST(self) -> None:
-            self._serve("POST")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            # Query strings carry secrets and tokens: never log request lines.
-            return
-
-    return Handler
+def _answer(
+    sandbox: WeChatSandbox, method: str, path: str, query: dict[str, str], raw: bytes
+) -> Answer | None:
+    try:
+        return dispatch(sandbox, method, path, query, raw)
+    except Exception:
+        # The path only: the query string may carry an access_token or a secret.
+        log.exception("sandbox failed on %s %s", method, path)
+        return 500, {"errcode": -1, "errmsg": "system error"}
