@@ -20,6 +20,7 @@ from wxengage_local.runner import LocalRun
 REFUSED_APP = "wxledger0000000001"
 HELD_APP = "wxledger0000000002"
 SEND = "/cgi-bin/message/custom/send"
+STACK = "wxledger"
 # Due as soon as a window opens: the issue's repro.
 RULE = """\
 name: at-once
@@ -47,7 +48,8 @@ def local_run() -> Iterator[LocalRun]:
         port=free_port(),
         aws_port=free_port(),
         sandbox_port=free_port(),
-        stack_name="wxengage",
+        # Its own stack: moto's state lives in this process and test_local_stack's stays.
+        stack_name=STACK,
     )
     _reset_process_caches()
     run.start()
@@ -64,7 +66,7 @@ def local_run() -> Iterator[LocalRun]:
 
 
 def wx(*args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["--stack", STACK, *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
 
