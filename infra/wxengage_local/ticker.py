@@ -142,8 +142,12 @@ class Ticker:
             for job in self.jobs:
                 if job.due is not None and job.next_after is not None and now >= job.due:
                     when = job.due
-                    # Like EventBridge, a late tick does not replay the firings it missed.
-                    job.due = job.next_after(max(now, job.due))
+                    # Like EventBridge, a late tick does not replay the firings it missed, and
+                    # the schedule stays on its grid (a late tick does not shift later ones).
+                    due = job.next_after(job.due)
+                    while due <= now:
+                        due = job.next_after(due)
+                    job.due = due
                     self._fire(job, when)
             pending = [job.due for job in self.jobs if job.due is not None]
             wait = (min(pending) - self.now()) / self.speed if pending else 1.0

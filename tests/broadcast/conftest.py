@@ -197,7 +197,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }.items():
         monkeypatch.setenv(key, value)
-    vclock = VirtualClock(start=START)
     undo: list[Any] = []
     with mock_aws():
         _reset_process_caches()
@@ -218,6 +217,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             monkeypatch.setenv(f"WXENGAGE_{key.upper()}", str(value))
         _reset_process_caches()
         undo.append(install_inprocess_lambda(stack_resolver(boto3.Session(), TEMPLATE, "wxengage")))
+        # Started after the deploy, so a slow deploy on a loaded machine is not time that passed.
+        vclock = VirtualClock(start=START)
         clock.set_source(vclock)
         undo.append(lambda: clock.set_source(None))
         undo.append(install_clock_waits(vclock.wait_until))

@@ -8,7 +8,7 @@ from tests.unit.broadcast.conftest import CID, NOW, World, ab_spec, followers, t
 from tests.unit.broadcast.fakes import APP_ID
 from wxengage.broadcast.operations import Campaigns, CampaignStateError
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
-from wxengage.broadcast.state import CampaignReason, LegReason, LegStatus
+from wxengage.broadcast.state import CampaignReason, LegReason, LegState, LegStatus
 
 
 class FakeExecutions:
@@ -106,3 +106,30 @@ def test_reschedule_moves_the_legs_and_restarts_the_run(
     assert c.execution == f"{CID}-r2"
     assert executions.stopped == [(CID, f"rescheduled; continued by {CID}-r2")]
     assert executions.started == [f"{CID}-r2"]
+
+
+def test_a_cancel_racing_the_engine_is_read_again_and_finished(
+    world: World, ops: Campaigns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an A/B campaign waiting, and the engine writing each leg (a check) just after the
+    # operator's cancel has read it
+    world.wechat.tagged = {2: followers(10)}
+    world.prepared(ab_spec())
+    store = world.campaigns
+    read_leg = store.leg
+    raced: set[str] = set()
+
+    def leg_then_engine_writes(app_id: str, campaign_id: str, key: str) -> LegState | None:
+        leg = read_leg(app_id, campaign_id, key)
+        if leg is not None and key not in raced:
+            raced.add(key)
+            store.save(leg.checked())  # the engine wins the race: the operator's copy is stale
+        return leg
+
+    monkeypatch.setattr(store, "leg", leg_then_engine_writes)
+    # When the operator cancels
+    ops.cancel(APP_ID, CID)
+    # Then every leg lost one race, was read again, and ended cancelled all the same
+    legs = store.legs(APP_ID, CID)
+    assert raced == {s.key for s in legs} and len(raced) == 3
+    assert {s.status for s in legs} == {LegStatus.CANCELLED}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
+from collections.abc import Callable
+from typing import TypeVar
 
 from wxengage import clock
 from wxengage.broadcast.ports import CampaignRecords, Executions, TimezoneSource
 from wxengage.broadcast.schedule import plan_legs, reschedule
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
 from wxengage.broadcast.state import Campaign, LegReason, LegStatus
+from wxengage.errors import ConflictError
 
 _ALPHABET = string.ascii_lowercase + string.digits
 # Once segmenting starts, the spec is what the run is explaining: only times can change.
@@ -66,7 +70,17 @@ class Campaigns:
         return c
 
     def cancel(self, app_id: str, campaign_id: str) -> Campaign:
-        """Cancel until sending starts: legs still waiting never go out."""
+        """Cancel until sending starts: legs still waiting never go out.
+
+        The engine writes the campaign and its legs while they wait (checks, status); a write
+        that loses to it is read again and re-applied, so a cancel is never left half-done.
+        """
+        c = _on_conflict_retry(lambda: self._cancel_campaign(app_id, campaign_id))
+        for leg in self._store.legs(app_id, campaign_id):
+            _on_conflict_retry(functools.partial(self._cancel_leg, app_id, campaign_id, leg.key, c))
+        return c
+
+    def _cancel_campaign(self, app_id: str, campaign_id: str) -> Campaign:
         c = self._store.get(app_id, campaign_id)
         if c.status.terminal:
             raise CampaignStateError(f"campaign {campaign_id} has already ended ({c.status.value})")
@@ -76,13 +90,15 @@ class Campaigns:
                 f"campaign {campaign_id} is sending: a send in progress cannot be called back "
                 "(cancel again once it is queued for its next send, or take news offline)"
             )
-        now = int(clock.now_ts())
         # The campaign first: a leg waking up now re-reads it and stands down.
-        c = self._store.save(c.cancelled(now=now))
-        for leg in legs:
-            if leg.status is LegStatus.QUEUED:
-                self._store.save(leg.finished(LegStatus.CANCELLED, LegReason.CANCELLED, now=now))
-        return c
+        return self._store.save(c.cancelled(now=int(clock.now_ts())))
+
+    def _cancel_leg(self, app_id: str, campaign_id: str, key: str, c: Campaign) -> None:
+        leg = self._store.leg(app_id, campaign_id, key)
+        if leg is not None and leg.status is LegStatus.QUEUED:
+            self._store.save(
+                leg.finished(LegStatus.CANCELLED, LegReason.CANCELLED, now=c.updated_at)
+            )
 
     def reschedule(self, app_id: str, campaign_id: str, at: int, leg: str | None) -> Campaign:
         """Move the waiting legs (or one) so the first goes at `at`; spacing is kept."""
@@ -126,3 +142,17 @@ def _next_run(c: Campaign) -> str:
     current = c.execution or c.campaign_id
     base, _, n = current.partition("-r")
     return f"{base}-r{int(n) + 1 if n.isdigit() else 2}"
+
+
+_T = TypeVar("_T")
+_CONFLICT_ATTEMPTS = 5
+
+
+def _on_conflict_retry(write: Callable[[], _T]) -> _T:
+    """Run a read-check-write again when a conditional write lost to the engine's own write."""
+    for _ in range(_CONFLICT_ATTEMPTS - 1):
+        try:
+            return write()
+        except ConflictError:
+            continue
+    return write()
