@@ -118,6 +118,13 @@ def account(settings: Settings, app_id: str, timezone: str, now: int) -> dict[st
             "age_seconds": health.sweep_age_seconds,
         },
         "recall_today": health.recall_today.model_dump(),
+        "recall_stranded_today": health.stranded_today,
+        "recall_hold": (
+            health.recall_hold.model_dump()
+            | {"active": health.recall_hold.active(now), "text": health.recall_hold.describe(now)}
+            if health.recall_hold is not None
+            else None
+        ),
         "campaigns": health.campaigns,
     }
 
@@ -129,9 +136,17 @@ def problems(report: dict[str, Any]) -> list[str]:
     if dead and dead["waiting"]:
         out.append(f"{dead['waiting']} recall(s) in the dead-letter queue")
     for acc in report["accounts"]:
-        age = acc["sweep"]["age_seconds"]
-        if age is not None and age > SWEEP_STALE_SECONDS:
+        age, hold = acc["sweep"]["age_seconds"], acc.get("recall_hold")
+        if hold is not None and hold["active"]:
+            # The sweep leaves a held account's checkpoint where it was on purpose.
+            out.append(f"{acc['app_id']}: recall sends {hold['text']}")
+        elif age is not None and age > SWEEP_STALE_SECONDS:
             out.append(f"{acc['app_id']}: the sweep checkpoint is {_ago(age)} old")
+        if acc.get("recall_stranded_today"):
+            out.append(
+                f"{acc['app_id']}: {acc['recall_stranded_today']} recall claim(s) stranded today"
+                " (a sender stopped mid-send; recorded failed/unknown_outcome, never resent)"
+            )
     return out
 
 
@@ -168,9 +183,16 @@ def describe(report: dict[str, Any]) -> str:
             f"  sweep     {swept}",
             f"  recall    today {funnel['day']}: pending {funnel['pending']}, eligible "
             f"{funnel['eligible']}, sent {funnel['sent']}, failed {funnel['failed']}, recalled "
-            f"{funnel['recalled']}; skipped {skipped}",
-            f"  campaigns {campaigns}",
+            f"{funnel['recalled']}; skipped {skipped}"
+            + (
+                f"; of the failed, {acc['recall_stranded_today']} stranded (unknown outcome)"
+                if acc.get("recall_stranded_today")
+                else ""
+            ),
         ]
+        if acc.get("recall_hold"):
+            lines.append(f"  hold      recall sends {acc['recall_hold']['text']}")
+        lines.append(f"  campaigns {campaigns}")
     if report["problems"]:
         lines.append(f"health      {len(report['problems'])} problem(s):")
         lines += [f"  - {p}" for p in report["problems"]]

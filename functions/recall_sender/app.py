@@ -11,6 +11,9 @@ from aws_lambda_powertools.utilities.batch import (
 )
 
 from wxengage.observability import logger, metrics, tracer
+from wxengage.recall.sender import Held
+from wxengage.settings import get_settings
+from wxengage.store.aws import client
 from wxengage.store.recall_queue import parse_message
 from wxengage.wiring.recall import get_sender
 
@@ -19,14 +22,36 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 processor = BatchProcessor(event_type=EventType.SQS)
+# A failed record is retried after this, not after the queue's visibility timeout (six times
+# the function's timeout, over an hour): a recall's lead can be as short as ten minutes.
+RETRY_AFTER_SECONDS = 60
 
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> str:
     """One due recall: an exception here reports the record as failed, so SQS retries it."""
-    outcome = get_sender().deliver(parse_message(record.body))
+    try:
+        outcome = get_sender().deliver(parse_message(record.body))
+    except Held as held:
+        # Pending again: the sweep hands it out when the hold lifts; this message is done.
+        logger.warning("recall held", extra={"errcode": held.hold.errcode})
+        return "held"
+    except Exception:
+        _retry_soon(record)
+        raise
     logger.info("recall processed", extra={"status": outcome.status, "reason": outcome.reason})
     return outcome.status
+
+
+def _retry_soon(record: SQSRecord) -> None:
+    try:
+        client("sqs").change_message_visibility(
+            QueueUrl=get_settings().recall_queue_url,
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=RETRY_AFTER_SECONDS,
+        )
+    except Exception:  # the retry then waits for the visibility timeout: late, not lost
+        logger.warning("could not shorten the retry of a failed recall", exc_info=True)
 
 
 @logger.inject_lambda_context(clear_state=True)

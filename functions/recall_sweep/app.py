@@ -24,6 +24,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     count("SweepRowsRead", report.rows_read)
     count("SweepDue", report.due)
     count("SweepQueued", report.queued)
+    count("SweepStranded", report.stranded)
     count("SweepRuns")
     logger.info(describe(report, now), extra=report.model_dump())
     return report.model_dump()

@@ -157,7 +157,6 @@ def test_malformed_sends_get_wechats_errcode(wx: Harness, body: Any, errcode: in
         _text('你好 \\u4f60 <a href="weixin://bizmsgmenu?msgmenucontent=yes&msgmenuid=1">yes</a>'),
         {"msgtype": "image", "image": {"media_id": "MEDIA"}},
         {"msgtype": "news", "news": {"articles": [{"title": "t", "url": "https://x.test"}]}},
-        {"msgtype": "mpnews", "mpnews": {"media_id": "MEDIA"}},
         {"msgtype": "mpnewsarticle", "mpnewsarticle": {"article_id": "ART"}},
         {
             "msgtype": "msgmenu",
@@ -185,3 +184,13 @@ def test_well_formed_sends_of_every_type_go_out(wx: Harness, message: dict[str, 
     assert answer == {"errcode": 0, "errmsg": "ok"}
     [logged] = wx.control("GET", "sent", app_id=APP_ID)
     assert logged["message"] == {"touser": "o-ann", **message}
+
+
+def test_mpnews_by_media_id_is_refused_since_the_draft_box(wx: Harness) -> None:
+    # Given a follower with an open window
+    wx.play("o-ann", "say", text="hello")
+    # When the engine sends customer-service mpnews with a material media_id
+    answer = wx.wechat(SEND, {"touser": "o-ann", "msgtype": "mpnews", "mpnews": {"media_id": "M"}})
+    # Then WeChat refuses it (use mpnewsarticle + article_id) and nothing is sent or spent
+    assert answer == {"errcode": 40007, "errmsg": "invalid media_id"}
+    assert wx.control("GET", "sent", app_id=APP_ID) == []

@@ -11,7 +11,6 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "voice": ("media_id",),
     "video": ("media_id",),
     "music": ("musicurl", "thumb_media_id"),
-    "mpnews": ("media_id",),
     "mpnewsarticle": ("article_id",),
     "miniprogrampage": ("title", "appid", "pagepath", "thumb_media_id"),
     "wxcard": ("card_id",),
@@ -23,6 +22,13 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
 def check_custom_message(message: dict[str, Any]) -> int:
     """0 when WeChat would accept the body's shape; otherwise its errcode."""
     msgtype = message.get("msgtype")
+    if msgtype == "mpnews":
+        # Customer-service mpnews (a material media_id) is refused since the draft box launched;
+        # published articles go as mpnewsarticle + article_id. Sources: WxJava WxConsts
+        # KefuMsgType.MP_NEWS_ARTICLE ("草稿箱功能上线后不再支持客服接口中带 media_id 的 mpnews
+        # 类型的图文消息") and WECHAT.md section 5. The errcode (40007, invalid media_id) is the
+        # one WECHAT.md names; WeChat's exact answer is unverified.
+        return 40007
     if not isinstance(msgtype, str) or msgtype not in _REQUIRED:
         return 40008
     payload = message.get(msgtype)

@@ -16,6 +16,7 @@ ERRMSG: dict[int, str] = {
     0: "ok",
     40001: "invalid credential, access_token is invalid or not latest",
     40003: "invalid openid",
+    40007: "invalid media_id",
     40008: "invalid message type",
     40014: "invalid access_token",
     40033: "invalid charset. please check your request, if include \\uxxxx will create fail!",
@@ -29,6 +30,17 @@ ERRMSG: dict[int, str] = {
     45047: "out of response count limit",
     45159: "invalid tag id",
     47001: "data format error",
+    # The codes `sandbox fail --errcode` is told to fake for recall holds and retries: the
+    # English words WeChat answers with (40164 and 48001 as seen from the API), else the
+    # meaning WxJava's WxOpenErrorMsgEnum gives (WeChat's own wording for 8950x is unverified).
+    40164: "invalid ip, not in whitelist",
+    48001: "api unauthorized",
+    48004: "api forbidden for irregularities",
+    89501: "this IP is waiting for the administrator's confirmation",
+    89502: "waiting for the administrator's confirmation",
+    89503: "this IP's call needs the administrator's confirmation",
+    89506: "this IP was refused twice by the administrator within 24 hours",
+    89507: "this IP was refused by the administrator within the hour",
 }
 
 # A \uXXXX escape whose backslash is not itself escaped (an even run of backslashes before it).

@@ -15,7 +15,9 @@ from wxengage.accounts import (
     MessageMode,
     RecallPolicy,
 )
-from wxengage.recall.outcomes import StatKey
+from wxengage.recall.budget import CLAIM_STALE_SECONDS
+from wxengage.recall.holds import RecallHold
+from wxengage.recall.outcomes import FailureReason, StatKey
 from wxengage.recall.planning import PendingRecall, RecallStatus
 from wxengage.recall.rules import RecallRule, RuleNotFoundError, StoredRule
 from wxengage.windows import FollowerState, Interaction, InteractionKind, apply_interaction
@@ -131,10 +133,29 @@ class Row:
     status: RecallStatus
     token: str = ""
     reason: str = ""
+    claimed_at: int = 0
 
 
 @dataclass
-class FakeLedger:
+class FakeHolds:
+    """Each account's hold on recall sends, as the store keeps it."""
+
+    holds: dict[str, RecallHold] = field(default_factory=dict)
+
+    def hold(self, app_id: str) -> RecallHold | None:
+        return self.holds.get(app_id)
+
+    def hold_sends(self, app_id: str, hold: RecallHold) -> None:
+        before = self.holds.get(app_id)
+        self.holds[app_id] = hold.since_then(before.since) if before else hold
+
+    def lift_hold(self, app_id: str, until: int) -> None:
+        if app_id in self.holds and self.holds[app_id].until == until:
+            del self.holds[app_id]
+
+
+@dataclass
+class FakeLedger(FakeHolds):
     """Recalls by id with the store's claim rules (a missing recall cannot be claimed)."""
 
     rows: dict[str, Row] = field(default_factory=dict)
@@ -151,7 +172,7 @@ class FakeLedger:
         found = self.rows.get(recall.recall_id)
         if found is None or found.status not in (RecallStatus.PENDING, RecallStatus.QUEUED):
             return False
-        found.status, found.token = RecallStatus.CLAIMED, token
+        found.status, found.token, found.claimed_at = RecallStatus.CLAIMED, token, now
         return True
 
     def release(self, recall: PendingRecall, token: str) -> bool:
@@ -204,12 +225,36 @@ class FakeWeChat:
 
 
 @dataclass
-class FakeDueRecalls:
-    """Due recalls by minute bucket, the queued ones, and each account's checkpoint."""
+class FakeDueRecalls(FakeHolds):
+    """Due recalls by minute bucket, the queued ones, and each account's checkpoint.
+
+    `claims` are claimed recalls (with their claim time) filed under their deadline's minute,
+    as the store files them; `abandoned` holds those the sweep settled."""
 
     by_minute: dict[tuple[str, int], list[PendingRecall]] = field(default_factory=dict)
     queued: set[str] = field(default_factory=set)
     checkpoints: dict[str, int] = field(default_factory=dict)
+    claims: dict[str, int] = field(default_factory=dict)
+    abandoned: dict[str, str] = field(default_factory=dict)
+
+    def add_claim(self, recall: PendingRecall, claimed_at: int) -> PendingRecall:
+        """A recall claimed at `claimed_at` whose sender never recorded an outcome."""
+        claimed = PendingRecall.model_validate(
+            recall.model_dump() | {"status": RecallStatus.CLAIMED}
+        )
+        deadline = claimed_at + CLAIM_STALE_SECONDS
+        minute = deadline - deadline % 60
+        self.by_minute.setdefault((recall.app_id, minute), []).append(claimed)
+        self.claims[recall.recall_id] = claimed_at
+        return claimed
+
+    def abandon(self, recall: PendingRecall, now: int) -> bool:
+        claimed_at = self.claims.get(recall.recall_id)
+        if claimed_at is None or claimed_at > now - CLAIM_STALE_SECONDS:
+            return False
+        del self.claims[recall.recall_id]
+        self.abandoned[recall.recall_id] = FailureReason.UNKNOWN_OUTCOME
+        return True
 
     def add(self, recall: PendingRecall) -> None:
         minute = recall.due_at - recall.due_at % 60
@@ -219,10 +264,16 @@ class FakeDueRecalls:
         return self.checkpoints.get(app_id)
 
     def due_in_minute(self, app_id: str, minute_ts: int, now: int) -> Iterable[PendingRecall]:
+        rows = self.by_minute.get((app_id, minute_ts), [])
         return [
             r
-            for r in self.by_minute.get((app_id, minute_ts), [])
-            if r.due_at <= now and r.recall_id not in self.queued
+            for r in rows
+            if (r.status is RecallStatus.CLAIMED and r.recall_id in self.claims)
+            or (
+                r.status is not RecallStatus.CLAIMED
+                and r.due_at <= now
+                and r.recall_id not in self.queued
+            )
         ]
 
     def mark_queued(self, recall: PendingRecall) -> bool:

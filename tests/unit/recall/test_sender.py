@@ -322,13 +322,14 @@ def test_a_lost_answer_is_an_unknown_outcome_and_never_resent(world: World) -> N
 
 
 def test_a_refusal_for_good_fails_with_the_errcode(world: World) -> None:
-    # Given WeChat refuses the send for a reason no retry fixes (API unauthorised)
-    world.wechat.failures = [api_error(48001)]
+    # Given WeChat refuses the send for a reason no retry fixes (an openid it does not know;
+    # 48001, API unauthorised, was this example until configuration errors began holding sends)
+    world.wechat.failures = [api_error(40003)]
     # When the sender delivers the recall
     outcome = world.deliver()
     # Then it failed with the errcode recorded and counted
-    assert outcome == Outcome(Delivery.FAILED, "errcode 48001")
-    assert world.row() == (RecallStatus.FAILED, "errcode 48001")
+    assert outcome == Outcome(Delivery.FAILED, "errcode 40003")
+    assert world.row() == (RecallStatus.FAILED, "errcode 40003")
     assert world.stats.of() == {StatKey.FAILED: 1}
 
 

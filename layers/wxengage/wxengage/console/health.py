@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from wxengage.broadcast.spec import CampaignStatus
 from wxengage.console.ports import CampaignsPort, CheckpointPort, RulesPort, StatsPort
+from wxengage.recall.holds import RecallHold
 from wxengage.recall.quiet_hours import local_day
 
 # The sweep runs every minute and keeps the current minute open, so a checkpoint up to two
@@ -43,6 +44,10 @@ class AccountHealth(BaseModel):
     recall_today: RecallFunnel
     campaigns: dict[str, int]  # by status
     in_flight: int  # started and not finished
+    # Of today's failed: claims no sender finished (settled by the sweep, never resent).
+    stranded_today: int = 0
+    # WeChat refused recalls for a configuration reason: the account's sends wait for it.
+    recall_hold: RecallHold | None = None
 
 
 def funnel(day: str, counters: Mapping[str, int]) -> RecallFunnel:
@@ -70,10 +75,15 @@ def recall_today(
 ) -> RecallFunnel:
     """Today's funnel of every rule of the account, added up."""
     day = local_day(now, timezone)
+    return funnel(day, day_counters(rules, stats, app_id, day))
+
+
+def day_counters(rules: RulesPort, stats: StatsPort, app_id: str, day: str) -> Counter[str]:
+    """Every counter of one day, added up over the account's rules."""
     totals: Counter[str] = Counter()
     for stored in rules.all(app_id):
         totals.update(stats.day(app_id, stored.rule.name, day))
-    return funnel(day, totals)
+    return totals
 
 
 def account_health(
@@ -90,15 +100,18 @@ def account_health(
     swept_to = checkpoints.checkpoint(app_id)
     age = now - swept_to if swept_to is not None else None
     statuses = [c.status for c in campaigns.all(app_id)]
+    today = day_counters(rules, stats, app_id, local_day(now, timezone))
     return AccountHealth(
         app_id=app_id,
         timezone=timezone,
         swept_to=swept_to,
         sweep_age_seconds=age,
         sweep_stale=age is not None and age > SWEEP_STALE_SECONDS,
-        recall_today=recall_today(rules, stats, app_id, timezone, now),
+        recall_today=funnel(local_day(now, timezone), today),
         campaigns=dict(sorted(Counter(s.value for s in statuses).items())),
         in_flight=sum(1 for s in statuses if in_flight(s)),
+        stranded_today=today["stranded"],
+        recall_hold=checkpoints.hold(app_id),
     )
 
 

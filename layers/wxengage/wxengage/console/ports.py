@@ -7,6 +7,7 @@ from typing import Protocol
 
 from wxengage.accounts import AccountSettings, Plan
 from wxengage.broadcast.state import Campaign, LegState
+from wxengage.recall.holds import RecallHold
 from wxengage.recall.rules import RecallRule, StoredRule
 from wxengage.windows import FollowerState
 
@@ -37,6 +38,8 @@ class CheckpointPort(Protocol):
     """How far the recall sweep got for an account."""
 
     def checkpoint(self, app_id: str) -> int | None: ...
+
+    def hold(self, app_id: str) -> RecallHold | None: ...
 
 
 class CampaignsPort(Protocol):

@@ -13,7 +13,6 @@ from wxengage.recall.rules import (
     ImageContent,
     MiniProgramContent,
     MpNewsArticleContent,
-    MpNewsContent,
     MsgMenuContent,
     NewsContent,
     TextContent,
@@ -48,8 +47,6 @@ def _body(reply: CustomReply) -> dict[str, Any]:
             if reply.picurl is not None:
                 article["picurl"] = str(reply.picurl)
             return {"msgtype": "news", "news": {"articles": [article]}}
-        case MpNewsContent():
-            return {"msgtype": "mpnews", "mpnews": {"media_id": reply.media_id}}
         case MpNewsArticleContent():
             return {"msgtype": "mpnewsarticle", "mpnewsarticle": {"article_id": reply.article_id}}
         case MsgMenuContent():

@@ -37,6 +37,8 @@ class StatKey(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     RECALLED = "recalled"
+    # Of the failed: claims no sender finished (it was stopped), settled by the sweep.
+    STRANDED = "stranded"
     SKIPPED_LEFT = "skipped_left"
     SKIPPED_WINDOW_CLOSED = "skipped_window_closed"
     SKIPPED_QUOTA = "skipped_quota"

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from wxengage.accounts import Account
+from wxengage.recall.holds import RecallHold
 from wxengage.recall.outcomes import StatKey
 from wxengage.recall.planning import PendingRecall, RecallStatus
 from wxengage.recall.rules import StoredRule
@@ -59,6 +60,18 @@ class RecallLedger(Protocol):
         """Record the outcome of a claimed recall."""
         ...
 
+    def hold(self, app_id: str) -> RecallHold | None:
+        """The account's hold on recall sends (active or expired), or None."""
+        ...
+
+    def hold_sends(self, app_id: str, hold: RecallHold) -> None:
+        """Hold the account's recall sends (an existing hold keeps its `since`)."""
+        ...
+
+    def lift_hold(self, app_id: str, until: int) -> None:
+        """Remove the hold that ran `until` (a newer hold stays)."""
+        ...
+
 
 class DueRecalls(Protocol):
     """Pending recalls by the minute they come due, and the sweep's checkpoint."""
@@ -68,7 +81,8 @@ class DueRecalls(Protocol):
         ...
 
     def due_in_minute(self, app_id: str, minute_ts: int, now: int) -> Iterable[PendingRecall]:
-        """Pending recalls of one minute bucket that are due by `now`."""
+        """Pending recalls of one minute bucket that are due by `now`, and the claims whose
+        deadline (claimed_at + CLAIM_STALE_SECONDS) fell in it (status CLAIMED)."""
         ...
 
     def mark_queued(self, recall: PendingRecall) -> bool:
@@ -77,6 +91,14 @@ class DueRecalls(Protocol):
 
     def save_checkpoint(self, app_id: str, minute_ts: int) -> None:
         """Move the checkpoint forward (never back)."""
+        ...
+
+    def hold(self, app_id: str) -> RecallHold | None:
+        """The account's hold on recall sends (active or expired), or None."""
+        ...
+
+    def abandon(self, recall: PendingRecall, now: int) -> bool:
+        """A claim older than CLAIM_STALE_SECONDS -> failed/unknown_outcome; False if it moved."""
         ...
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from typing import Annotated, Literal, Self
-from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -20,6 +19,8 @@ MediaId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0
 Weight = Annotated[int, Field(ge=1, le=1000)]
 
 PLAN_RULE_CAPS = {Plan.PROFESSIONAL: 1, Plan.ENTERPRISE: 3}
+# Characters a URL, form or HTML decoder would change, or that end the href or its query value.
+KEYWORD_FORBIDDEN = "%+&#=?\"'<>\\"
 
 
 class _Reply(BaseModel):
@@ -60,11 +61,24 @@ class NewsContent(_Reply):
     picurl: HttpUrl | None = None
 
 
+MPNEWS_REFUSED = (
+    "customer-service mpnews with a media_id is no longer accepted by WeChat since the draft"
+    " box launched (it answers 40007): publish the article and use"
+    " {type: mpnewsarticle, article_id: <the published article's article_id>}"
+)
+
+
 class MpNewsContent(_Reply):
-    """WeChat material: a draft/material media id (mpnews)."""
+    """WeChat material by media id (mpnews): refused, WeChat no longer sends it (WECHAT.md 5)."""
 
     type: Literal["mpnews"]
-    media_id: MediaId
+    media_id: MediaId | None = None
+
+    @model_validator(mode="after")
+    def _refused(self) -> Self:
+        # Sources: WxJava WxConsts.KefuMsgType.MP_NEWS_ARTICLE ("草稿箱功能上线后不再支持客服
+        # 接口中带 media_id 的 mpnews 类型的图文消息") and WECHAT.md section 5.
+        raise ValueError(MPNEWS_REFUSED)
 
 
 class MpNewsArticleContent(_Reply):
@@ -133,10 +147,31 @@ class DefaultContent(BaseModel):
     # The full-match passive reply the webhook gives when the keyword comes back.
     keyword_reply: Text
 
+    @field_validator("keyword")
+    @classmethod
+    def _sent_back_verbatim(cls, value: str) -> str:
+        bad = "".join(sorted({c for c in value if c in KEYWORD_FORBIDDEN}))
+        if value != value.strip() or any(c.isspace() and c != " " for c in value) or bad:
+            raise ValueError(
+                f"keyword {value!r} cannot go into the guide link as it is: it must come back"
+                " unchanged as the follower's message, so no leading or trailing space, no tab"
+                f" or newline, and none of {KEYWORD_FORBIDDEN} (found: {bad or 'whitespace'});"
+                " Chinese text is fine, e.g. 更多优惠"
+            )
+        return value
+
     def text(self) -> str:
-        """The customer-service text: greeting, then the guide as a bizmsgmenu link."""
+        """The customer-service text: greeting, then the guide as a bizmsgmenu link.
+
+        The keyword goes into the href as it is, Chinese included, not percent-encoded: a tap
+        sends msgmenucontent back as the follower's message, and the community code that uses
+        this link writes it raw (WeChat documents no decoding; WECHAT.md section 5), so a
+        percent-encoded keyword could come back as "%E6%9B%B4..." and miss the keyword reply.
+        The validator keeps out every character a decoder (percent, form "+", HTML) would
+        change, so the keyword reads the same whether or not the client decodes.
+        """
         link = (
-            f'<a href="weixin://bizmsgmenu?msgmenucontent={quote(self.keyword)}&msgmenuid=1">'
+            f'<a href="weixin://bizmsgmenu?msgmenucontent={self.keyword}&msgmenuid=1">'
             f"{self.guide}</a>"
         )
         return f"{self.greeting}\n{link}"

@@ -10,29 +10,34 @@ from wxengage import clock
 from wxengage.accounts import Account, AccountNotFoundError
 from wxengage.observability import count, logger
 from wxengage.recall.content import custom_message
+from wxengage.recall.holds import RecallHold
 from wxengage.recall.outcomes import Delivery, FailureReason, StatKey, refusal
 from wxengage.recall.planning import PendingRecall, RecallStatus, SkipReason
 from wxengage.recall.policy import first_reason, reserve, unreserve
 from wxengage.recall.ports import Accounts, Followers, RecallLedger, Rules, Stats, WeChatFor
 from wxengage.recall.quiet_hours import local_day
+from wxengage.recall.refusals import Reaction, react
 from wxengage.recall.rules import RecallRule, RuleNotFoundError
-from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
+from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError
 from wxengage.windows import FollowerState
 
 TAG_CACHE_SECONDS = 120
-# WeChat's follower-side answers that mean "not now, not ever for this window".
-_FOLLOWER_REASONS = {
-    45015: SkipReason.WINDOW_CLOSED,
-    45047: SkipReason.QUOTA,
-    43004: SkipReason.LEFT,
-}
-
-
-_RETRY_LATER = (ErrorCategory.RETRY_BACKOFF, ErrorCategory.RETRY_NEXT_MINUTE, ErrorCategory.TOKEN)
 
 
 class RetryLater(Exception):
     """WeChat surely did not send; the claim was released and the queue should retry."""
+
+
+class Held(Exception):
+    """The account's recall sends are held (a configuration error, WECHAT.md section 11).
+
+    Nothing was sent and nothing taken from the follower: the recall is pending again, and the
+    sweep hands it back once the hold lifts. The queue message is done with.
+    """
+
+    def __init__(self, hold: RecallHold) -> None:
+        super().__init__(f"recall sends held: errcode {hold.errcode}: {hold.reason}")
+        self.hold = hold
 
 
 class _Skip(Exception):
@@ -73,15 +78,27 @@ class Sender:
             rule = self.rules.get(recall.app_id, recall.rule).rule
         except RuleNotFoundError:
             return self._skip_unclaimed(recall, account, SkipReason.RULE_DELETED, now)
+        hold = self.recalls.hold(recall.app_id)
+        if hold is not None and hold.active(now):
+            self._put_back(recall, now)
+            raise Held(hold)
         state = self.followers.get(recall.app_id, recall.openid)
-        reason = first_reason(
-            recall,
-            rule,
-            account.settings.recall,
-            state,
-            now,
-            lambda: self._tags_of(account, recall.openid),
-        )
+        try:
+            reason = first_reason(
+                recall,
+                rule,
+                account.settings.recall,
+                state,
+                now,
+                lambda: self._tags_of(account, recall.openid),
+            )
+        except WeChatApiError as err:
+            # The tag lookup met a configuration error: every call would, so hold the account.
+            answer = react(err.errcode)
+            if answer.reaction is not Reaction.HOLD:
+                raise
+            self._put_back(recall, now)
+            raise self._hold(account, err, answer.hold_seconds, now) from err
         if reason is not None:
             return self._skip_unclaimed(recall, account, reason, now)
         token = uuid.uuid4().hex
@@ -106,7 +123,7 @@ class Sender:
             # the retry sees the message taken and records already_recalled: never two sends.)
             self.recalls.release(recall, token)
             raise
-        return self._send(recall, rule, account, token, seen[-1], now)
+        return self._send(recall, rule, account, token, seen[-1], now, hold)
 
     def _tags_of(self, account: Account, openid: str) -> set[int]:
         key = (account.settings.app_id, openid)
@@ -125,22 +142,13 @@ class Sender:
         token: str,
         before: FollowerState,
         now: int,
+        hold: RecallHold | None,
     ) -> Outcome:
         message = custom_message(recall.openid, rule.content, self.rnd)
         try:
             self.wechat(account).send_custom(message)
         except WeChatApiError as err:
-            follower_reason = _FOLLOWER_REASONS.get(err.errcode)
-            if follower_reason is not None:
-                return self._skipped(recall, account, token, follower_reason, now)
-            # A token refused even after the client's refetch means WeChat did nothing either.
-            if err.category in _RETRY_LATER:
-                self._undo(recall, token, before)
-                raise RetryLater(f"WeChat answered {err.errcode}: retry later") from err
-            logger.error(
-                "recall send failed", extra={"errcode": err.errcode, "category": err.category.value}
-            )
-            return self._failed(recall, account, token, refusal(err.errcode), now)
+            return self._refused(recall, account, token, before, err, now)
         except WeChatTransportError as err:
             if not err.maybe_delivered:
                 self._undo(recall, token, before)
@@ -149,10 +157,61 @@ class Sender:
             return self._failed(recall, account, token, FailureReason.UNKNOWN_OUTCOME, now)
         self._finish(recall, account, token, RecallStatus.SENT, "", StatKey.SENT, now)
         count("RecallsSent")
+        if hold is not None:
+            # The probe after a hold went through: whatever was wrong has been fixed.
+            self.recalls.lift_hold(recall.app_id, hold.until)
         return Outcome(Delivery.SENT)
 
-    def _undo(self, recall: PendingRecall, token: str, before: FollowerState) -> None:
+    def _refused(
+        self,
+        recall: PendingRecall,
+        account: Account,
+        token: str,
+        before: FollowerState,
+        err: WeChatApiError,
+        now: int,
+    ) -> Outcome:
+        """WeChat did not send: the follower gets their message back and no cooldown starts,
+        so they can be recalled in a later window and a reply never counts as recalled."""
+        answer = react(err.errcode)
+        if answer.reaction is Reaction.RETRY:
+            self._undo(recall, token, before)
+            raise RetryLater(f"WeChat answered {err.errcode}: retry later") from err
+        if answer.reaction is Reaction.HOLD:
+            self._undo(recall, token, before)
+            raise self._hold(account, err, answer.hold_seconds, now) from err
+        if answer.skip is not None:
+            outcome = self._skipped(recall, account, token, answer.skip, now)
+        else:
+            logger.error(
+                "recall send refused", extra={"errcode": err.errcode, "errmsg": err.errmsg}
+            )
+            outcome = self._failed(recall, account, token, refusal(err.errcode), now)
+        # After the outcome is on record: if this write fails, the recall is still never resent.
+        try:
+            self._give_back(recall, before)
+        except Exception:
+            logger.exception("could not give the follower's window message back")
+        return outcome
+
+    def _hold(self, account: Account, err: WeChatApiError, seconds: int, now: int) -> Held:
+        hold = RecallHold(errcode=err.errcode, reason=str(err), since=now, until=now + seconds)
+        self.recalls.hold_sends(account.settings.app_id, hold)
+        count("RecallSendsHeld", errcode=str(err.errcode))
+        logger.error("recall sends held", extra={"errcode": err.errcode, "until": hold.until})
+        return Held(hold)
+
+    def _put_back(self, recall: PendingRecall, now: int) -> None:
+        """A queued recall back to pending, for the sweep to hand out once the hold lifts."""
+        token = uuid.uuid4().hex
+        if self.recalls.claim(recall, token, now):
+            self.recalls.release(recall, token)
+
+    def _give_back(self, recall: PendingRecall, before: FollowerState) -> None:
         self.followers.update(recall.app_id, recall.openid, lambda s: unreserve(s, before, recall))
+
+    def _undo(self, recall: PendingRecall, token: str, before: FollowerState) -> None:
+        self._give_back(recall, before)
         self.recalls.release(recall, token)
 
     def _skip_unclaimed(

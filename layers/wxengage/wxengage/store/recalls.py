@@ -9,6 +9,9 @@ from typing import Any
 from wxengage import clock
 from wxengage.clock import iso_z
 from wxengage.errors import ConflictError
+from wxengage.recall.budget import CLAIM_STALE_SECONDS
+from wxengage.recall.holds import RecallHold
+from wxengage.recall.outcomes import FailureReason
 from wxengage.recall.planning import PendingRecall, RecallStatus
 from wxengage.settings import Settings
 from wxengage.store.aws import client
@@ -23,6 +26,7 @@ from wxengage.store.dynamo import (
 
 DUE_INDEX = "due"
 _CHECKPOINT = "#sweep-checkpoint"
+_HOLD = "#recall-hold"
 
 
 def minute_bucket(app_id: str, ts: int) -> str:
@@ -110,14 +114,21 @@ class RecallStore:
         )
 
     def claim(self, recall: PendingRecall, token: str, now: int) -> bool:
-        """Take ownership before calling WeChat; False if already claimed or superseded."""
+        """Take ownership before calling WeChat; False if already claimed or superseded.
+
+        The claim is filed in the due index under its deadline's minute: should its sender be
+        stopped before it records an outcome, the sweep reading that minute settles it.
+        """
+        deadline = now + CLAIM_STALE_SECONDS
         return self._transition(
             recall,
-            "SET #s = :to, claim_token = :t, claimed_at = :now REMOVE due_bucket, due_key",
+            "SET #s = :to, claim_token = :t, claimed_at = :now, due_bucket = :b, due_key = :k",
             "#s IN (:pending, :queued)",
             to=RecallStatus.CLAIMED,
             t=token,
             now=now,
+            b=minute_bucket(recall.app_id, deadline),
+            k=f"{deadline:010d}#{recall.recall_id}",
             pending=RecallStatus.PENDING,
             queued=RecallStatus.QUEUED,
         )
@@ -144,7 +155,7 @@ class RecallStore:
         """Record the outcome of a claimed recall."""
         return self._transition(
             recall,
-            "SET #s = :to, outcome = :r, finished_at = :now",
+            "SET #s = :to, outcome = :r, finished_at = :now REMOVE due_bucket, due_key",
             "#s = :claimed AND claim_token = :t",
             to=status,
             r=reason,
@@ -152,6 +163,48 @@ class RecallStore:
             claimed=RecallStatus.CLAIMED,
             t=token,
         )
+
+    def abandon(self, recall: PendingRecall, now: int) -> bool:
+        """A claim older than CLAIM_STALE_SECONDS -> failed/unknown_outcome (never resent)."""
+        return self._transition(
+            recall,
+            "SET #s = :to, outcome = :r, finished_at = :now REMOVE due_bucket, due_key, claim_token",
+            "#s = :claimed AND claimed_at <= :cutoff",
+            to=RecallStatus.FAILED,
+            r=FailureReason.UNKNOWN_OUTCOME,
+            now=now,
+            cutoff=now - CLAIM_STALE_SECONDS,
+            claimed=RecallStatus.CLAIMED,
+        )
+
+    def hold(self, app_id: str) -> RecallHold | None:
+        """The account's hold on recall sends (active or expired), or None."""
+        item = (
+            client("dynamodb")
+            .get_item(
+                TableName=self._table, Key=key(app_id=app_id, recall_id=_HOLD), ConsistentRead=True
+            )
+            .get("Item")
+        )
+        return RecallHold.model_validate_json(item["hold"]["S"]) if item else None
+
+    def hold_sends(self, app_id: str, hold: RecallHold) -> None:
+        """Hold the account's recall sends; a hold already there keeps its `since`."""
+        before = self.hold(app_id)
+        if before is not None:
+            hold = hold.since_then(before.since)
+        client("dynamodb").put_item(
+            TableName=self._table,
+            Item=to_attributes({"app_id": app_id, "recall_id": _HOLD, "hold": hold}),
+        )
+
+    def lift_hold(self, app_id: str, until: int) -> None:
+        """Remove the hold that ran `until`; a newer hold (another refusal since) stays."""
+        current = self.hold(app_id)
+        if current is not None and current.until == until:
+            client("dynamodb").delete_item(
+                TableName=self._table, Key=key(app_id=app_id, recall_id=_HOLD)
+            )
 
     def _transition(
         self, recall: PendingRecall, update: str, condition: str, **values: str | int

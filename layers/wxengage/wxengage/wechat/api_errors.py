@@ -17,7 +17,7 @@ class ErrorCategory(StrEnum):
     MASS_QUOTA = "mass_quota"  # 45028
     CLIENTMSGID_EXISTS = "clientmsgid_exists"  # 45065: already submitted
     CLIENTMSGID_TOO_FAST = "clientmsgid_too_fast"  # 45066: wait a minute, same id
-    AWAITING_CONFIRMATION = "awaiting_confirmation"  # 89503..89505
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # 89501..89505: the admin has to confirm
     REQUEST_BUG = "request_bug"  # our request is wrong: fail loudly
     CONFIGURATION = "configuration"  # IP whitelist, permission, credentials: fail loudly
     UNKNOWN = "unknown"
@@ -32,9 +32,16 @@ _CATEGORIES: dict[int, ErrorCategory] = {
     45066: ErrorCategory.CLIENTMSGID_TOO_FAST,
     **dict.fromkeys((40001, 40014, 42001), ErrorCategory.TOKEN),
     **dict.fromkeys((45015, 45047, 43004, 43019, 40003, 50002), ErrorCategory.FOLLOWER),
-    **dict.fromkeys((89503, 89504, 89505), ErrorCategory.AWAITING_CONFIRMATION),
-    **dict.fromkeys((40033, 45002, 45008, 45067, 47001, 40130, 40008), ErrorCategory.REQUEST_BUG),
-    **dict.fromkeys((40164, 48001, 48004, 40013, 40125), ErrorCategory.CONFIGURATION),
+    # WxJava WxOpenErrorMsgEnum: 89501 a confirmation request is pending, retry later; 89502
+    # wait for the admin; 89503 this call needs the admin's confirmation; 89504/89505 waiting for
+    # the admin. 89506/89507: the admin refused this IP (retry after 24 h / 1 h): configuration,
+    # as WECHAT.md section 11 says.
+    **dict.fromkeys((89501, 89502, 89503, 89504, 89505), ErrorCategory.AWAITING_CONFIRMATION),
+    # 40007: invalid media_id, e.g. customer-service mpnews since the draft box (WECHAT.md 5).
+    **dict.fromkeys(
+        (40033, 45002, 45008, 45067, 47001, 40130, 40008, 40007), ErrorCategory.REQUEST_BUG
+    ),
+    **dict.fromkeys((40164, 48001, 48004, 40013, 40125, 89506, 89507), ErrorCategory.CONFIGURATION),
 }
 
 
@@ -73,6 +80,13 @@ _HINTS: dict[int, str] = {
     40125: "the AppSecret is not valid (reset in the console?): update the account's app-secret",
     48001: "the account lacks this API permission (verified account needed?)",
     48004: "WeChat has banned this API for the account: see the notices in the WeChat console",
+    89503: "this IP's calls need the account administrator's confirmation in WeChat",
+    89506: "the account administrator refused this IP twice: no call from it for 24 hours",
+    89507: "the account administrator refused this IP: no call from it for an hour",
+    40007: (
+        "invalid media_id; customer-service mpnews no longer takes a material media_id since"
+        " the draft box: send the published article as mpnewsarticle with its article_id"
+    ),
 }
 
 

@@ -40,8 +40,16 @@ def build_sender(settings: Settings) -> Sender:
 
 def run_sweep(settings: Settings, now: int, app_id: str | None = None) -> SweepReport:
     """Sweep every account (the schedule) or one (`wxengage recall sweep --app-id`)."""
-    app_ids = [app_id] if app_id else [a.app_id for a in AccountStore(settings).list_settings()]
-    return sweep(app_ids, RecallStore(settings), RecallQueue(settings), now)
+    accounts = AccountStore(settings)
+    found = [accounts.read_settings(app_id)] if app_id else accounts.list_settings()
+    return sweep(
+        [a.app_id for a in found],
+        RecallStore(settings),
+        RecallQueue(settings),
+        now,
+        stats=StatsStore(settings),
+        timezones={a.app_id: a.timezone for a in found},
+    )
 
 
 def _client(account: Account, settings: Settings) -> WeChatClient:
