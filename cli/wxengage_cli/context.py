@@ -65,13 +65,7 @@ def follow_local_clock() -> None:
 
 
 def load_mapping(path: Path, what: str) -> dict[str, Any]:
-    """A YAML (or JSON) file holding one mapping; a clear error names the file otherwise."""
-    import yaml  # only the commands that read files pay for it
+    """A YAML (or JSON) file holding one mapping; BadFileError naming the file and line otherwise."""
+    from wxengage_cli import files  # only the commands that read files pay for YAML
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise click.ClickException(f"{path} is not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise click.ClickException(f"{path} must hold one {what}")
-    return data
+    return files.load_mapping(path, what)
