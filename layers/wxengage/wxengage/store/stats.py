@@ -46,3 +46,29 @@ class StatsStore:
             if key not in ("pk", "day", "expires_at") and "N" in value:
                 out[key] = int(value["N"])
         return out
+
+    def days(self, app_id: str, rule: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        """Counters of one rule for each day from `first` to `last` (YYYY-MM-DD, inclusive).
+
+        One query per rule, however long the range; a day nothing was counted on is absent.
+        """
+        out: dict[str, dict[str, int]] = {}
+        paginator = client("dynamodb").get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :p AND #d BETWEEN :first AND :last",
+            ExpressionAttributeNames={"#d": "day"},  # a reserved word in DynamoDB
+            ExpressionAttributeValues={
+                ":p": {"S": _pk(app_id, rule)},
+                ":first": {"S": first},
+                ":last": {"S": last},
+            },
+            ConsistentRead=True,
+        ):
+            for item in page["Items"]:
+                counters = dict.fromkeys(COUNTERS, 0)
+                for key, value in item.items():
+                    if key not in ("pk", "day", "expires_at") and "N" in value:
+                        counters[key] = int(value["N"])
+                out[item["day"]["S"]] = counters
+        return out
