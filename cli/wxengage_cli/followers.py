@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from wxengage import clock
+from wxengage.accounts import AccountNotFoundError
 from wxengage.store.accounts import AccountStore
 from wxengage.store.followers import FollowerStore
 from wxengage.windows import FollowerState
@@ -66,7 +67,11 @@ def text_view(state: FollowerState, now: float, times: Times) -> dict[str, Any]:
 
 
 def _times(ctx: CliContext, app_id: str, utc: bool) -> Times:
-    return Times(AccountStore(ctx.settings).read_settings(app_id).timezone, utc)
+    """The account's zone; UTC for followers of an account no longer registered (they stay)."""
+    try:
+        return Times(AccountStore(ctx.settings).read_settings(app_id).timezone, utc)
+    except AccountNotFoundError:
+        return Times("UTC", utc)
 
 
 @click.group()
