@@ -31,5 +31,5 @@ def test_a_downgrade_below_the_enabled_rules_is_refused_naming_them() -> None:
 
 def test_one_rule_too_many_for_enterprise_says_one() -> None:
     # Given four enabled rules / When enterprise (three) is checked / Then one must go
-    with pytest.raises(PlanCapError, match="allows 3 enabled rules; .* disable 1 of them"):
+    with pytest.raises(PlanCapError, match=r"allows 3 enabled rules; .* disable 1 of them"):
         check_plan_fits(Plan.ENTERPRISE, ["a", "b", "c", "d"])
