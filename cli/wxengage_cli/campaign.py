@@ -19,7 +19,7 @@ from wxengage.clock import iso_z
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
 from wxengage.store.executions import BroadcastExecutions
-from wxengage_cli.context import CliContext, load_mapping, pass_ctx
+from wxengage_cli.context import CliContext, load_model, pass_ctx
 from wxengage_cli.localtime import Times
 from wxengage_cli.options import app_id_option, utc_option
 
@@ -72,9 +72,7 @@ def campaigns(ctx: CliContext) -> Campaigns:
 
 
 def _spec(path: Path) -> CampaignSpec:
-    return CampaignSpec.model_validate(
-        load_mapping(path, "campaign (a mapping with name and groups)")
-    )
+    return load_model(path, CampaignSpec, "campaign (a mapping with name and groups)")
 
 
 @click.group()

@@ -6,7 +6,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from botocore.exceptions import ClientError
@@ -15,6 +15,11 @@ from wxengage import clock
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 from wxengage_cli.errors import StackNotFoundError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 
 @dataclass
@@ -69,3 +74,10 @@ def load_mapping(path: Path, what: str) -> dict[str, Any]:
     from wxengage_cli import files  # only the commands that read files pay for YAML
 
     return files.load_mapping(path, what)
+
+
+def load_model(path: Path, model: type[M], what: str) -> M:
+    """The file's one mapping validated as `model`; one line naming the file and fields otherwise."""
+    from wxengage_cli import files
+
+    return files.load_model(path, model, what)

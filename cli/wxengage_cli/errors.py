@@ -71,13 +71,18 @@ NO_CREDENTIALS = (
 )
 
 
-def describe_validation(err: ValidationError) -> str:
-    """One line per problem, naming the field and never echoing the input (it may be secret)."""
+def validation_problems(err: ValidationError) -> list[str]:
+    """`field: problem` for each problem, never echoing the input (it may be secret)."""
     lines = []
     for e in err.errors(include_input=False, include_url=False):
         where = ".".join(str(p) for p in e["loc"]) or "input"
         lines.append(f"{where}: {e['msg']}")
-    return "invalid input:\n  " + "\n  ".join(lines)
+    return lines
+
+
+def describe_validation(err: ValidationError) -> str:
+    """One line per problem, naming the field and never echoing the input (it may be secret)."""
+    return "invalid input:\n  " + "\n  ".join(validation_problems(err))
 
 
 def explain(err: Exception) -> str | None:

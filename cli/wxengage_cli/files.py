@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 from yaml.constructor import SafeConstructor
 from yaml.error import Mark, MarkedYAMLError
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.reader import ReaderError
 
-from wxengage_cli.errors import BadFileError
+from wxengage_cli.errors import BadFileError, validation_problems
+
+M = TypeVar("M", bound=BaseModel)
 
 # A rule or campaign is a few KB; a quarter of a MB leaves room and parses in well under a second.
 MAX_BYTES = 256 * 1024
@@ -183,6 +186,16 @@ def load_mapping(path: Path, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadFileError(path, f"must hold one {what}, not a {_kind(data)}")
     return data
+
+
+def load_model(path: Path, model: type[M], what: str) -> M:
+    """The file's one mapping validated as `model`; BadFileError naming the file and fields."""
+    data = load_mapping(path, what)
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems = validation_problems(err)
+        raise BadFileError(path, f"invalid {what.split(' (')[0]}: " + "; ".join(problems)) from None
 
 
 def _kind(data: Any) -> str:

@@ -13,7 +13,7 @@ from wxengage import clock
 from wxengage.recall.rules import RecallRule, StoredRule
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
-from wxengage_cli.context import CliContext, load_mapping, pass_ctx
+from wxengage_cli.context import CliContext, load_model, pass_ctx
 from wxengage_cli.localtime import Times
 from wxengage_cli.options import app_id_option, utc_option
 
@@ -38,7 +38,7 @@ def rules() -> None:
 @pass_ctx
 def put(ctx: CliContext, app_id: str, path: Path) -> None:
     """Create a rule, or replace the one with the same name (its pending followers keep their place)."""
-    rule = RecallRule.model_validate(load_mapping(path, "rule (a mapping of fields)"))
+    rule = load_model(path, RecallRule, "rule (a mapping of fields)")
     plan = AccountStore(ctx.settings).read_settings(app_id).plan
     stored, created = RuleStore(ctx.settings).put(app_id, rule, plan)
     state = "enabled" if stored.rule.enabled else "disabled"

@@ -30,6 +30,8 @@ CORPUS: list[tuple[str, bytes, str]] = [
         RULE + b"holdout_percent: 1.0e+400\n",
         "line 4, column 18: '1.0e+400' is not a finite",
     ),
+    # YAML 1.1 reads 1e400 (no dot, no sign) as a string; the model then refuses the field.
+    ("1e400.json", b'{"name": "r1", "lead_minutes": 1e400}', "lead_minutes: "),
     ("nan.yaml", RULE + b"holdout_percent: .nan\n", "is not a finite number"),
     ("huge-int.yaml", RULE.replace(b"30", b"9" * 5000), "a number of 5000 digits is too large"),
     ("huge-int.json", b'{"lead_minutes": ' + b"1" * 100_000 + b"}", "digits is too large"),
