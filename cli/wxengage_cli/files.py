@@ -95,6 +95,11 @@ class StrictLoader(yaml.SafeLoader):
             # The safe loader's int(), float() and date() raise plain errors on some input
             # (a 13th month, more digits than Python converts): place them in the file.
             raise _Refused(f"cannot read {_short(_text(node))}: {err}", node.start_mark) from None
+        except (AttributeError, TypeError, IndexError, KeyError):
+            # An explicit tag on a value it does not fit (`!!timestamp hello`) crashes the
+            # safe loader's constructor itself.
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            raise _Refused(f"cannot read {_short(_text(node))} as {tag}", node.start_mark) from None
 
     def construct_scalar(self, node: ScalarNode | MappingNode) -> Any:
         value = super().construct_scalar(node)
@@ -172,6 +177,9 @@ def parse(path: Path, text: str) -> Any:
         raise BadFileError(path, f"not valid YAML: {err}") from None
     except RecursionError:  # the depth guard stops nesting first; this is belt and braces
         raise BadFileError(path, "nested too deeply") from None
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, OverflowError) as err:
+        # Belt and braces again: the file is untrusted input and the parser its only gate.
+        raise BadFileError(path, f"cannot be read as YAML ({type(err).__name__})") from None
 
 
 def _column(mark: Mark | None) -> int | None:

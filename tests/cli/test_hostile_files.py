@@ -66,6 +66,7 @@ CORPUS: list[tuple[str, bytes, str]] = [
         "could not determine a constructor for the tag '!secret'",
     ),
     ("bad-date.yaml", b"send_at: 2026-13-45\n", "cannot read '2026-13-45': month must be in 1..12"),
+    ("tag-misfit.yaml", b"name: !!timestamp hello\n", "cannot read 'hello' as !!timestamp"),
     ("surrogate.json", b'{"name": "\\ud800"}', "lone surrogate"),
     ("two-documents.yaml", RULE + b"---\n" + RULE, "expected a single document in the stream"),
     ("unclosed.yaml", b'name: "r1\n', "line 2, column 1: while scanning a quoted scalar"),
