@@ -13,7 +13,7 @@ LOCAL_RUNTIME = python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.vers
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY ?= 0
 
-.PHONY: demo test lint typecheck lint-template unit bench build clean
+.PHONY: demo test lint typecheck lint-template unit bench build clean browser
 
 $(STAMP): pyproject.toml requirements-dev.txt layers/wxengage/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,27 @@ demo: $(STAMP)
 	$(PY) -m wxengage_local.demo
 
 ## make test: set up, lint, type-check, lint the template and run the whole offline suite.
-test: $(STAMP) lint typecheck lint-template unit
+# Two passes on the machine's cores: the two virtualenvs install side by side (lint and type
+# checks start as soon as theirs is ready), then the suite gets every core to itself.
+test: browser
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck lint-template
+	$(MAKE) --no-print-directory unit
+
+# The console's browser tests drive a real headless Chromium through its driver (Debian:
+# chromium, chromium-driver; fonts-noto-cjk draws the Chinese in screenshots). As root on
+# Debian they are installed here; elsewhere this says what to install. In CI (CI=true) the
+# browser tests fail, never skip, when the browser is missing.
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing $(BROWSER_PACKAGES) for the console's browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	else \
+	    echo "the console's browser tests need Chromium and chromedriver:"; \
+	    echo "  Debian/Ubuntu: sudo apt-get install $(BROWSER_PACKAGES)"; \
+	    echo "  elsewhere: install Chromium and its driver, then set WXENGAGE_CHROMIUM and WXENGAGE_CHROMEDRIVER"; \
+	fi
 
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile

@@ -37,8 +37,8 @@ from wxengage.broadcast.state import Campaign
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
-from wxengage.wechat.client import client_for
 from wxengage.wiring.broadcast import build_broadcast
+from wxengage.wiring.wechat import client_for
 from wxengage_local.aws import deploy
 from wxengage_local.sandbox import WeChatSandbox
 

@@ -5,22 +5,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from moto import mock_aws
 
 from tests.support import reset_services
 from wxengage import clock
 from wxengage.settings import Settings, get_settings
-from wxengage.store.aws import reset_clients
-from wxengage_local.aws import deploy
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """moto's per-deploy work done once per process (tests/support/moto_stack.py).
+
+    Skipped when every collected test is a unit test: those never load moto or boto3.
+    """
+    unit = Path(__file__).resolve().parent / "unit"
+    if all(unit in Path(item.path).parents for item in request.session.items):
+        yield
+        return
+    from tests.support.moto_stack import fast_process
+
+    with fast_process():
+        yield
+
+
 def _reset_process_caches() -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    from wxengage.store.aws import reset_clients
+
     get_settings.cache_clear()
     reset_services()
     reset_clients()
@@ -42,6 +57,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def stack(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """template.yaml deployed into moto (tables, TTL, outputs); env set as the Lambdas get it."""
+    import boto3
+    from moto import mock_aws
+
+    from wxengage_local.aws import deploy
+
     with mock_aws():
         _reset_process_caches()
         outputs = deploy(boto3.Session(), TEMPLATE, stack_name="wxengage")

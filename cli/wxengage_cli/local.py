@@ -6,8 +6,12 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from wxengage_local.runner import LocalRun
 
 READY_LINE = "wxengage local stack is up"
 
@@ -56,6 +60,16 @@ def local() -> None:
     default=None,
     help="The SAM template to deploy (default: ./template.yaml).",
 )
+@click.option(
+    "--console-user",
+    "console_users",
+    multiple=True,
+    metavar="NAME=ROLE:ACCOUNTS",
+    help=(
+        "Another console user (role viewer, operator or admin; accounts comma-separated app "
+        "ids or *), e.g. li=viewer:wx0123456789abcdef; its password is printed. Repeatable."
+    ),
+)
 @click.pass_obj
 def up(
     obj: object,
@@ -65,6 +79,7 @@ def up(
     speed: float,
     warp: bool,
     template_path: Path | None,
+    console_users: tuple[str, ...],
 ) -> None:
     """Start the local stack in the foreground; Ctrl-C stops it and leaves nothing running."""
     from wxengage_local.runner import LocalRun  # the local extras are imported only here
@@ -79,6 +94,7 @@ def up(
         speed=speed,
         warp=warp,
     )
+    users = parse_console_users(console_users)
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -93,6 +109,8 @@ def up(
         raise
     for line in run.banner():
         click.echo(line)
+    for line in console_sign_in(run, users):
+        click.echo(line)
     click.echo(READY_LINE, nl=True)
     try:
         while not stop.wait(0.5):
@@ -100,3 +118,33 @@ def up(
     finally:
         run.stop()
         click.echo("local stack stopped")
+
+
+def parse_console_users(specs: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """The console users to create: an admin of every account, then each NAME=ROLE:ACCOUNTS."""
+    users = [("admin", "admin", "*")]
+    for spec in specs:
+        name, _, rest = spec.partition("=")
+        role, _, accounts = rest.partition(":")
+        if not name or role not in ("viewer", "operator", "admin") or not accounts:
+            raise click.BadParameter(
+                f"{spec!r}: write NAME=ROLE:ACCOUNTS", param_hint="--console-user"
+            )
+        users.append((name, role, accounts))
+    return users
+
+
+def console_sign_in(run: LocalRun, users: list[tuple[str, str, str]]) -> list[str]:
+    """Create the local console users and say where to sign in.
+
+    The passwords are made now and live only in this process: the local stack's own issuer
+    (wxengage_local.console_auth), never Cognito and never the AWS template.
+    """
+    gateway = run.stack.gateway
+    if gateway is None:
+        return []
+    lines = [f"console          : {run.stack.webhook_base_url}/console  (sign in as:)"]
+    for name, role, accounts in users:
+        password = gateway.console_auth.issuer.add_user(name, role, accounts)
+        lines.append(f"  {name} / {password}  ({role}, accounts {accounts}; local only)")
+    return lines

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from wxengage import clock
+from wxengage.console.health import funnel
 from wxengage.recall.outcomes import FailureReason
 from wxengage.recall.planning import SkipReason
 from wxengage.recall.quiet_hours import local_day
@@ -125,10 +126,9 @@ def when(day: date, today: date) -> str:
 
 
 def summarise(counters: dict[str, int]) -> dict[str, Any]:
-    """One rule's day: the funnel, skips and failures by reason, and any other counter."""
-    skipped = {
-        k.removeprefix("skipped_"): v for k, v in counters.items() if k.startswith("skipped_") and v
-    }
+    """One rule's day: the funnel (as the console and `status` compute it), skips and failures
+    by reason, and any other counter."""
+    day = funnel("", counters)
     failed_by_reason = {
         k.removeprefix("failed_"): v for k, v in counters.items() if k.startswith("failed_") and v
     }
@@ -137,15 +137,7 @@ def summarise(counters: dict[str, int]) -> dict[str, Any]:
         for k, v in counters.items()
         if v and k not in FLOW and not k.startswith(("skipped_", "failed_"))
     }
-    # Eligible: passed every check; the holdout is eligible on purpose but not sent.
-    eligible = counters.get("sent", 0) + counters.get("failed", 0) + skipped.get("holdout", 0)
-    return {
-        "pending": counters.get("pending", 0),
-        "eligible": eligible,
-        "sent": counters.get("sent", 0),
-        "failed": counters.get("failed", 0),
-        "recalled": counters.get("recalled", 0),
-        "skipped": skipped,
+    return day.model_dump(exclude={"day"}) | {
         "failed_by_reason": failed_by_reason,
         "other": other,
     }

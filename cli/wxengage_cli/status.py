@@ -14,7 +14,7 @@ import click
 
 from wxengage import clock
 from wxengage.clock import iso_z
-from wxengage.recall.quiet_hours import local_day
+from wxengage.console.health import SWEEP_STALE_SECONDS, account_health
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.aws import client
@@ -25,10 +25,6 @@ from wxengage.store.stats import StatsStore
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.localtime import Times, offset_text, parse_iso_z
 from wxengage_cli.options import utc_option
-
-# The sweep runs every minute and keeps the current minute open, so a checkpoint up to two
-# minutes old is normal; the recall-sweep-stalled alarm fires at five.
-SWEEP_STALE_SECONDS = 300
 
 
 @click.command()
@@ -106,35 +102,27 @@ def queue_depth(url: str) -> dict[str, int] | None:
 
 def account(settings: Settings, app_id: str, timezone: str, now: int) -> dict[str, Any]:
     """One account: its sweep checkpoint, today's recall funnel and its campaigns by status."""
-    swept_to = RecallStore(settings).checkpoint(app_id)
-    day = local_day(now, timezone)
-    stats = StatsStore(settings)
-    totals: Counter[str] = Counter()
-    for stored in RuleStore(settings).all(app_id):
-        totals.update(stats.day(app_id, stored.rule.name, day))
-    skipped = {
-        k.removeprefix("skipped_"): v for k, v in sorted(totals.items()) if k.startswith("skipped_")
-    }
-    campaigns = Counter(c.status.value for c in CampaignStore(settings).all(app_id))
+    # The same computation the console's overview shows (wxengage.console.health).
+    health = account_health(
+        RecallStore(settings),
+        RuleStore(settings),
+        StatsStore(settings),
+        CampaignStore(settings),
+        app_id=app_id,
+        timezone=timezone,
+        now=now,
+    )
+    swept_to = health.swept_to
     return {
         "app_id": app_id,
         "timezone": timezone,
         "sweep": {
             "swept_to": iso_z(swept_to) if swept_to is not None else None,
-            "age_seconds": now - swept_to if swept_to is not None else None,
+            "age_seconds": health.sweep_age_seconds,
         },
         "swept_to_local": Times(timezone).local(swept_to),
-        "recall_today": {
-            "day": day,
-            "pending": totals["pending"],
-            # Eligible: passed every check (the holdout is eligible on purpose, not sent).
-            "eligible": totals["sent"] + totals["failed"] + skipped.get("holdout", 0),
-            "sent": totals["sent"],
-            "failed": totals["failed"],
-            "recalled": totals["recalled"],
-            "skipped": {k: v for k, v in skipped.items() if v},
-        },
-        "campaigns": dict(sorted(campaigns.items())),
+        "recall_today": health.recall_today.model_dump(),
+        "campaigns": health.campaigns,
     }
 
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import threading
-import time
-import traceback
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from botocore.exceptions import WaiterError
 
-from wxengage_local.handlers import ACTIVITY, FakeLambdaContext, load_handler
+from wxengage_local import moto_patches
 from wxengage_local.template import FunctionSpec, LocalTemplate
 
 _CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -49,7 +46,7 @@ def deploy(
     region = session.region_name or "us-east-1"
     bucket = f"{stack_name.lower()}-local-artifacts"
     cfn_doc, artifacts = LocalTemplate(template_path).to_cloudformation(bucket, parameters, region)
-    _state_machines_follow_execution_config()
+    moto_patches.state_machines_follow_execution_config()
     with _clients(session, region, "s3", "cloudformation", "dynamodb", "lambda") as (
         s3,
         cfn,
@@ -96,8 +93,6 @@ def physical_ids(session: ClientSource, stack_name: str) -> dict[str, str]:
 
 # --- Lambda: the real handler, in this process -------------------------------------------
 
-Resolver = Callable[[str], FunctionSpec | None]
-
 
 class FunctionResolver:
     """Function name -> FunctionSpec: logical ids at once, deployed names once `bind` is called."""
@@ -123,90 +118,6 @@ def stack_resolver(session: ClientSource, template_path: Path, stack_name: str) 
     return resolver
 
 
-_resolvers: list[Resolver] = []
-_hook_lock = threading.Lock()
-_original_invoke: Callable[..., tuple[str, bool, str]] | None = None
-
-
-def install_inprocess_lambda(resolver: Resolver) -> Callable[[], None]:
-    """Make moto run a resolvable function's real handler in this process; returns `uninstall`.
-
-    moto's `LambdaFunction._invoke_lambda` (private, pinned moto) is where lambda.invoke,
-    Step Functions Tasks and the optimised lambda:invoke integration all end up; it wants
-    Docker. Functions no resolver knows keep moto's own behaviour.
-    """
-    global _original_invoke
-    from moto.awslambda.models import LambdaFunction
-
-    with _hook_lock:
-        if _original_invoke is None:
-            _original_invoke = LambdaFunction._invoke_lambda
-            LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
-        _resolvers.insert(0, resolver)
-
-    def uninstall() -> None:
-        global _original_invoke
-        with _hook_lock:
-            if resolver in _resolvers:
-                _resolvers.remove(resolver)
-            if not _resolvers and _original_invoke is not None:
-                LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
-                _original_invoke = None
-
-    return uninstall
-
-
-def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
-    """Replacement for `LambdaFunction._invoke_lambda`: (payload JSON, errored, log tail)."""
-    spec = next((s for r in list(_resolvers) if (s := r(self.function_name)) is not None), None)
-    if spec is None:
-        assert _original_invoke is not None
-        return _original_invoke(self, event)
-    if event is None or event == "{}":
-        event = {}  # moto hands an empty payload over as the string "{}"
-    context = FakeLambdaContext(
-        self.function_name,
-        memory_limit_in_mb=int(self.memory_size),
-        timeout_ms=int(self.timeout) * 1000,
-        invoked_function_arn=self.function_arn,
-        region=self.region,
-        account_id=self.account_id,
-    )
-    request_id = context.aws_request_id
-    started = time.monotonic()
-    try:
-        with ACTIVITY:
-            result = load_handler(spec.code_uri, spec.handler)(event, context)
-    except Exception as exc:
-        # Lambda's own error shape: Step Functions matches Retry/Catch on errorType.
-        error = {
-            "errorMessage": str(exc),
-            "errorType": type(exc).__name__,
-            "requestId": request_id,
-            "stackTrace": traceback.format_tb(exc.__traceback__),
-        }
-        return json.dumps(error), True, _log_tail(request_id, started, traceback.format_exc())
-    try:
-        payload = json.dumps(result)
-    except (TypeError, ValueError) as exc:
-        error = {
-            "errorMessage": f"Unable to marshal response: {exc}",
-            "errorType": "Runtime.MarshalError",
-        }
-        return json.dumps(error), True, _log_tail(request_id, started, str(exc))
-    return payload, False, _log_tail(request_id, started, "")
-
-
-def _log_tail(request_id: str, started: float, extra: str) -> str:
-    ms = (time.monotonic() - started) * 1000
-    lines = [f"START RequestId: {request_id} Version: $LATEST", extra.rstrip()]
-    lines += [
-        f"END RequestId: {request_id}",
-        f"REPORT RequestId: {request_id}\tDuration: {ms:.2f} ms",
-    ]
-    return "\n".join(line for line in lines if line) + "\n"
-
-
 # --- Step Functions: execute the real ASL -------------------------------------------------
 
 
@@ -221,7 +132,7 @@ def enable_stepfunctions_execution(endpoint_url: str | None = None) -> bool:
 
 def set_stepfunctions_execution(enabled: bool, endpoint_url: str | None = None) -> bool:
     """Turn moto's Step Functions interpreter on or off; returns the previous setting."""
-    _state_machines_follow_execution_config()
+    moto_patches.state_machines_follow_execution_config()
     if endpoint_url is None:
         from moto.core.config import default_user_config
 
@@ -238,44 +149,6 @@ def set_stepfunctions_execution(enabled: bool, endpoint_url: str | None = None) 
     with urllib.request.urlopen(request, timeout=10):  # noqa: S310
         pass
     return previous
-
-
-def _state_machines_follow_execution_config() -> None:
-    """CloudFormation state machines land where the API would put them.
-
-    moto's CFN model always writes to its non-executing backend, so with execution on,
-    start_execution would not find a deployed machine. Patched in-process only: a moto
-    server in another process is out of reach.
-    """
-    from moto.stepfunctions.models import StateMachine
-
-    if getattr(StateMachine, "_wxengage_follows_config", False):
-        return
-
-    def create(
-        cls: type[StateMachine],
-        /,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> StateMachine:
-        from moto.stepfunctions.responses import get_backend
-        from moto.stepfunctions.utils import cfn_to_api_tags
-
-        props = cloudformation_json["Properties"]
-        # Same as moto's own, but through the backend the API uses right now.
-        return get_backend(account_id, region_name).create_state_machine(
-            name=props.get("StateMachineName", resource_name),
-            definition=props.get("DefinitionString", ""),
-            roleArn=props.get("RoleArn", ""),
-            tags=cfn_to_api_tags(props.get("Tags", [])),
-            sm_type=props.get("StateMachineType"),
-        )
-
-    StateMachine.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment, method-assign]
-    StateMachine._wxengage_follows_config = True  # type: ignore[attr-defined]
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -3,42 +3,32 @@
 from __future__ import annotations
 
 import base64
-import contextlib
-import errno
 import json
 import logging
 import re
-import socket
-import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request
+
 from wxengage_local.handlers import invoke_in_process
+from wxengage_local.http import LoopbackServer, PortInUseError, Reply, reply, target, unsupported
 from wxengage_local.template import FunctionSpec
 
 log = logging.getLogger("wxengage.local.gateway")
 MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway's request size limit
 Invoke = Callable[[FunctionSpec, dict[str, Any]], Any]
 _JSON = {"content-type": "application/json"}
+_METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"}
+__all__ = ["Gateway", "PortInUseError", "Response", "Route", "http_api_event", "http_response"]
 
-
-class PortInUseError(OSError):
-    """A port the local stack wants is taken (the message says which and what for)."""
-
-    def __init__(self, port: int, what: str) -> None:
-        super().__init__(
-            errno.EADDRINUSE,
-            f"port {port} for the {what} is in use: stop what holds it or pick another port",
-        )
-        self.port = port
-
-    def __str__(self) -> str:
-        return str(self.strerror)
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
 class Response(NamedTuple):
@@ -162,46 +152,21 @@ def http_response(result: Any) -> Response:
     return Response(200, dict(_JSON), body_text.encode())
 
 
-class _Server(ThreadingHTTPServer):
-    """Tracks open connections, so stop() can close idle keep-alive ones (and their threads)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            for sock in self._open:
-                with contextlib.suppress(OSError):  # already closed by the client
-                    sock.shutdown(socket.SHUT_RDWR)
-
-
 class Gateway:
     """Serves the routes on loopback; each request runs its handler in this process."""
 
     def __init__(
         self, functions: Mapping[str, FunctionSpec], port: int = 3000, invoke: Invoke | None = None
     ) -> None:
+        from wxengage_local.console_auth import LocalConsoleAuth
+
+        # The console's sign-in and JWT authorizer, as Cognito and API Gateway do them on AWS.
+        self.console_auth = LocalConsoleAuth()
         routes = [Route.of(m, p, f) for f in functions.values() for m, p in f.http_routes]
         self.routes = sorted(routes, key=Route.rank)
         self._port = port
         self._invoke = invoke or invoke_in_process
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
 
     @property
     def port(self) -> int:
@@ -217,32 +182,15 @@ class Gateway:
 
     def start(self) -> None:
         """Bind (a taken port raises PortInUseError) and serve in a daemon thread."""
-        try:
-            self._server = _Server(("127.0.0.1", self._port), _handler_class(self))
-        except OSError as err:
-            if err.errno == errno.EADDRINUSE:
-                raise PortInUseError(self._port, "HTTP gateway") from None
-            raise
-        self._port = int(self._server.server_address[1])
-        server = self._server
-        self._thread = threading.Thread(
-            # A short poll makes stop() quick (the default waits up to half a second).
-            target=lambda: server.serve_forever(poll_interval=0.05),
-            name="http-gateway",
-            daemon=True,
-        )
-        self._thread.start()
+        self._server = LoopbackServer(self.wsgi, self._port, "HTTP gateway")
+        self._server.start()
+        self._port = self._server.port
 
     def stop(self) -> None:
-        """Stop serving, close open connections and release the port."""
+        """Stop serving and release the port."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.close_connections()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def handle(
         self, method: str, target: str, headers: Mapping[str, str], body: bytes, source_ip: str
@@ -255,73 +203,52 @@ class Gateway:
         if found is None:
             return _message(404, "Not Found")
         route, params = found
+        verdict = self.console_auth.gate(method, parts.path, headers, body)
+        if verdict.status:
+            return Response(verdict.status, dict(_JSON), json.dumps(verdict.body).encode())
         event = http_api_event(
             route, params, method, parts.path, parts.query, headers, body, source_ip
         )
+        if verdict.claims is not None:
+            event["requestContext"]["authorizer"] = {
+                "jwt": {"claims": verdict.claims, "scopes": None}
+            }
         try:
             return http_response(self._invoke(route.function, event))
         except Exception:
             log.exception("handler %s failed", route.function.logical_id)
             return _message(500, "Internal Server Error")
 
-
-def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        # Headers and body go out in separate writes: with Nagle on, each keep-alive request
-        # stalls ~40 ms waiting for the client's delayed ACK.
-        disable_nagle_algorithm = True
-
-        protocol_version = "HTTP/1.1"
-        timeout = 60  # an idle keep-alive connection gives its thread back after this
-
-        def _serve(self) -> None:
-            body = self._read_body()
-            if body is None:
-                self._send(_message(413, "Request Entity Too Large"))
-                self.close_connection = True
-                return
+    def wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The gateway as a WSGI app: one HTTP request in, one HTTP response out."""
+        request = _Request(environ)
+        if request.method not in _METHODS:
+            return unsupported(request.method)(environ, start_response)
+        try:
+            body = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            answer = _message(413, "Request Entity Too Large")
+        else:
             headers: dict[str, str] = {}
-            for key, value in self.headers.items():
+            for key, value in request.headers.items():
                 k = key.lower()
                 headers[k] = f"{headers[k]},{value}" if k in headers else value
-            self._send(
-                gateway.handle(self.command, self.path, headers, body, self.client_address[0])
+            answer = self.handle(
+                request.method, target(request), headers, body, request.remote_addr or ""
             )
+        return _wsgi_response(answer)(environ, start_response)
 
-        def _read_body(self) -> bytes | None:
-            """The request body, or None when it is over API Gateway's limit."""
-            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-                chunks, size = [], 0
-                while (n := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
-                    size += n
-                    if size > MAX_PAYLOAD:
-                        return None
-                    chunks.append(self.rfile.read(n))
-                    self.rfile.readline()
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(chunks)
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_PAYLOAD:
-                return None
-            return self.rfile.read(length) if length else b""
 
-        def _send(self, reply: Response) -> None:
-            self.send_response(reply.status)
-            for name, value in reply.headers.items():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            for cookie in reply.cookies:
-                self.send_header("Set-Cookie", cookie)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
+class _Request(Request):
+    # A declared length over API Gateway's limit is refused before any of the body is read.
+    max_content_length = MAX_PAYLOAD
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:
-            # Query strings carry signatures and echo strings: keep request lines out of logs.
-            return
-
-    return Handler
+def _wsgi_response(answer: Response) -> Reply:
+    headers = [
+        (name, value)
+        for name, value in answer.headers.items()
+        if name.lower() not in ("content-length", "transfer-encoding", "connection")
+    ]
+    headers += [("Set-Cookie", cookie) for cookie in answer.cookies]
+    return reply(answer.status, headers, answer.body)

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Protocol
 
 import boto3
 
@@ -20,15 +20,16 @@ from wxengage_local.aws import (
     FunctionResolver,
     deploy,
     function_environments,
-    install_inprocess_lambda,
     physical_ids,
     set_stepfunctions_execution,
 )
-from wxengage_local.gateway import Gateway, PortInUseError
+from wxengage_local.gateway import Gateway
+from wxengage_local.http import LoopbackServer, PortInUseError
+from wxengage_local.moto_patches import install_clock_waits, install_inprocess_lambda, moto_server
 from wxengage_local.queue_pump import QueuePump
 from wxengage_local.template import FunctionSpec, LocalTemplate
 from wxengage_local.ticker import Ticker
-from wxengage_local.warp import VirtualClock, install_clock_waits
+from wxengage_local.warp import VirtualClock
 
 log = logging.getLogger("wxengage.local.stack")
 LOCAL_CREDENTIALS = {
@@ -68,24 +69,6 @@ def _port_taken(port: int) -> bool:
     return False
 
 
-def _moto_server(port: int) -> Any:
-    from moto.server import ThreadedMotoServer
-
-    class MotoServer(ThreadedMotoServer):
-        """moto's server, reporting a failed bind (the stock one would wait forever)."""
-
-        failed: BaseException | None = None
-
-        def _server_entry(self) -> None:
-            try:
-                super()._server_entry()
-            except BaseException as err:  # werkzeug answers a taken port with sys.exit(1)
-                self.failed = err
-                self._server_ready_event.set()
-
-    return MotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-
-
 class LocalStack:
     """The template's resources on an embedded moto server, with HTTP routes and schedules served."""
 
@@ -111,7 +94,7 @@ class LocalStack:
         self.ticker: Ticker | None = None
         self.pump: QueuePump | None = None
         self.services: list[Service] = []
-        self._moto: Any = None
+        self._moto: LoopbackServer | None = None
         self._undo: list[Callable[[], None]] = []  # run backwards by stop()
         self._running = False
 
@@ -198,12 +181,13 @@ class LocalStack:
         # moto has no CloudFormation model for what the gateway and ticker stand in for.
         logging.getLogger("moto").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")
-        server = _moto_server(self._aws_port)
-        server.start()
-        if server.failed is not None:
-            if _port_taken(self._aws_port):  # taken since the check in start()
-                raise PortInUseError(self._aws_port, "embedded AWS (--aws-port)")
-            raise LocalStackError(f"the embedded AWS did not start: {server.failed!r}")
+        server = moto_server(self._aws_port, "embedded AWS (--aws-port)")
+        try:
+            server.start()  # a port taken since the check in start() raises PortInUseError
+        except PortInUseError:
+            raise
+        except OSError as err:
+            raise LocalStackError(f"the embedded AWS did not start: {err!r}") from None
         self._moto = server
         self._undo.append(self._stop_moto)
 

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from wxengage_local.handlers import invoke_in_process
@@ -18,107 +18,22 @@ from wxengage_local.template import FunctionSpec
 
 log = logging.getLogger("wxengage.local.ticker")
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)$")
-_CRON = re.compile(r"^cron\((.+)\)$")
 _UNIT = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-    )
-}
-_DAYS = {
-    d: i + 1 for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))
-}  # AWS: 1 = Sunday
 Invoke = Callable[[FunctionSpec, Any], Any]
 
 
-class Cron:
-    """An EventBridge `cron(min hour day-of-month month day-of-week year)`, in UTC.
-
-    Fields take `*`, `?`, numbers, names, `a-b`, `a,b` and `/step`; not `L`, `W` or `#`.
-    """
-
-    def __init__(self, expression: str) -> None:
-        m = _CRON.match(expression.strip())
-        fields = m.group(1).split() if m else []
-        if len(fields) != 6:
-            raise ValueError(f"not a 6-field cron(...) expression: {expression!r}")
-        minute, hour, dom, month, dow, year = fields
-        self.minutes = _field(minute, 0, 59, {})
-        self.hours = _field(hour, 0, 23, {})
-        self.doms = _field(dom, 1, 31, {})
-        self.months = _field(month, 1, 12, _MONTHS)
-        self.dows = _field(dow, 1, 7, _DAYS)
-        self.years = _field(year, 1970, 2199, {})
-
-    def next_after(self, ts: float) -> float:
-        """The first firing strictly after `ts` (epoch seconds)."""
-        t = datetime.fromtimestamp(ts, UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-        day = t.replace(hour=0, minute=0)
-        for _ in range(366 * 5):  # a few years ahead is enough for any sane schedule
-            aws_dow = (day.weekday() + 1) % 7 + 1  # Python: Monday = 0; AWS: Sunday = 1
-            if (
-                day.year in self.years
-                and day.month in self.months
-                and day.day in self.doms
-                and aws_dow in self.dows
-            ):
-                for hour in sorted(self.hours):
-                    for minute in sorted(self.minutes):
-                        fire = day.replace(hour=hour, minute=minute)
-                        if fire >= t:
-                            return fire.timestamp()
-            day += timedelta(days=1)
-        raise ValueError("this cron expression does not fire in the next five years")
-
-
-def _field(text: str, low: int, high: int, names: Mapping[str, int]) -> set[int]:
-    values: set[int] = set()
-    for part in text.upper().split(","):
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if base in ("*", "?"):
-            start, end = low, high
-        elif "-" in base:
-            a, b = base.split("-", 1)
-            start, end = _value(a, names), _value(b, names)
-        else:
-            start = _value(base, names)
-            end = high if step_text else start  # `0/5` means from 0 every 5
-        if not low <= start <= end <= high or step < 1:
-            raise ValueError(f"cron field {text!r} is out of range {low}-{high}")
-        values.update(range(start, end + 1, step))
-    return values
-
-
-def _value(text: str, names: Mapping[str, int]) -> int:
-    if text in names:
-        return names[text]
-    if not text.isdigit():
-        raise ValueError(f"the local ticker does not support cron value {text!r} (L, W, # ...)")
-    return int(text)
-
-
 def interval_seconds(expression: str) -> int:
-    """Seconds between firings of `rate(...)`, or of a cron that fires every N minutes."""
+    """Seconds between firings of a `rate(...)` expression."""
     if m := _RATE.match(expression.strip()):
         return int(m.group(1)) * _UNIT[m.group(2).rstrip("s")]
-    cron = Cron(expression)
-    minutes = sorted(cron.minutes)
-    steps = {b - a for a, b in zip(minutes, [*minutes[1:], minutes[0] + 60], strict=True)}
-    if len(steps) == 1 and len(cron.hours) == 24 and len(cron.doms) == 31 and len(cron.dows) == 7:
-        return steps.pop() * 60
-    raise ValueError(f"{expression!r} does not fire at a fixed interval")
+    # The template schedules with rate(...) only; EventBridge's cron(...) is not emulated.
+    raise ValueError(f"the local ticker supports rate(...) only, not {expression!r}")
 
 
 def next_firing(expression: str) -> Callable[[float], float]:
-    """`after -> next firing time` for a rate(...) or cron(...) expression."""
-    if _RATE.match(expression.strip()):
-        every = interval_seconds(expression)
-        return lambda after: after + every
-    if _CRON.match(expression.strip()):
-        return Cron(expression).next_after
-    raise ValueError(f"the local ticker supports rate(...) and cron(...), not {expression!r}")
+    """`after -> next firing time` for a rate(...) expression."""
+    every = interval_seconds(expression)
+    return lambda after: after + every
 
 
 def scheduled_event(
@@ -227,8 +142,12 @@ class Ticker:
             for job in self.jobs:
                 if job.due is not None and job.next_after is not None and now >= job.due:
                     when = job.due
-                    # Like EventBridge, a late tick does not replay the firings it missed.
-                    job.due = job.next_after(max(now, job.due))
+                    # Like EventBridge, a late tick does not replay the firings it missed, and
+                    # the schedule stays on its grid (a late tick does not shift later ones).
+                    due = job.next_after(job.due)
+                    while due <= now:
+                        due = job.next_after(due)
+                    job.due = due
                     self._fire(job, when)
             pending = [job.due for job in self.jobs if job.due is not None]
             wait = (min(pending) - self.now()) / self.speed if pending else 1.0

@@ -3,17 +3,15 @@
 moto's Wait states compare timestamps with the machine's local time and really sleep. Here
 they wait on wxengage's clock instead, so `--warp` (a virtual clock that leaps to the next
 wait whenever nothing is running) turns a two-day A/B campaign into seconds, and waits are
-right whatever the machine's time zone.
+right whatever the machine's time zone (the patch itself: moto_patches.install_clock_waits).
 """
 
 from __future__ import annotations
 
-import calendar
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from wxengage import clock
 from wxengage_local.handlers import ACTIVITY, Activity
@@ -93,70 +91,3 @@ def wait_on_clock(target: float, stopped: Callable[[], bool] | None = None) -> N
         if left <= 0 or (stopped is not None and stopped()):
             return
         time.sleep(min(left, 0.25))
-
-
-_installed: list[Waiter] = []
-# States that only wait (for time, or for their branches) are not work in progress.
-_WAITING_STATES = {"StateWait", "StateMap", "StateParallel"}
-
-
-def _count_states_as_activity() -> None:
-    """Every other state counts as activity while it runs: the warp clock never leaps between a
-    task deciding to send and the send (once; private moto API, pinned, covered by the tests)."""
-    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
-
-    if getattr(CommonStateField, "_wxengage_counted", False):
-        return
-    original = CommonStateField._eval_body
-
-    def _eval_body(self: Any, env: Any) -> None:
-        if type(self).__name__ in _WAITING_STATES:
-            return original(self, env)
-        with ACTIVITY:
-            return original(self, env)
-
-    CommonStateField._eval_body = _eval_body  # type: ignore[method-assign]
-    CommonStateField._wxengage_counted = True  # type: ignore[attr-defined]
-
-
-def install_clock_waits(waiter: Waiter = wait_on_clock) -> Callable[[], None]:
-    """Make moto's Wait states wait on `waiter`; returns `uninstall`.
-
-    Patches `WaitFunction._eval_body` (private, pinned moto; a canary test covers it).
-    """
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
-        Timestamp,
-    )
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
-        WaitFunction,
-    )
-
-    if not _installed:
-        _count_states_as_activity()
-        original = WaitFunction._eval_body
-
-        def _eval_body(self: Any, env: Any) -> None:
-            if isinstance(self, Timestamp):
-                self.string.eval(env=env)
-                text = env.stack.pop()
-                parsed = Timestamp._from_timestamp_string(text)
-                if parsed is None:
-                    return original(self, env)  # moto reports the bad timestamp
-                target = float(calendar.timegm(parsed.timetuple()))
-            else:
-                target = clock.now_ts() + self._get_wait_seconds(env=env)
-            _installed[-1](target, lambda: not env.is_running())
-            return None
-
-        WaitFunction._eval_body = _eval_body  # type: ignore[method-assign]
-        WaitFunction._wxengage_original = original  # type: ignore[attr-defined]
-    _installed.append(waiter)
-
-    def uninstall() -> None:
-        if waiter in _installed:
-            _installed.remove(waiter)
-        if not _installed and hasattr(WaitFunction, "_wxengage_original"):
-            WaitFunction._eval_body = WaitFunction._wxengage_original  # type: ignore[method-assign]
-            del WaitFunction._wxengage_original
-
-    return uninstall

@@ -29,13 +29,13 @@ from wxengage_cli.main import cli
 from wxengage_local.aws import (
     deploy,
     enable_stepfunctions_execution,
-    install_inprocess_lambda,
     stack_resolver,
 )
 from wxengage_local.gateway import Gateway
+from wxengage_local.moto_patches import install_clock_waits, install_inprocess_lambda
 from wxengage_local.sandbox import WeChatSandbox
 from wxengage_local.template import LocalTemplate
-from wxengage_local.warp import VirtualClock, install_clock_waits
+from wxengage_local.warp import VirtualClock
 
 # 2026-11-22 10:00 UTC is 18:00 in Shanghai, the account's time zone.
 START = datetime(2026, 11, 22, 10, 0, tzinfo=UTC).timestamp()
@@ -197,7 +197,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }.items():
         monkeypatch.setenv(key, value)
-    vclock = VirtualClock(start=START)
     undo: list[Any] = []
     with mock_aws():
         _reset_process_caches()
@@ -218,6 +217,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             monkeypatch.setenv(f"WXENGAGE_{key.upper()}", str(value))
         _reset_process_caches()
         undo.append(install_inprocess_lambda(stack_resolver(boto3.Session(), TEMPLATE, "wxengage")))
+        # Started after the deploy, so a slow deploy on a loaded machine is not time that passed.
+        vclock = VirtualClock(start=START)
         clock.set_source(vclock)
         undo.append(lambda: clock.set_source(None))
         undo.append(install_clock_waits(vclock.wait_until))

@@ -276,7 +276,8 @@ def test_followers_at_the_monthly_cap_are_left_out_and_counted(
 ) -> None:
     # Given 10 followers of a service account, 3 of whom had 4 broadcasts this month already
     openids = world.follow(10)
-    from wxengage.store.ledger import BroadcastLedger, period
+    from wxengage.broadcast.caps import period
+    from wxengage.store.ledger import BroadcastLedger
 
     ledger = BroadcastLedger(world.settings)
     month = period(world.app_id, world.account_type, int(START), "Asia/Shanghai")

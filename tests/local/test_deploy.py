@@ -17,10 +17,10 @@ from tests.local.conftest import WriteApp, WriteTemplate
 from wxengage_local.aws import (
     deploy,
     enable_stepfunctions_execution,
-    install_inprocess_lambda,
     physical_ids,
     stack_resolver,
 )
+from wxengage_local.moto_patches import install_inprocess_lambda
 from wxengage_local.template import LocalTemplate
 
 pytestmark = pytest.mark.usefixtures("fake_aws")

@@ -17,7 +17,8 @@ from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 
 from tests.local.conftest import WriteApp, WriteTemplate
-from wxengage_local.aws import deploy, install_inprocess_lambda, stack_resolver
+from wxengage_local.aws import deploy, stack_resolver
+from wxengage_local.moto_patches import install_inprocess_lambda
 
 pytestmark = pytest.mark.usefixtures("fake_aws")
 

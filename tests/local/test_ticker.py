@@ -1,10 +1,10 @@
-"""The schedule ticker: rate and cron expressions, firing real handlers, surviving failures."""
+"""The schedule ticker: rate expressions (cron refused), firing real handlers, surviving failures."""
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import pytest
 
 from tests.local.conftest import WriteApp, WriteTemplate
 from wxengage_local.template import FunctionSpec, LocalTemplate
-from wxengage_local.ticker import Cron, Ticker, interval_seconds, next_firing
+from wxengage_local.ticker import Ticker, interval_seconds, next_firing
 
 SCHEDULED = """
 Resources:
@@ -27,14 +27,6 @@ Resources:
 """
 
 
-def _ts(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
-
-
 @pytest.mark.parametrize(
     ("expr", "seconds"),
     [
@@ -42,30 +34,10 @@ def _iso(ts: float) -> str:
         ("rate(5 minutes)", 300),
         ("rate(1 hour)", 3600),
         ("rate(2 days)", 172800),
-        ("cron(0/1 * * * ? *)", 60),
-        ("cron(0/5 * * * ? *)", 300),
-        ("cron(* * * * ? *)", 60),
-        ("cron(0 * * * ? *)", 3600),
     ],
 )
 def test_fixed_interval_expressions(expr: str, seconds: int) -> None:
     assert interval_seconds(expr) == seconds
-
-
-@pytest.mark.parametrize(
-    ("expr", "after", "expected"),
-    [
-        ("cron(0/5 * * * ? *)", "2026-11-22 10:03", "2026-11-22 10:05"),
-        ("cron(0/5 * * * ? *)", "2026-11-22 10:05", "2026-11-22 10:10"),
-        ("cron(30 2 * * ? *)", "2026-11-22 10:00", "2026-11-23 02:30"),
-        # 2026-11-22 is a Sunday; AWS counts days of week from SUN = 1.
-        ("cron(0 9 ? * MON-FRI *)", "2026-11-21 12:00", "2026-11-23 09:00"),
-        ("cron(0 9 ? * 1 *)", "2026-11-21 12:00", "2026-11-22 09:00"),
-        ("cron(15 10 1 JAN ? 2027)", "2026-11-22 10:00", "2027-01-01 10:15"),
-    ],
-)
-def test_cron_finds_the_next_firing(expr: str, after: str, expected: str) -> None:
-    assert _iso(Cron(expr).next_after(_ts(after))) == expected
 
 
 @pytest.mark.parametrize("expr", ["cron(0 10 L * ? *)", "cron(0 10 ? * 6#3 *)", "every minute"])

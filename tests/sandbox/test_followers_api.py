@@ -9,7 +9,7 @@ import requests
 
 from tests.conftest import FakeClock
 from tests.sandbox import APP_ID, OTHER_APP_ID, Harness, running_sandbox
-from wxengage_local.sandbox_state import PAGE_SIZE
+from wxengage_local.sandbox.state import PAGE_SIZE
 
 
 @pytest.fixture

@@ -258,8 +258,8 @@ def recall(settings: Any, watch: Watch, clock: Any) -> None:
     from tests.support.callbacks import APP_ID, text_xml
     from wxengage_local.aws import physical_ids
     from wxengage_local.queue_pump import QueuePump, sqs_event
-    from wxengage_local.sandbox_callbacks import Action
-    from wxengage_local.sandbox_faults import FaultSpec
+    from wxengage_local.sandbox.callbacks import Action
+    from wxengage_local.sandbox.faults import FaultSpec
     from wxengage_local.template import LocalTemplate
     from wxengage_local.ticker import scheduled_event
 
@@ -341,11 +341,66 @@ def broadcast(settings: Any, watch: Watch, clock: Any) -> None:
         watch.facts["legs"] = len(prepared.get("legs", []))
 
 
+def console(settings: Any, watch: Watch, clock: Any) -> None:
+    """The console signed in and not: reads, a rule written and one refused, stats as CSV, the
+    page; and a Cognito sign-in (moto's pool) whose passwords and token must never be logged."""
+    import boto3
+
+    from tests.console.conftest import claims, console_event
+    from tests.support.callbacks import APP_ID
+
+    temporary, chosen = "Temporary-Pass-9x", "Chosen-Pass-7y"
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    pool = idp.create_user_pool(PoolName="console")["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool, Username="mei", TemporaryPassword=temporary)
+    os.environ["WXENGAGE_CONSOLE_CLIENT_ID"] = client_id
+    watch.secrets |= {temporary, chosen}
+    fn = handler("console")
+    base = f"/console/api/accounts/{APP_ID}"
+    rule = {
+        "name": "召回",
+        "lead_minutes": 30,
+        "content": {"kind": "custom", "replies": [{"type": "text", "text": "hi"}]},
+    }
+    requests: list[tuple[str, str, Any, Any, Any]] = [
+        ("GET", "/console", None, None, None),
+        ("GET", "/console/api/me", None, None, None),
+        ("GET", f"{base}/overview", claims("viewer"), None, None),
+        ("PUT", f"{base}/rules", claims("viewer"), rule, None),
+        ("PUT", f"{base}/rules", claims("operator"), rule | {"lead_minutes": 1}, None),
+        ("PUT", f"{base}/rules", claims("operator"), rule, None),
+        ("GET", f"{base}/rules/召回/stats", claims("viewer"), None, {"format": "csv"}),
+        ("GET", f"{base}/followers/o-nobody", claims("viewer"), None, None),
+        ("POST", "/console/auth/sign-in", None, {"username": "mei", "password": "wrong-one"}, None),
+    ]
+    with watch.at_debug():
+        for method, path, who, body, query in requests:
+            answer = watch.call(
+                fn, console_event(method, path, who, body, query), "ConsoleFunction"
+            )
+            watch.facts.setdefault("statuses", []).append(answer and answer["statusCode"])
+        sign_in = {"username": "mei", "password": temporary}
+        first = watch.call(fn, console_event("POST", "/console/auth/sign-in", None, sign_in), "C")
+        session = json.loads(first["body"])["session"] if first else ""
+        change = {"username": "mei", "session": session, "new_password": chosen}
+        second = watch.call(
+            fn, console_event("POST", "/console/auth/new-password", None, change), "C"
+        )
+        token = json.loads(second["body"]).get("id_token") if second else None
+    if token:
+        watch.secrets.add(token)
+    watch.facts["signed_in"] = bool(token)
+
+
 # Scenario name -> (the functions it drives, how).
 SCENARIOS: dict[str, tuple[tuple[str, ...], Callable[[Any, Watch, Any], None]]] = {
     "webhook": (("webhook",), webhook),
     "recall": (("recall_sweep", "recall_sender"), recall),
     "broadcast": (("broadcast",), broadcast),
+    "console": (("console",), console),
 }
 
 

@@ -71,6 +71,9 @@ DID_ITS_JOB: dict[str, Callable[[dict[str, Any]], bool]] = {
     "webhook": lambda r: {200, 400, 403, 404, 413} <= set(r["facts"]["statuses"]),
     "recall": lambda r: r["facts"]["sent_to"] == ["o-due", "o-token"] and len(r["secrets"]) >= 4,
     "broadcast": lambda r: r["facts"]["legs"] == 1 and len(r["secrets"]) >= 4,
+    "console": lambda r: (
+        {200, 401, 403, 404, 422} <= set(r["facts"]["statuses"]) and r["facts"]["signed_in"]
+    ),
 }
 
 

@@ -12,8 +12,8 @@ from requests import PreparedRequest
 from responses import matchers
 
 from wxengage import clock
-from wxengage.store.tokens import CachedToken, TokenStore
 from wxengage.wechat.client import WeChatClient
+from wxengage.wechat.tokens import CachedToken, TokenStore
 
 BASE = "https://api.weixin.qq.com"
 APP_ID = "wx0123456789abcdef"

@@ -10,9 +10,9 @@ from pydantic import SecretStr
 
 from tests.conftest import FakeClock
 from tests.sandbox import APP_ID, APP_SECRET, SEND, Harness, running_sandbox
-from wxengage.store.tokens import CachedToken
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
 from wxengage.wechat.client import WeChatClient, forget_tokens
+from wxengage.wechat.tokens import CachedToken
 
 
 class MemoryTokens:

@@ -23,9 +23,11 @@ from tests.wechat_client import (
 from wxengage.accounts import Account, AccountSecrets, AccountSettings, MessageMode
 from wxengage.settings import Settings
 from wxengage.store.aws import client as aws_client
-from wxengage.store.tokens import CachedToken, DynamoTokenStore
+from wxengage.store.tokens import DynamoTokenStore
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
-from wxengage.wechat.client import client_for, forget_tokens
+from wxengage.wechat.client import forget_tokens
+from wxengage.wechat.tokens import CachedToken
+from wxengage.wiring.wechat import client_for
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
 # Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE
-# (template Globals); the defaults keep the CLI and tests working without them.
-logger = Logger(service="wxengage")
+# (template Globals: the stack's name); the defaults apply only where they are unset (CLI, tests).
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "wxengage"
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "wxengage"
+logger = Logger(service=SERVICE)
 
 
 class _NoTracing:
@@ -36,11 +38,11 @@ def _make_tracer() -> Tracer:
         return cast("Tracer", _NoTracing())
     from aws_lambda_powertools import Tracer
 
-    return Tracer(service="wxengage")
+    return Tracer(service=SERVICE)
 
 
 tracer = _make_tracer()
-metrics = Metrics(namespace="wxengage", service="wxengage")
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 # Counts go out through single_metric (each with its own dimensions), so the handler-level
 # Metrics object is often empty on purpose; Powertools documents silencing this warning.
 warnings.filterwarnings("ignore", "No application metrics to publish*")

@@ -27,7 +27,7 @@ from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.tokens import CachedToken, DynamoTokenStore
 from wxengage.wiring.recall import get_sender
-from wxengage_local.sandbox_callbacks import Action
+from wxengage_local.sandbox.callbacks import Action
 
 FOLLOWERS = 30
 SEED = 20261122

@@ -18,7 +18,7 @@ from wxengage.store.tokens import DynamoTokenStore, TokenStore
 from wxengage.wechat.client import WeChatClient, forget_tokens
 from wxengage.wiring.recall import get_sender
 from wxengage_local.sandbox import WeChatSandbox
-from wxengage_local.sandbox_faults import FaultSpec
+from wxengage_local.sandbox.faults import FaultSpec
 
 SEND = "/cgi-bin/message/custom/send"
 TOKEN_API = "/cgi-bin/stable_token"

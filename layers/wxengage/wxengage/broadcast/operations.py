@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
-from typing import Protocol
+from collections.abc import Callable
+from typing import TypeVar
 
 from wxengage import clock
+from wxengage.broadcast.ports import CampaignRecords, Executions, TimezoneSource
 from wxengage.broadcast.schedule import plan_legs, reschedule
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
-from wxengage.broadcast.state import Campaign, LegStatus
-from wxengage.store.campaigns import CampaignStore
+from wxengage.broadcast.state import Campaign, LegReason, LegStatus
+from wxengage.errors import ConflictError
 
 _ALPHABET = string.ascii_lowercase + string.digits
 # Once segmenting starts, the spec is what the run is explaining: only times can change.
@@ -21,17 +24,6 @@ class CampaignStateError(ValueError):
     """The action does not fit the campaign's status; the message says what does."""
 
 
-class Executions(Protocol):
-    """Starts and stops the broadcast state machine's executions."""
-
-    def start(self, name: str, app_id: str, campaign_id: str) -> str: ...
-    def stop(self, name: str, cause: str) -> None: ...
-
-
-class TimezoneSource(Protocol):
-    def timezone(self, app_id: str) -> str: ...
-
-
 def new_campaign_id() -> str:
     return "c" + "".join(secrets.choice(_ALPHABET) for _ in range(11))
 
@@ -40,7 +32,7 @@ class Campaigns:
     """Operator actions; every write is conditional, so two operators cannot half-apply."""
 
     def __init__(
-        self, store: CampaignStore, executions: Executions, timezones: TimezoneSource
+        self, store: CampaignRecords, executions: Executions, timezones: TimezoneSource
     ) -> None:
         self._store = store
         self._executions = executions
@@ -65,9 +57,7 @@ class Campaigns:
                 f"campaign {campaign_id} is {c.status.value}: only drafts can be edited "
                 "(reschedule, send-now or cancel a started one)"
             )
-        return self._store.save(
-            c.model_copy(update={"spec": spec, "updated_at": int(clock.now_ts())})
-        )
+        return self._store.save(c.edited(spec, now=int(clock.now_ts())))
 
     def start(self, app_id: str, campaign_id: str) -> Campaign:
         """Check the schedule now, then start the state machine (execution named after the campaign)."""
@@ -75,12 +65,22 @@ class Campaigns:
         if c.status is not CampaignStatus.DRAFT:
             raise CampaignStateError(f"campaign {campaign_id} is already {c.status.value}")
         legs = plan_legs(c.spec, self._timezones.timezone(app_id), int(clock.now_ts()))
-        c = self._store.save(c.model_copy(update={"legs": legs, "execution": campaign_id}))
+        c = self._store.save(c.scheduled(legs, execution=campaign_id))
         self._executions.start(campaign_id, app_id, campaign_id)
         return c
 
     def cancel(self, app_id: str, campaign_id: str) -> Campaign:
-        """Cancel until sending starts: legs still waiting never go out."""
+        """Cancel until sending starts: legs still waiting never go out.
+
+        The engine writes the campaign and its legs while they wait (checks, status); a write
+        that loses to it is read again and re-applied, so a cancel is never left half-done.
+        """
+        c = _on_conflict_retry(lambda: self._cancel_campaign(app_id, campaign_id))
+        for leg in self._store.legs(app_id, campaign_id):
+            _on_conflict_retry(functools.partial(self._cancel_leg, app_id, campaign_id, leg.key, c))
+        return c
+
+    def _cancel_campaign(self, app_id: str, campaign_id: str) -> Campaign:
         c = self._store.get(app_id, campaign_id)
         if c.status.terminal:
             raise CampaignStateError(f"campaign {campaign_id} has already ended ({c.status.value})")
@@ -90,30 +90,15 @@ class Campaigns:
                 f"campaign {campaign_id} is sending: a send in progress cannot be called back "
                 "(cancel again once it is queued for its next send, or take news offline)"
             )
-        now = int(clock.now_ts())
         # The campaign first: a leg waking up now re-reads it and stands down.
-        c = self._store.save(
-            c.model_copy(
-                update={
-                    "status": CampaignStatus.CANCELLED,
-                    "cancel_requested": True,
-                    "reason": "cancelled by the operator",
-                    "updated_at": now,
-                }
+        return self._store.save(c.cancelled(now=int(clock.now_ts())))
+
+    def _cancel_leg(self, app_id: str, campaign_id: str, key: str, c: Campaign) -> None:
+        leg = self._store.leg(app_id, campaign_id, key)
+        if leg is not None and leg.status is LegStatus.QUEUED:
+            self._store.save(
+                leg.finished(LegStatus.CANCELLED, LegReason.CANCELLED, now=c.updated_at)
             )
-        )
-        for leg in legs:
-            if leg.status is LegStatus.QUEUED:
-                self._store.save(
-                    leg.model_copy(
-                        update={
-                            "status": LegStatus.CANCELLED,
-                            "reason": "the campaign was cancelled",
-                            "finished_at": now,
-                        }
-                    )
-                )
-        return c
 
     def reschedule(self, app_id: str, campaign_id: str, at: int, leg: str | None) -> Campaign:
         """Move the waiting legs (or one) so the first goes at `at`; spacing is kept."""
@@ -146,9 +131,7 @@ class Campaigns:
         )
         # A leg asleep until its old time would not see an earlier one: restart the waits.
         old, run = c.execution, _next_run(c)
-        c = self._store.save(
-            c.model_copy(update={"legs": legs, "execution": run, "updated_at": int(clock.now_ts())})
-        )
+        c = self._store.save(c.scheduled(legs, execution=run, now=int(clock.now_ts())))
         if old:
             self._executions.stop(old, f"rescheduled; continued by {run}")
         self._executions.start(run, app_id, campaign_id)
@@ -159,3 +142,17 @@ def _next_run(c: Campaign) -> str:
     current = c.execution or c.campaign_id
     base, _, n = current.partition("-r")
     return f"{base}-r{int(n) + 1 if n.isdigit() else 2}"
+
+
+_T = TypeVar("_T")
+_CONFLICT_ATTEMPTS = 5
+
+
+def _on_conflict_retry(write: Callable[[], _T]) -> _T:
+    """Run a read-check-write again when a conditional write lost to the engine's own write."""
+    for _ in range(_CONFLICT_ATTEMPTS - 1):
+        try:
+            return write()
+        except ConflictError:
+            continue
+    return write()

@@ -45,6 +45,12 @@ class Leg(BaseModel):
             return f"{self.group}/{self.variant}"
         return f"{self.group}/winner" if self.kind is LegKind.WINNER else self.group
 
+    def at(self, send_at: int) -> Leg:
+        """The same leg, sent at `send_at`."""
+        return Leg(
+            key=self.key, group=self.group, kind=self.kind, variant=self.variant, send_at=send_at
+        )
+
 
 def leg_key(group_index: int, kind: LegKind, variant_index: int = 0) -> str:
     """Short, stable keys: they go into clientmsgids, which WeChat caps at 64 bytes."""
@@ -139,7 +145,7 @@ def reschedule(
         )
     tests = [leg for leg in waiting if leg.kind is not LegKind.WINNER] or waiting
     delta = to - min(leg.send_at for leg in tests)
-    moved = {leg.key: leg.model_copy(update={"send_at": leg.send_at + delta}) for leg in waiting}
+    moved = {leg.key: leg.at(leg.send_at + delta) for leg in waiting}
     zone = ZoneInfo(timezone)
     out = [moved.get(leg.key, leg) for leg in legs]
     for leg in out:
@@ -167,7 +173,7 @@ def _winner_rule(leg: Leg, legs: list[Leg], zone: ZoneInfo, *, explicit: bool) -
             f"{leg.label}: {iso_z(leg.send_at)} is before 10:00 ({zone.key}) on the day after the "
             f"last variant went out (not before {iso_z(earliest)})"
         )
-    return leg.model_copy(update={"send_at": earliest})
+    return leg.at(earliest)
 
 
 def _epoch(value: datetime, zone: ZoneInfo) -> int:

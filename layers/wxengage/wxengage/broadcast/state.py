@@ -3,12 +3,45 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from wxengage.broadcast.batch import BatchResult, BatchState, BatchStatus
+from wxengage.broadcast.record import Record
 from wxengage.broadcast.schedule import Leg, LegKind
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus, Content
 from wxengage.broadcast.winner import Decision
+
+# Batches live in batch.py; they are part of what a run records, so they are named here too.
+__all__ = [
+    "BatchResult",
+    "BatchState",
+    "BatchStatus",
+    "Campaign",
+    "CampaignNotFoundError",
+    "CampaignReason",
+    "GroupReport",
+    "LegReason",
+    "LegState",
+    "LegStatus",
+]
+
+
+class CampaignReason(StrEnum):
+    """Why a campaign ended where it did (failure reasons add the error they caught)."""
+
+    CANCELLED = "cancelled by the operator"
+    ALL_FAILED = "every batch failed"
+    SOME_FAILED = "some batches failed: see the legs"
+
+
+class LegReason(StrEnum):
+    """Why a leg ended without sending (decisions and failures carry their own text)."""
+
+    CANCELLED = "the campaign was cancelled"
+    NO_FOLLOWER = "no follower left to send to"
+    ONE_FOLLOWER = "1 follower left: WeChat needs at least 2"
 
 
 class GroupReport(BaseModel):
@@ -19,7 +52,7 @@ class GroupReport(BaseModel):
     audience: int  # what the group keeps
 
 
-class Campaign(BaseModel):
+class Campaign(Record):
     """A campaign: its spec, its schedule once started, and where it stands."""
 
     app_id: str
@@ -44,6 +77,52 @@ class Campaign(BaseModel):
                 return leg
         raise KeyError(f"campaign {self.campaign_id} has no leg {key!r}")
 
+    def segmenting(self, *, execution: str, legs: list[Leg], now: int) -> Campaign:
+        """Claimed by `execution`: its schedule fixed and its audiences about to be resolved."""
+        return self._changed(
+            status=CampaignStatus.SEGMENTING,
+            execution=execution,
+            started_at=now,
+            legs=legs,
+            updated_at=now,
+        )
+
+    def seeded(self, seed: int) -> Campaign:
+        return self._changed(seed=seed)
+
+    def in_status(
+        self,
+        status: CampaignStatus,
+        *,
+        now: int,
+        reason: str | None = None,
+        groups: dict[str, GroupReport] | None = None,
+    ) -> Campaign:
+        """The campaign moved to `status` (the reason and segment reports kept unless given)."""
+        changes: dict[str, Any] = {"status": status, "updated_at": now}
+        if reason is not None:
+            changes["reason"] = reason
+        if groups is not None:
+            changes["groups"] = groups
+        return self._changed(**changes)
+
+    def edited(self, spec: CampaignSpec, *, now: int) -> Campaign:
+        return self._changed(spec=spec, updated_at=now)
+
+    def scheduled(self, legs: list[Leg], *, execution: str, now: int | None = None) -> Campaign:
+        """Legs planned (or moved) and the execution that will run them (`now`: when moved)."""
+        if now is None:
+            return self._changed(legs=legs, execution=execution)
+        return self._changed(legs=legs, execution=execution, updated_at=now)
+
+    def cancelled(self, *, now: int) -> Campaign:
+        return self._changed(
+            status=CampaignStatus.CANCELLED,
+            cancel_requested=True,
+            reason=CampaignReason.CANCELLED,
+            updated_at=now,
+        )
+
 
 class LegStatus(StrEnum):
     QUEUED = "queued"
@@ -59,7 +138,7 @@ class LegStatus(StrEnum):
         return self not in (LegStatus.QUEUED, LegStatus.SENDING)
 
 
-class LegState(BaseModel):
+class LegState(Record):
     """One leg's progress and figures."""
 
     app_id: str
@@ -91,41 +170,40 @@ class LegState(BaseModel):
     def read_rate(self) -> float | None:
         return None if self.readers is None or self.sent <= 0 else self.readers / self.sent
 
+    def checked(self) -> LegState:
+        """Results or statistics were asked for once more."""
+        return self._changed(checks=self.checks + 1)
 
-class BatchStatus(StrEnum):
-    PLANNED = "planned"
-    RETRY = "retry"  # waiting to be submitted again with the same clientmsgid
-    SUBMITTED = "submitted"  # WeChat accepted the job (msg_id known)
-    FAILED = "failed"  # WeChat refused it for good
+    def started(self, *, now: int) -> LegState:
+        return self._changed(status=LegStatus.SENDING, started_at=now)
 
+    def finished(self, status: LegStatus, reason: str, *, now: int) -> LegState:
+        return self._changed(status=status, reason=reason, finished_at=now)
 
-class BatchState(BaseModel):
-    """One mass/send call: up to 10,000 openids under one clientmsgid."""
+    def planned(self, *, capped: int, batches: int) -> LegState:
+        """Its send list cut into `batches`, `capped` followers left out by the ledger."""
+        return self._changed(capped=capped, batches=batches)
 
-    app_id: str
-    campaign_id: str
-    leg: str
-    number: int
-    start: int  # slice of the leg's send list
-    size: int
-    clientmsgid: str
-    status: BatchStatus = BatchStatus.PLANNED
-    version: int = 0
-    attempts: int = 0
-    next_try_at: int = 0
-    submitted_at: int | None = None
-    msg_id: int | None = None
-    msg_data_id: int | None = None
-    duplicate: bool = False  # WeChat said 45065: this id was already submitted
-    errcode: int | None = None
-    error: str = ""
-    # results
-    result: str | None = None  # WeChat's status: "send success", "send fail", SEND_SUCCESS...
-    sent: int = 0
-    filtered: int = 0
-    errors: int = 0
-    estimated: bool = False
-    ledgered: bool = False  # recipients counted in the broadcast ledger
+    def read_by(self, readers: int | None) -> LegState:
+        return self._changed(readers=readers)
+
+    def decided(self, decision: Decision, content: Content | None = None) -> LegState:
+        """A winner leg's decision, and the content it sends (none when it sends nothing)."""
+        if content is None:
+            return self._changed(decision=decision)
+        return self._changed(decision=decision, content=content)
+
+    def tallied(
+        self, *, sent: int, filtered: int, errors: int, failed_batches: int, estimated: int
+    ) -> LegState:
+        """The figures summed over its batches' results."""
+        return self._changed(
+            sent=sent,
+            filtered=filtered,
+            errors=errors,
+            failed_batches=failed_batches,
+            estimated=estimated,
+        )
 
 
 class CampaignNotFoundError(LookupError):

@@ -76,13 +76,13 @@ def run_task(engine: Broadcast, task: Task) -> dict[str, Any]:
         case Prepare():
             return engine.prepare(task.app_id, task.campaign_id)
         case LegTask(action="check"):
-            return engine.check(task.app_id, task.campaign_id, task.leg).model_dump()
+            return engine.check(task.app_id, task.campaign_id, task.leg).model_dump(mode="json")
         case LegTask(action="decide"):
-            return engine.decide(task.app_id, task.campaign_id, task.leg).model_dump()
+            return engine.decide(task.app_id, task.campaign_id, task.leg).model_dump(mode="json")
         case LegTask(action="send"):
-            return engine.send(task.app_id, task.campaign_id, task.leg).model_dump()
+            return engine.send(task.app_id, task.campaign_id, task.leg).model_dump(mode="json")
         case LegTask():
-            return engine.results(task.app_id, task.campaign_id, task.leg).model_dump()
+            return engine.results(task.app_id, task.campaign_id, task.leg).model_dump(mode="json")
         case Finish():
             return engine.finish(task.app_id, task.campaign_id)
         case Fail():

@@ -9,8 +9,10 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from wxengage.accounts import Plan, QuietHours
+from wxengage.names import DisplayName
 
-RuleName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+# Printable Unicode (issue 13): rule names are labels; ids and stats keys carry no meaning in them.
+RuleName = DisplayName
 TagId = Annotated[int, Field(ge=0, le=2**31)]
 # WeChat's customer-service text is capped at 2048 bytes; we count characters conservatively.
 Text = Annotated[str, Field(min_length=1, max_length=600)]

@@ -10,8 +10,10 @@ from aws_lambda_powertools.utilities.parameters import GetParameterError
 from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 
 from wxengage.accounts import Account, AccountNotFoundError, AccountSecrets, AccountSettings
+from wxengage.errors import ConflictError
 from wxengage.settings import Settings
-from wxengage.store.aws import BOTO_CONFIG, client
+from wxengage.store.aws import client
+from wxengage.store.dynamo import conditional, key, to_attributes
 
 
 class _SettingsProvider(BaseProvider):
@@ -25,7 +27,7 @@ class _SettingsProvider(BaseProvider):
         self._table = table
 
     def _get(self, name: str, **sdk_options: Any) -> str:
-        resp = client("dynamodb").get_item(TableName=self._table, Key={"app_id": {"S": name}})
+        resp = client("dynamodb").get_item(TableName=self._table, Key=key(app_id=name))
         if "Item" not in resp:
             raise AccountNotFoundError(name)
         return str(resp["Item"]["settings"]["S"])
@@ -66,7 +68,7 @@ class AccountStore:
     def get_secrets(self, app_id: str) -> AccountSecrets:
         """The account's credentials from Secrets Manager, cached for `cache_seconds`."""
         if self._secrets is None:
-            self._secrets = parameters.SecretsProvider(boto_config=BOTO_CONFIG)
+            self._secrets = parameters.SecretsProvider(boto3_client=client("secretsmanager"))
         raw: Any = self._secrets.get(
             self._secret_name(app_id), transform="json", max_age=self._settings.cache_seconds
         )
@@ -79,7 +81,7 @@ class AccountStore:
     def _exists(self, app_id: str) -> bool:
         resp = client("dynamodb").get_item(
             TableName=self._settings.accounts_table,
-            Key={"app_id": {"S": app_id}},
+            Key=key(app_id=app_id),
             ProjectionExpression="app_id",
             ConsistentRead=True,
         )
@@ -104,25 +106,21 @@ class AccountStore:
             # A removed account's secret waits out its recovery window: bring it back.
             sm.restore_secret(SecretId=self._secret_name(app_id))
             sm.put_secret_value(SecretId=self._secret_name(app_id), SecretString=secret)
-        item = {
-            "app_id": {"S": app_id},
-            "settings": {"S": account.settings.model_dump_json()},
-        }
         condition = {} if replace else {"ConditionExpression": "attribute_not_exists(app_id)"}
-        client("dynamodb").put_item(TableName=self._settings.accounts_table, Item=item, **condition)
+        client("dynamodb").put_item(
+            TableName=self._settings.accounts_table, Item=_item(account.settings), **condition
+        )
 
     def update_settings(self, settings: AccountSettings) -> None:
         """Replace an existing account's settings (credentials untouched)."""
         try:
-            client("dynamodb").put_item(
-                TableName=self._settings.accounts_table,
-                Item={
-                    "app_id": {"S": settings.app_id},
-                    "settings": {"S": settings.model_dump_json()},
-                },
-                ConditionExpression="attribute_exists(app_id)",
-            )
-        except client("dynamodb").exceptions.ConditionalCheckFailedException:
+            with conditional(f"account {settings.app_id} is gone"):
+                client("dynamodb").put_item(
+                    TableName=self._settings.accounts_table,
+                    Item=_item(settings),
+                    ConditionExpression="attribute_exists(app_id)",
+                )
+        except ConflictError:
             raise AccountNotFoundError(settings.app_id) from None
 
     def list_settings(self) -> list[AccountSettings]:
@@ -141,7 +139,7 @@ class AccountStore:
         """Uncached read, for the CLI."""
         resp = client("dynamodb").get_item(
             TableName=self._settings.accounts_table,
-            Key={"app_id": {"S": app_id}},
+            Key=key(app_id=app_id),
             ConsistentRead=True,
         )
         if "Item" not in resp:
@@ -152,10 +150,15 @@ class AccountStore:
         """Delete settings first (the webhook then answers 404), then the credentials."""
         self.read_settings(app_id)
         client("dynamodb").delete_item(
-            TableName=self._settings.accounts_table, Key={"app_id": {"S": app_id}}
+            TableName=self._settings.accounts_table, Key=key(app_id=app_id)
         )
         client("secretsmanager").delete_secret(
             SecretId=self._secret_name(app_id),
             ForceDeleteWithoutRecovery=False,
             RecoveryWindowInDays=7,
         )
+
+
+def _item(settings: AccountSettings) -> dict[str, Any]:
+    # One JSON document per account: a new settings field is saved without a change here.
+    return to_attributes({"app_id": settings.app_id, "settings": settings})

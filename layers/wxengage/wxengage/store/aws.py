@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from functools import cache
 from typing import Any
 
@@ -26,12 +27,25 @@ for _name in ("botocore.endpoint", "botocore.parsers", "botocore.hooks"):
     logging.getLogger(_name).setLevel(logging.INFO)
 
 
+# One session for every client: each new session loads botocore's endpoint and model data
+# again (~150 ms of cold start each, measured by bench/webhook.py). Sessions are not
+# thread-safe, so clients are made under a lock.
+_lock = threading.Lock()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
 @cache
 def client(service: str) -> Any:
     """A cached low-level client; the endpoint comes from AWS_ENDPOINT_URL when set."""
-    return boto3.session.Session().client(service, config=BOTO_CONFIG)
+    with _lock:
+        return _session().client(service, config=BOTO_CONFIG)
 
 
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints and credentials between cases)."""
     client.cache_clear()
+    _session.cache_clear()

@@ -5,31 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError
-from pydantic import BaseModel
-
 from wxengage.broadcast.state import BatchState, Campaign, CampaignNotFoundError, LegState
 from wxengage.errors import ConflictError
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.dynamo import (
+    AttributeValue,
+    conditional,
+    expression_values,
+    key,
+    to_attributes,
+)
 
 Doc = TypeVar("Doc", Campaign, LegState, BatchState)
 
 
-def _leg_sk(campaign_id: str, key: str) -> str:
-    return f"{campaign_id}#leg#{key}"
+def _leg_sk(campaign_id: str, leg: str) -> str:
+    return f"{campaign_id}#leg#{leg}"
 
 
 def _batch_sk(campaign_id: str, leg: str, number: int) -> str:
     return f"{campaign_id}#batch#{leg}#{number:05d}"
 
 
-def _sk(doc: BaseModel) -> str:
+def _sk(doc: Campaign | LegState | BatchState) -> str:
     if isinstance(doc, Campaign):
         return doc.campaign_id
     if isinstance(doc, LegState):
         return _leg_sk(doc.campaign_id, doc.key)
-    assert isinstance(doc, BatchState)
     return _batch_sk(doc.campaign_id, doc.leg, doc.number)
 
 
@@ -51,21 +54,29 @@ class CampaignStore:
 
     def save(self, doc: Doc) -> Doc:
         """Write `doc` over the version it was read at; returns it with the new version."""
-        new = doc.model_copy(update={"version": doc.version + 1})
-        self._put(new, "#v = :v", {":v": {"N": str(doc.version)}})
+        new = _at_version(doc, doc.version + 1)
+        self._put(new, "#v = :v", expression_values(v=doc.version))
         return new
 
-    def _put(self, doc: BaseModel, condition: str, values: dict[str, Any]) -> None:
-        item = {
-            "app_id": {"S": doc.app_id},  # type: ignore[attr-defined]
-            "sk": {"S": _sk(doc)},
-            "kind": {"S": type(doc).__name__},
-            "v": {"N": str(doc.version)},  # type: ignore[attr-defined]
-            "doc": {"S": doc.model_dump_json()},
-        }
-        if isinstance(doc, Campaign):
-            item["status"] = {"S": doc.status.value}
-        try:
+    def _put(
+        self,
+        doc: Campaign | LegState | BatchState,
+        condition: str,
+        values: dict[str, AttributeValue],
+    ) -> None:
+        # The whole document as JSON, with the key, kind, version (the lock) and, for a
+        # campaign, its status copied out beside it.
+        item = to_attributes(
+            {
+                "app_id": doc.app_id,
+                "sk": _sk(doc),
+                "kind": type(doc).__name__,
+                "v": doc.version,
+                "doc": doc,
+                "status": doc.status if isinstance(doc, Campaign) else None,
+            }
+        )
+        with conditional(f"{type(doc).__name__} {_sk(doc)} changed"):
             client("dynamodb").put_item(
                 TableName=self._table,
                 Item=item,
@@ -73,15 +84,11 @@ class CampaignStore:
                 **({"ExpressionAttributeNames": {"#v": "v"}} if "#v" in condition else {}),
                 **({"ExpressionAttributeValues": values} if values else {}),
             )
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise ConflictError(f"{type(doc).__name__} {_sk(doc)} changed") from None
-            raise
 
     def _get(self, app_id: str, sk: str, model: type[Doc]) -> Doc | None:
         resp = client("dynamodb").get_item(
             TableName=self._table,
-            Key={"app_id": {"S": app_id}, "sk": {"S": sk}},
+            Key=key(app_id=app_id, sk=sk),
             ConsistentRead=True,
         )
         item = resp.get("Item")
@@ -92,7 +99,7 @@ class CampaignStore:
         for page in paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="app_id = :a AND begins_with(sk, :p)",
-            ExpressionAttributeValues={":a": {"S": app_id}, ":p": {"S": prefix}},
+            ExpressionAttributeValues=expression_values(a=app_id, p=prefix),
             ConsistentRead=True,
         ):
             yield from page.get("Items", [])
@@ -117,16 +124,14 @@ class CampaignStore:
 
     def delete_draft(self, campaign: Campaign) -> None:
         """Remove a draft (never a campaign that ran: its records explain what was sent)."""
-        client("dynamodb").delete_item(
-            TableName=self._table,
-            Key={"app_id": {"S": campaign.app_id}, "sk": {"S": campaign.campaign_id}},
-            ConditionExpression="#v = :v AND #s = :draft",
-            ExpressionAttributeNames={"#v": "v", "#s": "status"},
-            ExpressionAttributeValues={
-                ":v": {"N": str(campaign.version)},
-                ":draft": {"S": "draft"},
-            },
-        )
+        with conditional(f"campaign {campaign.campaign_id} changed"):
+            client("dynamodb").delete_item(
+                TableName=self._table,
+                Key=key(app_id=campaign.app_id, sk=campaign.campaign_id),
+                ConditionExpression="#v = :v AND #s = :draft",
+                ExpressionAttributeNames={"#v": "v", "#s": "status"},
+                ExpressionAttributeValues=expression_values(v=campaign.version, draft="draft"),
+            )
 
     # --- legs and batches -------------------------------------------------------------
 
@@ -145,3 +150,8 @@ class CampaignStore:
             for item in self._query(app_id, f"{campaign_id}#batch#{leg}#")
         ]
         return sorted(found, key=lambda b: b.number)
+
+
+def _at_version(doc: Doc, version: int) -> Doc:
+    """The same document at another version, validated (never an untyped copy)."""
+    return type(doc).model_validate(doc.model_dump() | {"version": version})

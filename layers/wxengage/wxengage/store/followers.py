@@ -5,28 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from wxengage.errors import ConflictError
 from wxengage.settings import Settings
 from wxengage.store.aws import client
-from wxengage.windows import FollowerState, Opener
+from wxengage.store.dynamo import conditional, expression_values, from_item, key, to_item
+from wxengage.windows import FollowerState
 
-_INT_FIELDS = (
-    "subscription_at",
-    "left_at",
-    "last_message_at",
-    "last_interaction_at",
-    "window_opened_at",
-    "window_closes_at",
-    "messages_left",
-    "last_recall_at",
-    "last_recall_window",
-    "last_recall_closes_at",
-    "recalls_in_window",
-    "version",
-)
-_STR_FIELDS = ("last_recall_rule", "last_recall_day")
+# Items written before never carried a false recall_converted: keep them that way.
+_SPARSE = ("recall_converted",)
 
 
 class FollowerStore:
@@ -40,11 +26,11 @@ class FollowerStore:
         """A consistent read of one follower, or None."""
         resp = client("dynamodb").get_item(
             TableName=self._table,
-            Key={"app_id": {"S": app_id}, "openid": {"S": openid}},
+            Key=key(app_id=app_id, openid=openid),
             ConsistentRead=True,
         )
         item = resp.get("Item")
-        return _from_item(item) if item else None
+        return from_item(FollowerState, item) if item else None
 
     def update(
         self,
@@ -62,12 +48,10 @@ class FollowerStore:
             new = change(current)
             if new == current:
                 return current, False
-            stored = new.model_copy(update={"version": current.version + 1})
+            stored = _at_version(new, current.version + 1)
             try:
                 self._put(stored, expected_version=current.version)
-            except ClientError as err:
-                if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
+            except ConflictError:
                 continue
             return stored, True
         raise ConflictError(f"follower {openid} of {app_id} kept changing under us")
@@ -78,30 +62,15 @@ class FollowerStore:
         else:
             condition = {
                 "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+                "ExpressionAttributeValues": expression_values(v=expected_version),
             }
-        client("dynamodb").put_item(TableName=self._table, Item=self._to_item(state), **condition)
+        with conditional(f"follower {state.openid} of {state.app_id} changed"):
+            client("dynamodb").put_item(
+                TableName=self._table, Item=self._to_item(state), **condition
+            )
 
     def _to_item(self, state: FollowerState) -> dict[str, Any]:
-        item: dict[str, Any] = {
-            "app_id": {"S": state.app_id},
-            "openid": {"S": state.openid},
-            "subscribed": {"BOOL": state.subscribed},
-            "expires_at": {"N": str(self._expires_at(state))},
-        }
-        if state.window_opened_by is not None:
-            item["window_opened_by"] = {"S": state.window_opened_by.value}
-        if state.recall_converted:
-            item["recall_converted"] = {"BOOL": True}
-        for name in _STR_FIELDS:
-            text = getattr(state, name)
-            if text is not None:
-                item[name] = {"S": text}
-        for name in _INT_FIELDS:
-            value = getattr(state, name)
-            if value is not None:
-                item[name] = {"N": str(value)}
-        return item
+        return to_item(state, sparse=_SPARSE, expires_at=self._expires_at(state))
 
     def _expires_at(self, state: FollowerState) -> int:
         # TTL is clean-up only: keep the record well past the window for stats and cooldowns.
@@ -119,29 +88,16 @@ class FollowerStore:
         for page in paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="app_id = :a",
-            ExpressionAttributeValues={":a": {"S": app_id}},
+            ExpressionAttributeValues=expression_values(a=app_id),
         ):
             for item in page["Items"]:
-                yield _from_item(item)
+                yield from_item(FollowerState, item)
 
     def subscribed(self, app_id: str) -> Iterator[str]:
         """Openids of the stored followers still following (a broadcast audience source)."""
         return (f.openid for f in self.list(app_id) if f.subscribed)
 
 
-def _from_item(item: dict[str, Any]) -> FollowerState:
-    values: dict[str, Any] = {
-        "app_id": item["app_id"]["S"],
-        "openid": item["openid"]["S"],
-        "subscribed": item["subscribed"]["BOOL"],
-    }
-    if "window_opened_by" in item:
-        values["window_opened_by"] = Opener(item["window_opened_by"]["S"])
-    values["recall_converted"] = item.get("recall_converted", {}).get("BOOL", False)
-    for name in _STR_FIELDS:
-        if name in item:
-            values[name] = item[name]["S"]
-    for name in _INT_FIELDS:
-        if name in item:
-            values[name] = int(item[name]["N"])
-    return FollowerState.model_validate(values)
+def _at_version(state: FollowerState, version: int) -> FollowerState:
+    """The same state at another version, validated (never an untyped copy)."""
+    return FollowerState.model_validate(state.model_dump() | {"version": version})

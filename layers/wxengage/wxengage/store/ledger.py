@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from botocore.exceptions import ClientError
-
-from wxengage.accounts import AccountType
+from wxengage.errors import ConflictError
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.dynamo import conditional, deserialize, expression_values, key
 
-# Service accounts: 4 per calendar month; subscription accounts: 1 per day (WECHAT.md §8).
-CAPS = {AccountType.SERVICE: 4, AccountType.SUBSCRIPTION: 1}
+# The caps and the period a send counts in are broadcast policy: wxengage/broadcast/caps.py.
 KEEP_SECONDS = 40 * 86400  # a month's period is read until it ends; TTL tidies later
 _WORKERS = 16
-
-
-def period(app_id: str, account_type: AccountType, at: int, timezone: str) -> str:
-    """The ledger partition of a send: the account's calendar month, or day for subscriptions."""
-    local = datetime.fromtimestamp(at, tz=ZoneInfo(timezone))
-    span = (
-        local.strftime("%Y-%m")
-        if account_type is AccountType.SERVICE
-        else local.strftime("%Y-%m-%d")
-    )
-    return f"{app_id}#{span}"
 
 
 class BroadcastLedger:
@@ -43,9 +28,9 @@ class BroadcastLedger:
             TableName=self._table,
             IndexName="capped",
             KeyConditionExpression="capped = :p",
-            ExpressionAttributeValues={":p": {"S": period_key}},
+            ExpressionAttributeValues=expression_values(p=period_key),
         ):
-            out.update(item["openid"]["S"] for item in page.get("Items", []))
+            out.update(deserialize(item["openid"]) for item in page.get("Items", []))
         return out
 
     def record(self, period_key: str, openids: list[str], batch_id: str, cap: int, at: int) -> None:
@@ -57,37 +42,35 @@ class BroadcastLedger:
     def count(self, period_key: str, openid: str) -> int:
         resp = client("dynamodb").get_item(
             TableName=self._table,
-            Key={"period": {"S": period_key}, "openid": {"S": openid}},
+            Key=key(period=period_key, openid=openid),
             ConsistentRead=True,
         )
         item = resp.get("Item")
-        return int(item["n"]["N"]) if item else 0
+        return int(deserialize(item["n"])) if item else 0
 
     def _count(self, period_key: str, openid: str, batch_id: str, cap: int, at: int) -> None:
-        key = {"period": {"S": period_key}, "openid": {"S": openid}}
+        follower = key(period=period_key, openid=openid)
         try:
-            resp = client("dynamodb").update_item(
-                TableName=self._table,
-                Key=key,
-                UpdateExpression="ADD n :one, batches :b SET expires_at = :exp",
-                # The batch id makes a retried batch count once.
-                ConditionExpression="attribute_not_exists(batches) OR NOT contains(batches, :id)",
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":b": {"SS": [batch_id]},
-                    ":id": {"S": batch_id},
-                    ":exp": {"N": str(at + KEEP_SECONDS)},
-                },
-                ReturnValues="UPDATED_NEW",
-            )
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return
-            raise
-        if int(resp["Attributes"]["n"]["N"]) >= cap:
+            with conditional(f"batch {batch_id} already counted for {openid}"):
+                resp = client("dynamodb").update_item(
+                    TableName=self._table,
+                    Key=follower,
+                    UpdateExpression="ADD n :one, batches :b SET expires_at = :exp",
+                    # The batch id makes a retried batch count once.
+                    ConditionExpression=(
+                        "attribute_not_exists(batches) OR NOT contains(batches, :id)"
+                    ),
+                    ExpressionAttributeValues=expression_values(
+                        one=1, b={batch_id}, id=batch_id, exp=at + KEEP_SECONDS
+                    ),
+                    ReturnValues="UPDATED_NEW",
+                )
+        except ConflictError:
+            return
+        if int(deserialize(resp["Attributes"]["n"])) >= cap:
             client("dynamodb").update_item(
                 TableName=self._table,
-                Key=key,
+                Key=follower,
                 UpdateExpression="SET capped = :p",
-                ExpressionAttributeValues={":p": {"S": period_key}},
+                ExpressionAttributeValues=expression_values(p=period_key),
             )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
+from wxengage.errors import ConflictError
 from wxengage.mass_jobs import MassJobResult
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.dynamo import conditional, expression_values, from_item, key, to_item
 
 # Read statistics are tracked for 7 days after a send; keep results comfortably longer.
 RETENTION_SECONDS = 90 * 86400
@@ -20,46 +20,30 @@ class MassJobStore:
 
     def record(self, result: MassJobResult) -> bool:
         """Store the result; False when a newer report for the same job is already stored."""
-        item = {
-            "app_id": {"S": result.app_id},
-            "msg_id": {"S": str(result.msg_id)},
-            "status": {"S": result.status},
-            "total_count": {"N": str(result.total_count)},
-            "filter_count": {"N": str(result.filter_count)},
-            "sent_count": {"N": str(result.sent_count)},
-            "error_count": {"N": str(result.error_count)},
-            "reported_at": {"N": str(result.reported_at)},
-            "expires_at": {"N": str(result.reported_at + RETENTION_SECONDS)},
-        }
+        # msg_id is the sort key, a string in the table (WeChat's ids outgrow a double).
+        item = to_item(
+            result,
+            msg_id=str(result.msg_id),
+            expires_at=result.reported_at + RETENTION_SECONDS,
+        )
         try:
-            client("dynamodb").put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(msg_id) OR reported_at < :t",
-                ExpressionAttributeValues={":t": {"N": str(result.reported_at)}},
-            )
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+            with conditional(f"job {result.msg_id} has a newer report"):
+                client("dynamodb").put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(msg_id) OR reported_at < :t",
+                    ExpressionAttributeValues=expression_values(t=result.reported_at),
+                )
+        except ConflictError:
+            return False
         return True
 
     def get(self, app_id: str, msg_id: int) -> MassJobResult | None:
         """One job's stored result, or None."""
         resp = client("dynamodb").get_item(
             TableName=self._table,
-            Key={"app_id": {"S": app_id}, "msg_id": {"S": str(msg_id)}},
+            Key=key(app_id=app_id, msg_id=str(msg_id)),
             ConsistentRead=True,
         )
         item = resp.get("Item")
-        if not item:
-            return None
-        return MassJobResult(
-            app_id=app_id,
-            msg_id=msg_id,
-            status=item["status"]["S"],
-            **{
-                k: int(item[k]["N"])
-                for k in ("total_count", "filter_count", "sent_count", "error_count", "reported_at")
-            },
-        )
+        return from_item(MassJobResult, item) if item else None

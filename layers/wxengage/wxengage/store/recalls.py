@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from wxengage import clock
 from wxengage.clock import iso_z
+from wxengage.errors import ConflictError
 from wxengage.recall.planning import PendingRecall, RecallStatus
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.dynamo import (
+    conditional,
+    expression_values,
+    from_item,
+    key,
+    to_attributes,
+    to_item,
+)
 
 DUE_INDEX = "due"
 _CHECKPOINT = "#sweep-checkpoint"
@@ -27,13 +35,6 @@ def _due_key(recall: PendingRecall) -> str:
     return f"{recall.due_at:010d}#{recall.recall_id}"
 
 
-def _conflict(err: ClientError) -> bool:
-    return err.response["Error"]["Code"] in (
-        "ConditionalCheckFailedException",
-        "TransactionCanceledException",
-    )
-
-
 class RecallStore:
     """Pending recalls and the sweep's checkpoint, one item per (account, follower, rule)."""
 
@@ -47,37 +48,28 @@ class RecallStore:
         Returns "new" (the follower was not pending before), "replanned" (a newer window
         replaced a plan still pending) or "stale" (a newer window's plan is already there).
         """
-        item: dict[str, Any] = {
-            "app_id": {"S": recall.app_id},
-            "recall_id": {"S": recall.recall_id},
-            "openid": {"S": recall.openid},
-            "rule": {"S": recall.rule},
-            "window_opened_at": {"N": str(recall.window_opened_at)},
-            "window_closes_at": {"N": str(recall.window_closes_at)},
-            "due_at": {"N": str(recall.due_at)},
-            "in_quiet_hours": {"BOOL": recall.in_quiet_hours},
-            "status": {"S": RecallStatus.PENDING.value},
+        item = to_item(
+            recall,
+            recall_id=recall.recall_id,
+            status=RecallStatus.PENDING,
             # Filed under the current minute if already due: the sweep has passed older minutes
             # (a late callback, or a lead close to the whole window) and would never read them.
-            "due_bucket": {
-                "S": minute_bucket(recall.app_id, max(recall.due_at, int(clock.now_ts())))
-            },
-            "due_key": {"S": _due_key(recall)},
-            "expires_at": {"N": str(recall.window_closes_at + self._retention)},
-        }
+            due_bucket=minute_bucket(recall.app_id, max(recall.due_at, int(clock.now_ts()))),
+            due_key=_due_key(recall),
+            expires_at=recall.window_closes_at + self._retention,
+        )
         # Never let a late, older window replace a newer one's plan.
         try:
-            resp = client("dynamodb").put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(recall_id) OR window_opened_at < :w",
-                ExpressionAttributeValues={":w": {"N": str(recall.window_opened_at)}},
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as err:
-            if _conflict(err):
-                return "stale"
-            raise
+            with conditional(f"recall {recall.recall_id} has a newer plan"):
+                resp = client("dynamodb").put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(recall_id) OR window_opened_at < :w",
+                    ExpressionAttributeValues=expression_values(w=recall.window_opened_at),
+                    ReturnValues="ALL_OLD",
+                )
+        except ConflictError:
+            return "stale"
         old = resp.get("Attributes", {}).get("status", {}).get("S")
         return (
             "replanned" if old in (RecallStatus.PENDING.value, RecallStatus.QUEUED.value) else "new"
@@ -90,23 +82,22 @@ class RecallStore:
             TableName=self._table,
             IndexName=DUE_INDEX,
             KeyConditionExpression="due_bucket = :b AND due_key <= :k",
-            ExpressionAttributeValues={
-                ":b": {"S": minute_bucket(app_id, minute_ts)},
-                ":k": {"S": f"{now:010d}~"},
-            },
+            ExpressionAttributeValues=expression_values(
+                b=minute_bucket(app_id, minute_ts), k=f"{now:010d}~"
+            ),
         ):
             for item in page["Items"]:
-                yield _from_item(item)
+                yield from_item(PendingRecall, item)
 
     def get(self, app_id: str, recall_id: str) -> tuple[PendingRecall, dict[str, Any]] | None:
         """One recall with its raw item (status, claim, reason), or None."""
         resp = client("dynamodb").get_item(
             TableName=self._table,
-            Key={"app_id": {"S": app_id}, "recall_id": {"S": recall_id}},
+            Key=key(app_id=app_id, recall_id=recall_id),
             ConsistentRead=True,
         )
         item = resp.get("Item")
-        return (_from_item(item), item) if item else None
+        return (from_item(PendingRecall, item), item) if item else None
 
     def mark_queued(self, recall: PendingRecall) -> bool:
         """pending -> queued, leaving the due index (the index is sparse)."""
@@ -114,7 +105,8 @@ class RecallStore:
             recall,
             "SET #s = :to REMOVE due_bucket, due_key",
             "#s = :pending",
-            {":to": RecallStatus.QUEUED.value, ":pending": RecallStatus.PENDING.value},
+            to=RecallStatus.QUEUED,
+            pending=RecallStatus.PENDING,
         )
 
     def claim(self, recall: PendingRecall, token: str, now: int) -> bool:
@@ -123,13 +115,11 @@ class RecallStore:
             recall,
             "SET #s = :to, claim_token = :t, claimed_at = :now REMOVE due_bucket, due_key",
             "#s IN (:pending, :queued)",
-            {
-                ":to": RecallStatus.CLAIMED.value,
-                ":t": token,
-                ":now": str(now),
-                ":pending": RecallStatus.PENDING.value,
-                ":queued": RecallStatus.QUEUED.value,
-            },
+            to=RecallStatus.CLAIMED,
+            t=token,
+            now=now,
+            pending=RecallStatus.PENDING,
+            queued=RecallStatus.QUEUED,
         )
 
     def release(self, recall: PendingRecall, token: str) -> bool:
@@ -141,13 +131,11 @@ class RecallStore:
             recall,
             "SET #s = :to, due_bucket = :b, due_key = :k REMOVE claim_token, claimed_at",
             "#s = :claimed AND claim_token = :t",
-            {
-                ":to": RecallStatus.PENDING.value,
-                ":b": minute_bucket(recall.app_id, max(recall.due_at, now)),
-                ":k": _due_key(recall),
-                ":claimed": RecallStatus.CLAIMED.value,
-                ":t": token,
-            },
+            to=RecallStatus.PENDING,
+            b=minute_bucket(recall.app_id, max(recall.due_at, now)),
+            k=_due_key(recall),
+            claimed=RecallStatus.CLAIMED,
+            t=token,
         )
 
     def finish(
@@ -158,43 +146,38 @@ class RecallStore:
             recall,
             "SET #s = :to, outcome = :r, finished_at = :now",
             "#s = :claimed AND claim_token = :t",
-            {
-                ":to": status.value,
-                ":r": reason,
-                ":now": str(now),
-                ":claimed": RecallStatus.CLAIMED.value,
-                ":t": token,
-            },
+            to=status,
+            r=reason,
+            now=now,
+            claimed=RecallStatus.CLAIMED,
+            t=token,
         )
 
     def _transition(
-        self, recall: PendingRecall, update: str, condition: str, values: dict[str, str]
+        self, recall: PendingRecall, update: str, condition: str, **values: str | int
     ) -> bool:
-        attr_values: dict[str, Any] = {}
-        for key, value in values.items():
-            attr_values[key] = {"N": value} if key == ":now" else {"S": value}
-        attr_values[":w"] = {"N": str(recall.window_opened_at)}
         try:
-            client("dynamodb").update_item(
-                TableName=self._table,
-                Key={"app_id": {"S": recall.app_id}, "recall_id": {"S": recall.recall_id}},
-                UpdateExpression=update,
-                # Same window only: a newer message re-planned this follower meanwhile.
-                ConditionExpression=f"({condition}) AND window_opened_at = :w",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=attr_values,
-            )
-        except ClientError as err:
-            if _conflict(err):
-                return False
-            raise
+            with conditional(f"recall {recall.recall_id} moved on"):
+                client("dynamodb").update_item(
+                    TableName=self._table,
+                    Key=key(app_id=recall.app_id, recall_id=recall.recall_id),
+                    UpdateExpression=update,
+                    # Same window only: a newer message re-planned this follower meanwhile.
+                    ConditionExpression=f"({condition}) AND window_opened_at = :w",
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues=expression_values(
+                        **values, w=recall.window_opened_at
+                    ),
+                )
+        except ConflictError:
+            return False
         return True
 
     def checkpoint(self, app_id: str) -> int | None:
         """The minute the last sweep of this account completed up to (epoch seconds)."""
         resp = client("dynamodb").get_item(
             TableName=self._table,
-            Key={"app_id": {"S": app_id}, "recall_id": {"S": _CHECKPOINT}},
+            Key=key(app_id=app_id, recall_id=_CHECKPOINT),
             ConsistentRead=True,
         )
         item = resp.get("Item")
@@ -202,30 +185,12 @@ class RecallStore:
 
     def save_checkpoint(self, app_id: str, minute_ts: int) -> None:
         """Move the checkpoint forward (never back: an older sweep finishing late changes nothing)."""
-        try:
+        with suppress(ConflictError), conditional(f"checkpoint of {app_id} is further on"):
             client("dynamodb").put_item(
                 TableName=self._table,
-                Item={
-                    "app_id": {"S": app_id},
-                    "recall_id": {"S": _CHECKPOINT},
-                    "swept_to": {"N": str(minute_ts)},
-                },
+                Item=to_attributes(
+                    {"app_id": app_id, "recall_id": _CHECKPOINT, "swept_to": minute_ts}
+                ),
                 ConditionExpression="attribute_not_exists(swept_to) OR swept_to < :m",
-                ExpressionAttributeValues={":m": {"N": str(minute_ts)}},
+                ExpressionAttributeValues=expression_values(m=minute_ts),
             )
-        except ClientError as err:
-            if not _conflict(err):
-                raise
-
-
-def _from_item(item: dict[str, Any]) -> PendingRecall:
-    return PendingRecall(
-        app_id=item["app_id"]["S"],
-        openid=item["openid"]["S"],
-        rule=item["rule"]["S"],
-        window_opened_at=int(item["window_opened_at"]["N"]),
-        window_closes_at=int(item["window_closes_at"]["N"]),
-        due_at=int(item["due_at"]["N"]),
-        in_quiet_hours=item.get("in_quiet_hours", {}).get("BOOL", False),
-        status=RecallStatus(item["status"]["S"]),
-    )

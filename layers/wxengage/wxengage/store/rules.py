@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.parameters.base import BaseProvider
-from botocore.exceptions import ClientError
 
 from wxengage import clock
 from wxengage.accounts import Plan
+from wxengage.errors import ConflictError
 from wxengage.recall.rules import (
     PLAN_RULE_CAPS,
     PlanCapError,
@@ -19,6 +19,7 @@ from wxengage.recall.rules import (
 )
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.dynamo import conditional, expression_values, from_item, key, to_item
 
 
 class _RulesProvider(BaseProvider):
@@ -41,19 +42,11 @@ def _query(table: str, app_id: str) -> list[StoredRule]:
     for page in paginator.paginate(
         TableName=table,
         KeyConditionExpression="app_id = :a",
-        ExpressionAttributeValues={":a": {"S": app_id}},
+        ExpressionAttributeValues=expression_values(a=app_id),
         ConsistentRead=True,
     ):
-        out.extend(_from_item(i) for i in page["Items"])
+        out.extend(from_item(StoredRule, i) for i in page["Items"])
     return out
-
-
-def _from_item(item: dict[str, Any]) -> StoredRule:
-    return StoredRule(
-        rule=RecallRule.model_validate_json(item["rule"]["S"]),
-        created_at=int(item["created_at"]["N"]),
-        updated_at=int(item["updated_at"]["N"]),
-    )
 
 
 class RuleStore:
@@ -78,12 +71,12 @@ class RuleStore:
         """One rule, or RuleNotFoundError."""
         resp = client("dynamodb").get_item(
             TableName=self._table,
-            Key={"app_id": {"S": app_id}, "name": {"S": name}},
+            Key=key(app_id=app_id, name=name),
             ConsistentRead=True,
         )
         if "Item" not in resp:
             raise RuleNotFoundError(app_id, name)
-        return _from_item(resp["Item"])
+        return from_item(StoredRule, resp["Item"])
 
     def put(self, app_id: str, rule: RecallRule, plan: Plan) -> tuple[StoredRule, bool]:
         """Create or replace by name; an edit keeps the rule's creation time. Returns (rule, created)."""
@@ -107,7 +100,7 @@ class RuleStore:
             self._check_cap(existing, name, plan)
         before = existing[name]
         stored = StoredRule(
-            rule=before.rule.model_copy(update={"enabled": enabled}),
+            rule=_switched(before.rule, enabled),
             created_at=before.created_at,
             updated_at=int(clock.now_ts()),
         )
@@ -117,15 +110,14 @@ class RuleStore:
     def delete(self, app_id: str, name: str) -> None:
         """Delete a rule; its pending recalls are dropped when they come due."""
         try:
-            client("dynamodb").delete_item(
-                TableName=self._table,
-                Key={"app_id": {"S": app_id}, "name": {"S": name}},
-                ConditionExpression="attribute_exists(app_id)",
-            )
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise RuleNotFoundError(app_id, name) from None
-            raise
+            with conditional(f"rule {name} of {app_id} is gone"):
+                client("dynamodb").delete_item(
+                    TableName=self._table,
+                    Key=key(app_id=app_id, name=name),
+                    ConditionExpression="attribute_exists(app_id)",
+                )
+        except ConflictError:
+            raise RuleNotFoundError(app_id, name) from None
 
     @staticmethod
     def _check_cap(existing: dict[str, StoredRule], name: str, plan: Plan) -> None:
@@ -138,27 +130,23 @@ class RuleStore:
             )
 
     def _write(self, app_id: str, stored: StoredRule, expect_updated_at: int | None) -> None:
-        item = {
-            "app_id": {"S": app_id},
-            "name": {"S": stored.rule.name},
-            "rule": {"S": stored.rule.model_dump_json()},
-            "enabled": {"BOOL": stored.rule.enabled},
-            "created_at": {"N": str(stored.created_at)},
-            "updated_at": {"N": str(stored.updated_at)},
-        }
+        # The rule is one JSON document; its name (the key) and enabled flag are copied out.
+        item = to_item(stored, app_id=app_id, name=stored.rule.name, enabled=stored.rule.enabled)
         # Optimistic: a concurrent edit between our read and this write fails instead of being lost.
         if expect_updated_at is None:
             cond: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(app_id)"}
         else:
             cond = {
                 "ConditionExpression": "updated_at = :u",
-                "ExpressionAttributeValues": {":u": {"N": str(expect_updated_at)}},
+                "ExpressionAttributeValues": expression_values(u=expect_updated_at),
             }
         try:
-            client("dynamodb").put_item(TableName=self._table, Item=item, **cond)
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise PlanCapError(
-                    "the rules changed while this edit was made: try again"
-                ) from None
-            raise
+            with conditional(f"rule {stored.rule.name} of {app_id} changed"):
+                client("dynamodb").put_item(TableName=self._table, Item=item, **cond)
+        except ConflictError:
+            raise PlanCapError("the rules changed while this edit was made: try again") from None
+
+
+def _switched(rule: RecallRule, enabled: bool) -> RecallRule:
+    """The same rule enabled or disabled, validated (never an untyped copy)."""
+    return RecallRule.model_validate(rule.model_dump() | {"enabled": enabled})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.dynamo import deserialize, expression_values, key
 
 # Stats are for "today and yesterday at a glance" and trends; a quarter is plenty.
 RETENTION_SECONDS = 92 * 86400
@@ -24,27 +25,24 @@ class StatsStore:
         """Atomically add `n` to one counter."""
         client("dynamodb").update_item(
             TableName=self._table,
-            Key={"pk": {"S": _pk(app_id, rule)}, "day": {"S": day}},
+            Key=key(pk=_pk(app_id, rule), day=day),
             UpdateExpression="ADD #c :n SET expires_at = if_not_exists(expires_at, :e)",
             ExpressionAttributeNames={"#c": counter},
-            ExpressionAttributeValues={
-                ":n": {"N": str(n)},
-                ":e": {"N": str(now + RETENTION_SECONDS)},
-            },
+            ExpressionAttributeValues=expression_values(n=n, e=now + RETENTION_SECONDS),
         )
 
     def day(self, app_id: str, rule: str, day: str) -> dict[str, int]:
         """All counters of one rule on one day (missing counters are zero)."""
         resp = client("dynamodb").get_item(
             TableName=self._table,
-            Key={"pk": {"S": _pk(app_id, rule)}, "day": {"S": day}},
+            Key=key(pk=_pk(app_id, rule), day=day),
             ConsistentRead=True,
         )
         item = resp.get("Item", {})
         out = dict.fromkeys(COUNTERS, 0)
-        for key, value in item.items():
-            if key not in ("pk", "day", "expires_at") and "N" in value:
-                out[key] = int(value["N"])
+        for name, value in item.items():
+            if name not in ("pk", "day", "expires_at") and "N" in value:
+                out[name] = int(deserialize(value))
         return out
 
     def days(self, app_id: str, rule: str, first: str, last: str) -> dict[str, dict[str, int]]:

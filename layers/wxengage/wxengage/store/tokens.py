@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from contextlib import suppress
 
-from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, SecretStr
-
+from wxengage.errors import ConflictError
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.dynamo import conditional, expression_values, from_item, key, to_item
+from wxengage.wechat.tokens import CachedToken, TokenStore
 
-
-class CachedToken(BaseModel):
-    """An access token and when it stops working (epoch seconds)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    access_token: SecretStr
-    expires_at: int
-
-
-class TokenStore(Protocol):
-    """Where tokens are shared between processes."""
-
-    def get(self, app_id: str) -> CachedToken | None: ...
-    def put(self, app_id: str, token: CachedToken) -> None: ...
-    def invalidate(self, app_id: str, access_token: str) -> None: ...
+__all__ = ["CachedToken", "DynamoTokenStore", "TokenStore"]
 
 
 class DynamoTokenStore:
-    """One item per account; writes never replace a token that lives longer."""
+    """The wechat client's TokenStore: one item per account; a write never replaces a token
+    that lives longer."""
 
     def __init__(self, settings: Settings) -> None:
         self._table = settings.tokens_table
@@ -37,43 +23,28 @@ class DynamoTokenStore:
     def get(self, app_id: str) -> CachedToken | None:
         """The stored token, even an expired one (TTL deletion lags): callers check expires_at."""
         resp = client("dynamodb").get_item(
-            TableName=self._table, Key={"app_id": {"S": app_id}}, ConsistentRead=True
+            TableName=self._table, Key=key(app_id=app_id), ConsistentRead=True
         )
         item = resp.get("Item")
-        if not item:
-            return None
-        return CachedToken(
-            access_token=SecretStr(item["access_token"]["S"]),
-            expires_at=int(item["expires_at"]["N"]),
-        )
+        return from_item(CachedToken, item) if item else None
 
     def put(self, app_id: str, token: CachedToken) -> None:
         """Store the token unless the stored one expires later (then that one stays)."""
-        try:
+        with suppress(ConflictError), conditional(f"a longer-lived token of {app_id} is stored"):
             client("dynamodb").put_item(
                 TableName=self._table,
-                Item={
-                    "app_id": {"S": app_id},
-                    "access_token": {"S": token.access_token.get_secret_value()},
-                    "expires_at": {"N": str(token.expires_at)},
-                },
+                Item=to_item(token, app_id=app_id),
                 # Two Lambdas racing converge on the newest token.
                 ConditionExpression="attribute_not_exists(app_id) OR expires_at < :e",
-                ExpressionAttributeValues={":e": {"N": str(token.expires_at)}},
+                ExpressionAttributeValues=expression_values(e=token.expires_at),
             )
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
 
     def invalidate(self, app_id: str, access_token: str) -> None:
         """Drop the stored token only if it is still the one WeChat refused."""
-        try:
+        with suppress(ConflictError), conditional(f"the token of {app_id} was replaced"):
             client("dynamodb").delete_item(
                 TableName=self._table,
-                Key={"app_id": {"S": app_id}},
+                Key=key(app_id=app_id),
                 ConditionExpression="access_token = :t",
-                ExpressionAttributeValues={":t": {"S": access_token}},
+                ExpressionAttributeValues=expression_values(t=access_token),
             )
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise

@@ -1,33 +1,23 @@
-"""The one WeChat API client: stable_token shared through DynamoDB, retries only where safe."""
+"""The one WeChat API client: stable_token shared through a TokenStore, retries only where safe."""
 
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, TypeGuard
 
 import requests
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-from urllib3.util.retry import Retry
 
 from wxengage import clock
 from wxengage.observability import count, logger
-from wxengage.store.tokens import CachedToken, DynamoTokenStore, TokenStore
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
-
-if TYPE_CHECKING:
-    from wxengage.accounts import Account
-    from wxengage.settings import Settings
-
-# urllib3 logs full request URLs at DEBUG, and WeChat puts the access token in the query string:
-# keep that logger above DEBUG whatever the root level is.
-logging.getLogger("urllib3").setLevel(logging.ERROR)  # retry WARNINGs name the URL too
+from wxengage.wechat.apis import DataCubeApi, MessageApi, TagApi, UserApi
+from wxengage.wechat.tokens import CachedToken, TokenStore
+from wxengage.wechat.transport import JSON_HEADERS, SESSION, exchange
 
 # stable_token rotates 5 minutes before expiry: refresh before that so we never hold a stale one.
 REFRESH_BEFORE_SECONDS = 300
@@ -35,32 +25,8 @@ REFRESH_BEFORE_SECONDS = 300
 RETRIES = 2
 BACKOFF_SECONDS = 0.5
 TOKEN_API = "/cgi-bin/stable_token"  # noqa: S105 - an API path, not a secret
-# WeChat refuses \uXXXX escapes (40033), so bodies go out as raw UTF-8 and say so.
-_JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
-
-def _session() -> requests.Session:
-    session = requests.Session()
-    # Only connection failures are retried here: such a request never reached WeChat. Read
-    # errors, statuses and Retry-After stay with the caller, who knows if a resend is safe.
-    retry = Retry(
-        total=2,
-        connect=2,
-        read=0,
-        status=0,
-        other=0,
-        backoff_factor=0.2,
-        respect_retry_after_header=False,
-        raise_on_status=False,
-    )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-# Shared by every client in the container: connections and tokens outlive one invocation.
-_SESSION = _session()
+# Shared by every client in the container: tokens outlive one invocation.
 _MEMORY: dict[str, CachedToken] = {}
 _MEMORY_LOCK = threading.Lock()
 
@@ -76,7 +42,8 @@ def _fresh(token: CachedToken | None, now: float) -> TypeGuard[CachedToken]:
 
 
 class WeChatClient:
-    """Calls one account's WeChat APIs."""
+    """Calls one account's WeChat APIs: `call` for any of them, grouped by area as wechatpy does
+    (`message`, `user`, `tag`, `datacube`); the flat methods below are the ports' names."""
 
     def __init__(
         self,
@@ -92,9 +59,13 @@ class WeChatClient:
         self._secret = app_secret
         self._tokens = tokens
         self._base = base_url.rstrip("/")
-        self._http = session or _SESSION
+        self._http = session or SESSION
         self._timeout = timeout
         self._sleep = sleep
+        self.message = MessageApi(self)
+        self.user = UserApi(self)
+        self.tag = TagApi(self)
+        self.datacube = DataCubeApi(self)
 
     # --- tokens -------------------------------------------------------------------------
 
@@ -193,10 +164,19 @@ class WeChatClient:
         idempotent: bool,
     ) -> dict[str, Any]:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
-        headers = _JSON_HEADERS if data is not None else {}
+        headers = JSON_HEADERS if data is not None else {}
         tries = 1 + (RETRIES if idempotent else 0)
         for attempt in range(tries):
-            answer = self._send(method, path, data, headers, params)
+            answer = exchange(
+                self._http,
+                method,
+                self._base + path,
+                path,
+                data=data,
+                headers=headers,
+                params=params,
+                timeout=self._timeout,
+            )
             failure: WeChatApiError | WeChatTransportError
             if isinstance(answer, WeChatTransportError):
                 failure = answer
@@ -218,123 +198,49 @@ class WeChatClient:
             self._sleep(BACKOFF_SECONDS * 2**attempt)
         raise AssertionError("unreachable")  # the last try always returns or raises
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        data: bytes | None,
-        headers: dict[str, str],
-        params: dict[str, str],
-    ) -> dict[str, Any] | WeChatTransportError:
-        """One exchange. Failures are returned, not raised from requests' exceptions, whose
-        messages and tracebacks carry the full URL and so the access token."""
-        try:
-            resp = self._http.request(
-                method,
-                self._base + path,
-                params=params,
-                data=data,
-                headers=headers,
-                timeout=self._timeout,
-            )
-        except requests.ConnectionError as err:
-            if _never_sent(err):
-                return WeChatTransportError(
-                    path, maybe_delivered=False, detail=f"could not connect ({_reason(err)})"
-                )
-            return WeChatTransportError(
-                path, maybe_delivered=True, detail=f"connection lost ({_reason(err)})"
-            )
-        except requests.Timeout:
-            return WeChatTransportError(
-                path, maybe_delivered=True, detail="timed out waiting for the answer"
-            )
-        except requests.RequestException as err:
-            return WeChatTransportError(path, maybe_delivered=True, detail=type(err).__name__)
-        logger.debug("WeChat answered", extra={"path": path, "status": resp.status_code})
-        if resp.status_code >= 500:
-            return WeChatTransportError(
-                path, maybe_delivered=True, detail=f"HTTP {resp.status_code}"
-            )
-        try:
-            payload = resp.json()
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            return WeChatTransportError(
-                path, maybe_delivered=True, detail=f"HTTP {resp.status_code}, not a JSON object"
-            )
-        return payload
-
-    # --- areas --------------------------------------------------------------------------
+    # --- the ports' names (recall sender, broadcast engine), one line each ------------
 
     def send_custom(self, message: dict[str, Any]) -> None:
         """Customer-service send: no idempotency key, so never retried blindly."""
-        self.call("POST", "/cgi-bin/message/custom/send", body=message, idempotent=False)
+        self.message.send_custom(message)
 
     def tag_ids_of(self, openid: str) -> list[int]:
         """A follower's tag ids, fresh from WeChat."""
-        data = self.call(
-            "POST", "/cgi-bin/tags/getidlist", body={"openid": openid}, idempotent=True
-        )
-        return [int(t) for t in data.get("tagid_list", [])]
+        return self.tag.get_user_tags(openid)
 
     def followers_page(self, next_openid: str = "") -> tuple[list[str], str]:
-        """One page (up to 10,000) of subscribed followers, and where the next page starts
-        ("" when there is none)."""
-        data = self.call(
-            "GET", "/cgi-bin/user/get", params={"next_openid": next_openid}, idempotent=True
-        )
-        return _page(data)
+        """One page of subscribed followers, and where the next page starts ("" at the end)."""
+        return self.user.get_followers(next_openid)
 
     def tag_followers_page(self, tag_id: int, next_openid: str = "") -> tuple[list[str], str]:
         """One page of followers carrying a tag, and where the next page starts."""
-        data = self.call(
-            "POST",
-            "/cgi-bin/user/tag/get",
-            body={"tagid": tag_id, "next_openid": next_openid},
-            idempotent=True,
-        )
-        return _page(data)
-
-    # --- mass send (群发) ----------------------------------------------------------------
-    # Not retried here: the engine decides, using the batch's clientmsgid (45065/45066).
+        return self.tag.get_tag_users(tag_id, next_openid)
 
     def mass_send(
         self, touser: list[str], message: dict[str, Any], clientmsgid: str
     ) -> dict[str, Any]:
-        """Submit one batch (2..10,000 openids); the answer carries msg_id and msg_data_id."""
-        body = {"touser": touser, **message, "clientmsgid": clientmsgid}
-        return self.call("POST", "/cgi-bin/message/mass/send", body=body, idempotent=False)
+        """Submit one mass-send batch; the answer carries msg_id and msg_data_id."""
+        return self.message.send_mass(touser, message, clientmsgid)
 
     def mass_preview(self, openid: str, message: dict[str, Any]) -> None:
         """Send a test message to one follower (no quota used)."""
-        body = {"touser": openid, **message}
-        self.call("POST", "/cgi-bin/message/mass/preview", body=body, idempotent=False)
+        self.message.preview_mass(openid, message)
 
     def mass_status(self, msg_id: int) -> str:
         """SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
-        data = self.call(
-            "POST", "/cgi-bin/message/mass/get", body={"msg_id": msg_id}, idempotent=True
-        )
-        return str(data.get("msg_status", ""))
+        return self.message.get_mass_status(msg_id)
 
     def mass_delete(self, msg_id: int, article_idx: int = 0) -> None:
-        """Take a sent news item down (0 = every article of it); the card stays in chats."""
-        body = {"msg_id": msg_id, "article_idx": article_idx}
-        self.call("POST", "/cgi-bin/message/mass/delete", body=body, idempotent=True)
+        """Take a sent news item down (0 = every article of it)."""
+        self.message.delete_mass(msg_id, article_idx)
 
     def article_totals(self, day: str) -> list[dict[str, Any]]:
-        """getarticletotal for the articles sent on `day` (YYYY-MM-DD); ready after 08:00 next day."""
-        body = {"begin_date": day, "end_date": day}
-        data = self.call("POST", "/datacube/getarticletotal", body=body, idempotent=True)
-        return list(data.get("list", []))
+        """getarticletotal for the articles sent on `day` (YYYY-MM-DD)."""
+        return self.datacube.get_article_total(day)
 
     def article_reads(self, day: str) -> list[dict[str, Any]]:
-        """getarticleread, the newer statistics API, for the articles sent on `day`."""
-        body = {"begin_date": day, "end_date": day}
-        data = self.call("POST", "/datacube/getarticleread", body=body, idempotent=True)
-        return list(data.get("list", []))
+        """getarticleread for the articles sent on `day`."""
+        return self.datacube.get_article_read(day)
 
 
 def _count_failure(path: str, failure: WeChatApiError | WeChatTransportError) -> None:
@@ -347,35 +253,3 @@ def _count_failure(path: str, failure: WeChatApiError | WeChatTransportError) ->
 
 def _with_token(params: dict[str, str] | None, token: str) -> dict[str, str]:
     return {**(params or {}), "access_token": token}
-
-
-def _page(data: dict[str, Any]) -> tuple[list[str], str]:
-    openids = [str(o) for o in data.get("data", {}).get("openid", [])]
-    # An empty page may still echo a next_openid: stop there rather than loop forever.
-    return openids, (str(data.get("next_openid") or "") if openids else "")
-
-
-def _never_sent(err: requests.ConnectionError) -> bool:
-    """A failure to connect: the request never left, so it cannot have been delivered."""
-    if isinstance(err, requests.ConnectTimeout):
-        return True
-    reason = getattr(err.args[0], "reason", None) if err.args else None
-    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-
-
-def _reason(err: requests.ConnectionError) -> str:
-    # Only a class name: the exceptions' text holds the URL, access token included.
-    inner = err.args[0] if err.args else None
-    reason = getattr(inner, "reason", None) or inner
-    return type(reason).__name__ if isinstance(reason, BaseException) else type(err).__name__
-
-
-def client_for(account: Account, settings: Settings) -> WeChatClient:
-    """The one way the project builds a client: the shared token store and the configured base URL."""
-    return WeChatClient(
-        account.settings.app_id,
-        account.secrets.app_secret,
-        DynamoTokenStore(settings),
-        base_url=settings.wechat_api_base,
-        timeout=(3.05, settings.wechat_read_timeout),
-    )

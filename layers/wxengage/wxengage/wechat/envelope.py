@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from wxengage.wechat.crypto import MessageCrypto
 from wxengage.wechat.errors import (
     InvalidCiphertextError,
@@ -11,24 +9,14 @@ from wxengage.wechat.errors import (
     MissingFieldError,
 )
 from wxengage.wechat.messages import Callback, parse_message
+from wxengage.wechat.query import CallbackQuery
 from wxengage.wechat.signature import sha1_signature, verify_msg_signature, verify_signature
 from wxengage.wechat.xml import MAX_XML_BYTES, cdata, parse_xml
 
 AES = "aes"
 _CLOSE = "</xml>"
 
-
-class CallbackQuery(BaseModel):
-    """The query string WeChat puts on a callback POST (and, with echostr, on the GET)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    signature: str
-    timestamp: str
-    nonce: str
-    openid: str | None = None
-    encrypt_type: str | None = None
-    msg_signature: str | None = None
+__all__ = ["AES", "CallbackQuery", "open_callback", "seal_callback"]
 
 
 def open_callback(

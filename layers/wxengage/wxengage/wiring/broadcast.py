@@ -41,6 +41,6 @@ def build_broadcast(settings: Settings) -> Broadcast:
 def _client(account: Account, settings: Settings) -> WeChatClient:
     # Imported on first use: the client pins urllib3's logger (it would log access tokens), and
     # the secrets-in-logs suite checks each function with every library still at DEBUG first.
-    from wxengage.wechat.client import client_for
+    from wxengage.wiring.wechat import client_for
 
     return client_for(account, settings)

@@ -47,6 +47,6 @@ def run_sweep(settings: Settings, now: int, app_id: str | None = None) -> SweepR
 def _client(account: Account, settings: Settings) -> WeChatClient:
     # Imported on first use: the client pins urllib3's logger (it would log access tokens), and
     # the secrets-in-logs suite checks each function with every library still at DEBUG first.
-    from wxengage.wechat.client import client_for
+    from wxengage.wiring.wechat import client_for
 
     return client_for(account, settings)

@@ -1,0 +1,260 @@
+"""Every private part of moto the local stack patches, in one place, for one pinned moto version.
+
+Each patch replaces a private method of moto 5.2.5 (there is no public hook for these); a
+different moto may have moved or changed any of them, so each one first checks the version and
+refuses to run on another. Canary tests cover the patches (tests/local/test_lambda_hook.py,
+test_deploy.py, test_stack.py, test_moto_patches.py; the broadcast tests run the Wait states).
+"""
+
+from __future__ import annotations
+
+import calendar
+import importlib.metadata
+import json
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from wxengage import clock
+from wxengage_local.handlers import ACTIVITY, FakeLambdaContext, load_handler
+from wxengage_local.http import LoopbackServer
+from wxengage_local.template import FunctionSpec
+from wxengage_local.warp import Waiter, wait_on_clock
+
+MOTO_VERSION = "5.2.5"
+Resolver = Callable[[str], FunctionSpec | None]
+
+
+def check_version() -> None:
+    """Raise RuntimeError unless the installed moto is the one these patches were written for."""
+    try:
+        found = importlib.metadata.version("moto")
+    except importlib.metadata.PackageNotFoundError:
+        found = "none"
+    if found != MOTO_VERSION:
+        raise RuntimeError(
+            f"the local stack patches private parts of moto {MOTO_VERSION}, but moto {found} is "
+            f"installed: install moto=={MOTO_VERSION} (pip install -e '.[local]', as pinned in "
+            "pyproject.toml), or, to move to another moto, check every patch in "
+            "infra/wxengage_local/moto_patches.py against it, run tests/local, then change "
+            "MOTO_VERSION and the pin together"
+        )
+
+
+# --- The server: moto's own WSGI app on the local stack's loopback server ----------------
+
+
+def moto_server(port: int, what: str) -> LoopbackServer:
+    """moto's server app (what ThreadedMotoServer serves) on a LoopbackServer: a taken port
+    raises PortInUseError instead of werkzeug's sys.exit(1)."""
+    check_version()
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    class Handler(MotoRequestHandler):
+        # moto writes headers and body apart too: no Nagle stall between them.
+        disable_nagle_algorithm = True
+
+    return LoopbackServer(DomainDispatcherApplication(create_backend_app), port, what, Handler)
+
+
+# --- Lambda: the real handler, in this process -------------------------------------------
+
+_resolvers: list[Resolver] = []
+_hook_lock = threading.Lock()
+_original_invoke: Callable[..., tuple[str, bool, str]] | None = None
+
+
+def install_inprocess_lambda(resolver: Resolver) -> Callable[[], None]:
+    """Make moto run a resolvable function's real handler in this process; returns `uninstall`.
+
+    moto's `LambdaFunction._invoke_lambda` (private, pinned moto) is where lambda.invoke,
+    Step Functions Tasks and the optimised lambda:invoke integration all end up; it wants
+    Docker. Functions no resolver knows keep moto's own behaviour.
+    """
+    global _original_invoke
+    check_version()
+    from moto.awslambda.models import LambdaFunction
+
+    with _hook_lock:
+        if _original_invoke is None:
+            _original_invoke = LambdaFunction._invoke_lambda
+            LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+        _resolvers.insert(0, resolver)
+
+    def uninstall() -> None:
+        global _original_invoke
+        with _hook_lock:
+            if resolver in _resolvers:
+                _resolvers.remove(resolver)
+            if not _resolvers and _original_invoke is not None:
+                LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
+                _original_invoke = None
+
+    return uninstall
+
+
+def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+    """Replacement for `LambdaFunction._invoke_lambda`: (payload JSON, errored, log tail)."""
+    spec = next((s for r in list(_resolvers) if (s := r(self.function_name)) is not None), None)
+    if spec is None:
+        assert _original_invoke is not None
+        return _original_invoke(self, event)
+    if event is None or event == "{}":
+        event = {}  # moto hands an empty payload over as the string "{}"
+    context = FakeLambdaContext(
+        self.function_name,
+        memory_limit_in_mb=int(self.memory_size),
+        timeout_ms=int(self.timeout) * 1000,
+        invoked_function_arn=self.function_arn,
+        region=self.region,
+        account_id=self.account_id,
+    )
+    request_id = context.aws_request_id
+    started = time.monotonic()
+    try:
+        with ACTIVITY:
+            result = load_handler(spec.code_uri, spec.handler)(event, context)
+    except Exception as exc:
+        # Lambda's own error shape: Step Functions matches Retry/Catch on errorType.
+        error = {
+            "errorMessage": str(exc),
+            "errorType": type(exc).__name__,
+            "requestId": request_id,
+            "stackTrace": traceback.format_tb(exc.__traceback__),
+        }
+        return json.dumps(error), True, _log_tail(request_id, started, traceback.format_exc())
+    try:
+        payload = json.dumps(result)
+    except (TypeError, ValueError) as exc:
+        error = {
+            "errorMessage": f"Unable to marshal response: {exc}",
+            "errorType": "Runtime.MarshalError",
+        }
+        return json.dumps(error), True, _log_tail(request_id, started, str(exc))
+    return payload, False, _log_tail(request_id, started, "")
+
+
+def _log_tail(request_id: str, started: float, extra: str) -> str:
+    ms = (time.monotonic() - started) * 1000
+    lines = [f"START RequestId: {request_id} Version: $LATEST", extra.rstrip()]
+    lines += [
+        f"END RequestId: {request_id}",
+        f"REPORT RequestId: {request_id}\tDuration: {ms:.2f} ms",
+    ]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+# --- Step Functions: deployed machines executable, Wait states on our clock ----------------
+
+
+def state_machines_follow_execution_config() -> None:
+    """CloudFormation state machines land where the API would put them.
+
+    moto's CFN model always writes to its non-executing backend, so with execution on,
+    start_execution would not find a deployed machine. Patched in-process only: a moto
+    server in another process is out of reach.
+    """
+    check_version()
+    from moto.stepfunctions.models import StateMachine
+
+    if getattr(StateMachine, "_wxengage_follows_config", False):
+        return
+
+    def create(
+        cls: type[StateMachine],
+        /,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> StateMachine:
+        from moto.stepfunctions.responses import get_backend
+        from moto.stepfunctions.utils import cfn_to_api_tags
+
+        props = cloudformation_json["Properties"]
+        # Same as moto's own, but through the backend the API uses right now.
+        return get_backend(account_id, region_name).create_state_machine(
+            name=props.get("StateMachineName", resource_name),
+            definition=props.get("DefinitionString", ""),
+            roleArn=props.get("RoleArn", ""),
+            tags=cfn_to_api_tags(props.get("Tags", [])),
+            sm_type=props.get("StateMachineType"),
+        )
+
+    StateMachine.create_from_cloudformation_json = classmethod(create)  # type: ignore[assignment, method-assign]
+    StateMachine._wxengage_follows_config = True  # type: ignore[attr-defined]
+
+
+_installed: list[Waiter] = []
+# States that only wait (for time, or for their branches) are not work in progress.
+_WAITING_STATES = {"StateWait", "StateMap", "StateParallel"}
+
+
+def _count_states_as_activity() -> None:
+    """Every other state counts as activity while it runs: the warp clock never leaps between a
+    task deciding to send and the send (once; private moto API, pinned, covered by the tests)."""
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+    if getattr(CommonStateField, "_wxengage_counted", False):
+        return
+    original = CommonStateField._eval_body
+
+    def _eval_body(self: Any, env: Any) -> None:
+        if type(self).__name__ in _WAITING_STATES:
+            return original(self, env)
+        with ACTIVITY:
+            return original(self, env)
+
+    CommonStateField._eval_body = _eval_body  # type: ignore[method-assign]
+    CommonStateField._wxengage_counted = True  # type: ignore[attr-defined]
+
+
+def install_clock_waits(waiter: Waiter = wait_on_clock) -> Callable[[], None]:
+    """Make moto's Wait states wait on `waiter`; returns `uninstall`.
+
+    Patches `WaitFunction._eval_body` (private, pinned moto; a canary test covers it).
+    """
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
+        Timestamp,
+    )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    check_version()
+    if not _installed:
+        _count_states_as_activity()
+        original = WaitFunction._eval_body
+
+        def _eval_body(self: Any, env: Any) -> None:
+            if isinstance(self, Timestamp):
+                self.string.eval(env=env)
+                text = env.stack.pop()
+                parsed = Timestamp._from_timestamp_string(text)
+                if parsed is None:
+                    return original(self, env)  # moto reports the bad timestamp
+                target = float(calendar.timegm(parsed.timetuple()))
+            else:
+                target = clock.now_ts() + self._get_wait_seconds(env=env)
+            _installed[-1](target, lambda: not env.is_running())
+            return None
+
+        WaitFunction._eval_body = _eval_body  # type: ignore[method-assign]
+        WaitFunction._wxengage_original = original  # type: ignore[attr-defined]
+    _installed.append(waiter)
+
+    def uninstall() -> None:
+        if waiter in _installed:
+            _installed.remove(waiter)
+        if not _installed and hasattr(WaitFunction, "_wxengage_original"):
+            WaitFunction._eval_body = WaitFunction._wxengage_original  # type: ignore[method-assign]
+            del WaitFunction._wxengage_original
+
+    return uninstall

@@ -1,0 +1,135 @@
+"""One leg before it sends: wait for its time, stand down on a cancel, or decide an A/B winner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from wxengage import clock
+from wxengage.accounts import Account
+from wxengage.broadcast.ports import BroadcastPorts
+from wxengage.broadcast.progress import Next, Progress, Step
+from wxengage.broadcast.schedule import LegKind
+from wxengage.broadcast.spec import CampaignStatus
+from wxengage.broadcast.state import BatchState, BatchStatus, LegReason, LegState, LegStatus
+from wxengage.broadcast.timing import RESULTS_EVERY, STATS_EVERY, STATS_GIVE_UP, WAKE_EVERY
+from wxengage.broadcast.winner import VariantOutcome, decide
+from wxengage.observability import logger
+from wxengage.wechat.read_stats import ReadStats
+
+
+class LegSteps:
+    """The check and decide tasks of one leg."""
+
+    def __init__(self, ports: BroadcastPorts, progress: Progress) -> None:
+        self._ports = ports
+        self._progress = progress
+
+    def check(self, app_id: str, campaign_id: str, key: str) -> Step:
+        """Before a leg's send time and at it: re-read the campaign (cancel, reschedule)."""
+        c = self._ports.campaigns.get(app_id, campaign_id)
+        state = self._progress.leg(app_id, campaign_id, key)
+        step = Step(app_id=app_id, campaign_id=campaign_id, leg=key, next=Next.DONE)
+        if state.status.done:
+            return step
+        if state.status is LegStatus.SENDING:
+            return step.then(Next.SEND)  # resumed after a retry
+        if c.cancel_requested or c.status is CampaignStatus.CANCELLED:
+            self._progress.finish_leg(state, LegStatus.CANCELLED, LegReason.CANCELLED)
+            return step
+        now = int(clock.now_ts())
+        leg = c.leg(key)
+        if now < leg.send_at:
+            return step.wait_until(min(leg.send_at, now + WAKE_EVERY))
+        if leg.kind is LegKind.WINNER:
+            return step.then(Next.DECIDE)
+        self._progress.start_leg(state, now)
+        return step.then(Next.SEND)
+
+    def decide(self, app_id: str, campaign_id: str, key: str) -> Step:
+        """At the decision time: compare the variants' read rates and pick what the rest gets."""
+        c = self._ports.campaigns.get(app_id, campaign_id)
+        state = self._progress.leg(app_id, campaign_id, key)
+        step = Step(app_id=app_id, campaign_id=campaign_id, leg=key, next=Next.DONE)
+        if state.decision is not None or state.status.done:
+            return step.then(Next.SEND if state.status is LegStatus.SENDING else Next.DONE)
+        now = int(clock.now_ts())
+        if c.cancel_requested:
+            self._progress.finish_leg(state, LegStatus.CANCELLED, LegReason.CANCELLED)
+            return step
+        variants = [
+            s
+            for s in self._ports.campaigns.legs(app_id, campaign_id)
+            if s.group == state.group and s.kind is LegKind.VARIANT
+        ]
+        if any(not v.status.done for v in variants):
+            return step.wait_until(now + RESULTS_EVERY)  # a variant is still sending
+        group = next(g for g in c.spec.groups if g.name == state.group)
+        assert group.ab_test is not None
+        outcomes, ready = self._outcomes(self._ports.accounts.get(app_id), variants)
+        if not ready and now < c.leg(key).send_at + STATS_GIVE_UP:
+            self._progress.save(state.checked())
+            return step.wait_until(now + STATS_EVERY)
+        for v, outcome in zip(variants, outcomes, strict=True):
+            self._progress.save(v.read_by(outcome.readers))
+        decision = decide(outcomes, group.ab_test.winner)
+        logger.info(
+            "A/B decision",
+            extra={
+                "campaign_id": campaign_id,
+                "group": state.group,
+                "decision": decision.model_dump(),
+            },
+        )
+        if decision.send is None:
+            self._progress.save(state.decided(decision))
+            self._progress.finish_leg(
+                self._progress.leg(app_id, campaign_id, key), LegStatus.SKIPPED, decision.reason
+            )
+            return step
+        content = next(v.content for v in group.ab_test.variants if v.name == decision.send)
+        state = self._progress.save(state.decided(decision, content))
+        self._progress.start_leg(state, now)
+        return step.then(Next.SEND)
+
+    def _outcomes(
+        self, account: Account, variants: list[LegState]
+    ) -> tuple[list[VariantOutcome], bool]:
+        """Each variant's readers (None until WeChat reports them) and whether all are in."""
+        stats = ReadStats(self._ports.wechat(account))
+        zone = ZoneInfo(account.settings.timezone)
+        outcomes: list[VariantOutcome] = []
+        ready = True
+        for v in variants:
+            batches = [
+                b
+                for b in self._ports.campaigns.batches(v.app_id, v.campaign_id, v.key)
+                if b.status is BatchStatus.SUBMITTED and b.msg_data_id is not None
+            ]
+            readers: int | None = 0
+            for day, day_batches in by_send_day(batches, zone).items():
+                found = stats.readers(day, [b.msg_data_id for b in day_batches if b.msg_data_id])
+                if found is None:
+                    readers = None
+                    break
+                assert readers is not None
+                readers += sum(found[b.msg_data_id] for b in day_batches if b.msg_data_id)
+            ready = ready and readers is not None
+            # Rates over the batches whose reads can be attributed (45065 answers lack msg_data_id).
+            outcomes.append(
+                VariantOutcome(
+                    name=v.variant or v.key,
+                    sent=sum(b.sent for b in batches),
+                    readers=readers if batches else None,
+                )
+            )
+        return outcomes, ready
+
+
+def by_send_day(batches: list[BatchState], zone: ZoneInfo) -> dict[str, list[BatchState]]:
+    """Batches by the account-local day they were submitted (WeChat reports reads per day)."""
+    by_day: dict[str, list[BatchState]] = {}
+    for b in batches:
+        day = datetime.fromtimestamp(b.submitted_at or 0, tz=zone).strftime("%Y-%m-%d")
+        by_day.setdefault(day, []).append(b)
+    return by_day

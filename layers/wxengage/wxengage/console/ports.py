@@ -1,0 +1,65 @@
+"""What the console reads and writes, as ports; wiring/console.py hands it the real stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from wxengage.accounts import AccountSettings, Plan
+from wxengage.broadcast.state import Campaign, LegState
+from wxengage.recall.rules import RecallRule, StoredRule
+from wxengage.windows import FollowerState
+
+
+class AccountsPort(Protocol):
+    """The accounts' settings."""
+
+    def list_settings(self) -> list[AccountSettings]: ...
+    def read_settings(self, app_id: str) -> AccountSettings: ...
+
+
+class RulesPort(Protocol):
+    """Recall rules; the plan cap is checked on create and enable."""
+
+    def all(self, app_id: str) -> list[StoredRule]: ...
+    def get(self, app_id: str, name: str) -> StoredRule: ...
+    def put(self, app_id: str, rule: RecallRule, plan: Plan) -> tuple[StoredRule, bool]: ...
+    def set_enabled(self, app_id: str, name: str, enabled: bool, plan: Plan) -> StoredRule: ...
+
+
+class StatsPort(Protocol):
+    """Recall counters per account, rule and day (account time zone)."""
+
+    def day(self, app_id: str, rule: str, day: str) -> dict[str, int]: ...
+
+
+class CheckpointPort(Protocol):
+    """How far the recall sweep got for an account."""
+
+    def checkpoint(self, app_id: str) -> int | None: ...
+
+
+class CampaignsPort(Protocol):
+    """Campaigns and their legs."""
+
+    def all(self, app_id: str) -> list[Campaign]: ...
+    def get(self, app_id: str, campaign_id: str) -> Campaign: ...
+    def legs(self, app_id: str, campaign_id: str) -> list[LegState]: ...
+
+
+class FollowersPort(Protocol):
+    """Followers' windows."""
+
+    def get(self, app_id: str, openid: str) -> FollowerState | None: ...
+
+
+@dataclass(frozen=True)
+class ConsoleStores:
+    """Everything the console's API needs, wired once per process."""
+
+    accounts: AccountsPort
+    rules: RulesPort
+    stats: StatsPort
+    checkpoints: CheckpointPort
+    campaigns: CampaignsPort
+    followers: FollowersPort

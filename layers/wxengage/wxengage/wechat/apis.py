@@ -1,0 +1,103 @@
+"""WeChat's APIs grouped by area, as wechatpy does: `client.message.send_custom(...)`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wxengage.wechat.client import WeChatClient
+
+
+class _Area:
+    def __init__(self, client: WeChatClient) -> None:
+        self._client = client
+
+
+class MessageApi(_Area):
+    """Customer-service sends and mass sends (群发).
+
+    Neither kind of send is retried here: a custom send has no idempotency key, and for mass
+    sends the engine decides, using the batch's clientmsgid (45065/45066)."""
+
+    def send_custom(self, message: dict[str, Any]) -> None:
+        """Customer-service send: no idempotency key, so never retried blindly."""
+        self._client.call("POST", "/cgi-bin/message/custom/send", body=message, idempotent=False)
+
+    def send_mass(
+        self, touser: list[str], message: dict[str, Any], clientmsgid: str
+    ) -> dict[str, Any]:
+        """Submit one batch (2..10,000 openids); the answer carries msg_id and msg_data_id."""
+        body = {"touser": touser, **message, "clientmsgid": clientmsgid}
+        return self._client.call("POST", "/cgi-bin/message/mass/send", body=body, idempotent=False)
+
+    def preview_mass(self, openid: str, message: dict[str, Any]) -> None:
+        """Send a test message to one follower (no quota used)."""
+        body = {"touser": openid, **message}
+        self._client.call("POST", "/cgi-bin/message/mass/preview", body=body, idempotent=False)
+
+    def get_mass_status(self, msg_id: int) -> str:
+        """SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
+        data = self._client.call(
+            "POST", "/cgi-bin/message/mass/get", body={"msg_id": msg_id}, idempotent=True
+        )
+        return str(data.get("msg_status", ""))
+
+    def delete_mass(self, msg_id: int, article_idx: int = 0) -> None:
+        """Take a sent news item down (0 = every article of it); the card stays in chats."""
+        body = {"msg_id": msg_id, "article_idx": article_idx}
+        self._client.call("POST", "/cgi-bin/message/mass/delete", body=body, idempotent=True)
+
+
+class UserApi(_Area):
+    """Followers."""
+
+    def get_followers(self, next_openid: str = "") -> tuple[list[str], str]:
+        """One page (up to 10,000) of subscribed followers, and where the next page starts
+        ("" when there is none)."""
+        data = self._client.call(
+            "GET", "/cgi-bin/user/get", params={"next_openid": next_openid}, idempotent=True
+        )
+        return _page(data)
+
+
+class TagApi(_Area):
+    """Tags: a follower's tags, a tag's followers."""
+
+    def get_user_tags(self, openid: str) -> list[int]:
+        """A follower's tag ids, fresh from WeChat."""
+        data = self._client.call(
+            "POST", "/cgi-bin/tags/getidlist", body={"openid": openid}, idempotent=True
+        )
+        return [int(t) for t in data.get("tagid_list", [])]
+
+    def get_tag_users(self, tag_id: int, next_openid: str = "") -> tuple[list[str], str]:
+        """One page of followers carrying a tag, and where the next page starts."""
+        data = self._client.call(
+            "POST",
+            "/cgi-bin/user/tag/get",
+            body={"tagid": tag_id, "next_openid": next_openid},
+            idempotent=True,
+        )
+        return _page(data)
+
+
+class DataCubeApi(_Area):
+    """Statistics (数据统计) of the articles sent."""
+
+    def get_article_total(self, day: str) -> list[dict[str, Any]]:
+        """getarticletotal for the articles sent on `day` (YYYY-MM-DD); ready after 08:00 next day."""
+        body = {"begin_date": day, "end_date": day}
+        data = self._client.call("POST", "/datacube/getarticletotal", body=body, idempotent=True)
+        return list(data.get("list", []))
+
+    def get_article_read(self, day: str) -> list[dict[str, Any]]:
+        """getarticleread, the newer statistics API, for the articles sent on `day`."""
+        body = {"begin_date": day, "end_date": day}
+        data = self._client.call("POST", "/datacube/getarticleread", body=body, idempotent=True)
+        return list(data.get("list", []))
+
+
+def _page(data: dict[str, Any]) -> tuple[list[str], str]:
+    openids = [str(o) for o in data.get("data", {}).get("openid", [])]
+    # An empty page may still echo a next_openid: stop there rather than loop forever.
+    return openids, (str(data.get("next_openid") or "") if openids else "")

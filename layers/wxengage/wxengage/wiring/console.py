@@ -1,0 +1,45 @@
+"""The console wired to this deployment's stores (the console feature never imports the store)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from wxengage.console.api import build_api
+from wxengage.console.ports import ConsoleStores
+from wxengage.settings import Settings, get_settings
+from wxengage.store.accounts import AccountStore
+from wxengage.store.campaigns import CampaignStore
+from wxengage.store.cognito import CognitoSignIn
+from wxengage.store.followers import FollowerStore
+from wxengage.store.recalls import RecallStore
+from wxengage.store.rules import RuleStore
+from wxengage.store.stats import StatsStore
+
+
+def console_stores(settings: Settings) -> ConsoleStores:
+    """The real stores behind the console's ports."""
+    return ConsoleStores(
+        accounts=AccountStore(settings),
+        rules=RuleStore(settings),
+        stats=StatsStore(settings),
+        checkpoints=RecallStore(settings),
+        campaigns=CampaignStore(settings),
+        followers=FollowerStore(settings),
+    )
+
+
+def build_console(settings: Settings, static_dir: Path | None = None) -> APIGatewayHttpResolver:
+    """The console API for explicit settings (tests and the bench use this too)."""
+    client_id = os.environ.get("WXENGAGE_CONSOLE_CLIENT_ID", "")
+    signin = CognitoSignIn(client_id) if client_id else None
+    return build_api(console_stores(settings), static_dir=static_dir, signin=signin)
+
+
+@cache
+def get_console(static_dir: Path | None = None) -> APIGatewayHttpResolver:
+    """The console of this deployment, built once per process."""
+    return build_console(get_settings(), static_dir)

@@ -1,0 +1,1 @@
+"""Store helpers tested without AWS: item mapping and conflict translation."""

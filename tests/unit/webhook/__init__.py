@@ -1,0 +1,1 @@
+"""The webhook's decisions against in-memory fakes of its ports: no moto, milliseconds each."""
