@@ -56,17 +56,15 @@ class StatsStore:
             TableName=self._table,
             KeyConditionExpression="pk = :p AND #d BETWEEN :first AND :last",
             ExpressionAttributeNames={"#d": "day"},  # a reserved word in DynamoDB
-            ExpressionAttributeValues={
-                ":p": {"S": _pk(app_id, rule)},
-                ":first": {"S": first},
-                ":last": {"S": last},
-            },
+            ExpressionAttributeValues=expression_values(
+                p=_pk(app_id, rule), first=first, last=last
+            ),
             ConsistentRead=True,
         ):
             for item in page["Items"]:
                 counters = dict.fromkeys(COUNTERS, 0)
-                for key, value in item.items():
-                    if key not in ("pk", "day", "expires_at") and "N" in value:
-                        counters[key] = int(value["N"])
-                out[item["day"]["S"]] = counters
+                for name, value in item.items():
+                    if name not in ("pk", "day", "expires_at") and "N" in value:
+                        counters[name] = int(deserialize(value))
+                out[str(deserialize(item["day"]))] = counters
         return out
