@@ -14,7 +14,9 @@ from wxengage.accounts import (
     MessageMode,
     Plan,
 )
+from wxengage.recall.rules import check_plan_fits
 from wxengage.store.accounts import AccountStore
+from wxengage.store.rules import RuleStore
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.options import app_id_option
 
@@ -107,6 +109,8 @@ def add(
             {"token": token, "aes_key": aes_key or None, "app_secret": app_secret}
         ),
     )
+    # Rules outlive a removed account: registering it again must not bypass the plan's cap.
+    check_plan_fits(account.settings.plan, _enabled_rules(ctx, app_id))
     AccountStore(ctx.settings).put(account, replace=replace)
     click.echo(
         f"account {app_id} registered ({mode} mode, {type_}, {plan}, {timezone}); "
@@ -168,8 +172,14 @@ def set_(
     }
     current["recall"] |= {k: v for k, v in policy.items() if v is not None}
     updated = AccountSettings.model_validate(current)
+    if plan is not None:  # a downgrade must not leave more rules enabled than the plan allows
+        check_plan_fits(updated.plan, _enabled_rules(ctx, app_id))
     store.update_settings(updated)
     click.echo(json.dumps(updated.model_dump(mode="json"), indent=2))
+
+
+def _enabled_rules(ctx: CliContext, app_id: str) -> list[str]:
+    return [r.rule.name for r in RuleStore(ctx.settings).all(app_id) if r.rule.enabled]
 
 
 def _quiet_hours(text: str) -> dict[str, str] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,8 +19,9 @@ from wxengage.clock import iso_z
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
 from wxengage.store.executions import BroadcastExecutions
-from wxengage_cli.context import CliContext, load_mapping, pass_ctx
-from wxengage_cli.options import app_id_option
+from wxengage_cli.context import CliContext, load_model, pass_ctx
+from wxengage_cli.localtime import Times
+from wxengage_cli.options import app_id_option, utc_option
 
 campaign_id_option = click.option(
     "--campaign",
@@ -59,15 +61,18 @@ class _LazyExecutions:
         BroadcastExecutions(self._ctx.settings).stop(name, cause)
 
 
+def account_times(ctx: CliContext, app_id: str, utc: bool) -> Times:
+    """How this command prints the account's times."""
+    return Times(_Timezones(ctx).timezone(app_id), utc)
+
+
 def campaigns(ctx: CliContext) -> Campaigns:
     """The campaign use cases, on the stack's stores."""
     return Campaigns(CampaignStore(ctx.settings), _LazyExecutions(ctx), _Timezones(ctx))
 
 
 def _spec(path: Path) -> CampaignSpec:
-    return CampaignSpec.model_validate(
-        load_mapping(path, "campaign (a mapping with name and groups)")
-    )
+    return load_model(path, CampaignSpec, "campaign (a mapping with name and groups)")
 
 
 @click.group()
@@ -109,10 +114,12 @@ def edit(ctx: CliContext, app_id: str, campaign_id: str, path: Path) -> None:
 @campaign.command("list")
 @app_id_option()
 @_JSON
+@utc_option()
 @pass_ctx
-def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
-    """The account's campaigns, oldest first."""
+def list_(ctx: CliContext, app_id: str, as_json: bool, utc: bool) -> None:
+    """The account's campaigns, oldest first; created in the account's zone (JSON: both)."""
     found = CampaignStore(ctx.settings).all(app_id)
+    times = account_times(ctx, app_id, utc)
     rows = [
         {
             "campaign_id": c.campaign_id,
@@ -120,6 +127,7 @@ def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
             "status": c.status.value,
             "groups": len(c.spec.groups),
             "created_at": iso_z(c.created_at),
+            "created_at_local": times.local(c.created_at),
         }
         for c in found
     ]
@@ -131,10 +139,11 @@ def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
             f"no campaigns for {app_id} (create one with: wxengage campaign create --app-id {app_id} --file campaign.yaml)"
         )
         return
-    click.echo(f"{'ID':<13} {'STATUS':<17} {'GROUPS':>6}  {'CREATED':<20}  NAME")
-    for r in rows:
+    click.echo(f"{'ID':<13} {'STATUS':<17} {'GROUPS':>6}  {'CREATED':<25}  NAME")
+    for c, r in zip(found, rows, strict=True):
         click.echo(
-            f"{r['campaign_id']:<13} {r['status']:<17} {r['groups']:>6}  {r['created_at']:<20}  {r['name']}"
+            f"{r['campaign_id']:<13} {r['status']:<17} {r['groups']:>6}  "
+            f"{times.text(c.created_at):<25}  {r['name']}"
         )
 
 
@@ -142,20 +151,24 @@ def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
 @app_id_option()
 @campaign_id_option
 @_JSON
+@utc_option()
 @pass_ctx
-def status(ctx: CliContext, app_id: str, campaign_id: str, as_json: bool) -> None:
+def status(ctx: CliContext, app_id: str, campaign_id: str, as_json: bool, utc: bool) -> None:
     """Where the campaign stands: per group and leg sent / filtered / errors / readers / read rate,
-    and each A/B decision with its p-value and reason."""
+    and each A/B decision with its p-value and reason. Times in the account's zone."""
     store = CampaignStore(ctx.settings)
     c = store.get(app_id, campaign_id)
     report = campaign_report(c, store.legs(app_id, campaign_id))
+    times = account_times(ctx, app_id, utc)
     if as_json:
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(with_local_times(report, times), indent=2, ensure_ascii=False))
         return
     click.echo(
         f"campaign {c.campaign_id} {c.spec.name!r}: {report['status']}"
         + (f" - {c.reason}" if c.reason else "")
     )
+    if report["started_at"]:
+        click.echo(f"  started {times.text_of(report['started_at'])}")
     if c.seed is not None:
         click.echo(f"  sampling seed {c.seed}")
     for group in report["groups"]:
@@ -167,13 +180,13 @@ def status(ctx: CliContext, app_id: str, campaign_id: str, as_json: bool) -> Non
         )
         click.echo(f"group {group['name']} [{group['audience']}]{size}")
         click.echo(
-            f"  {'LEG':<6} {'SEND':<24} {'AT':<20} {'STATUS':<16} {'SENT':>7} {'FILTERED':>8} {'CAPPED':>6} {'ERRORS':>6} {'READERS':>7} {'RATE':>7}"
+            f"  {'LEG':<6} {'SEND':<24} {'AT':<25} {'STATUS':<16} {'SENT':>7} {'FILTERED':>8} {'CAPPED':>6} {'ERRORS':>6} {'READERS':>7} {'RATE':>7}"
         )
         for leg in group["legs"]:
             rate = leg.get("read_rate")
             readers = leg.get("readers")
             click.echo(
-                f"  {leg['leg']:<6} {leg['label']:<24} {leg['send_at']:<20} {leg['status']:<16} "
+                f"  {leg['leg']:<6} {leg['label']:<24} {times.text_of(leg['send_at']):<25} {leg['status']:<16} "
                 f"{leg.get('sent', 0):>7} {leg.get('filtered', 0):>8} {leg.get('capped', 0):>6} {leg.get('errors', 0):>6} "
                 f"{'-' if readers is None else readers:>7} {'-' if rate is None else f'{rate * 100:.2f}%':>7}"
             )
@@ -186,3 +199,21 @@ def status(ctx: CliContext, app_id: str, campaign_id: str, as_json: bool) -> Non
                 f"  winner: {decision['winner'] or 'none'}; sent to the rest: {decision['send'] or 'nothing'}; p-value: {'-' if p is None else f'{p:.4f}'}"
             )
             click.echo(f"  why: {decision['reason']}")
+
+
+def with_local_times(report: dict[str, Any], times: Times) -> dict[str, Any]:
+    """The report with `timezone` and a `<field>_local` beside each UTC time (which stay)."""
+    out = report | {
+        "timezone": times.timezone,
+        "started_at_local": times.local_of(report["started_at"]),
+    }
+    out["groups"] = [
+        group
+        | {
+            "legs": [
+                leg | {"send_at_local": times.local_of(leg["send_at"])} for leg in group["legs"]
+            ]
+        }
+        for group in report["groups"]
+    ]
+    return out

@@ -5,21 +5,22 @@ from __future__ import annotations
 import click
 
 from wxengage.broadcast.state import Campaign
-from wxengage.clock import iso_z
-from wxengage_cli.campaign import campaign_id_option, campaigns
+from wxengage_cli.campaign import account_times, campaign_id_option, campaigns
 from wxengage_cli.context import CliContext, pass_ctx
-from wxengage_cli.options import app_id_option
+from wxengage_cli.localtime import Times
+from wxengage_cli.options import app_id_option, utc_option
 from wxengage_cli.timeparse import parse_instant
 
 
 @click.command("start")
 @app_id_option()
 @campaign_id_option
+@utc_option()
 @pass_ctx
-def start(ctx: CliContext, app_id: str, campaign_id: str) -> None:
+def start(ctx: CliContext, app_id: str, campaign_id: str, utc: bool) -> None:
     """Check the schedule against the clock and start the state machine."""
     c = campaigns(ctx).start(app_id, campaign_id)
-    _echo_legs(c, f"campaign {campaign_id} started")
+    _echo_legs(c, f"campaign {campaign_id} started", account_times(ctx, app_id, utc))
 
 
 @click.command("cancel")
@@ -43,11 +44,14 @@ def cancel(ctx: CliContext, app_id: str, campaign_id: str) -> None:
     default=None,
     help="Move only this leg (e.g. g0v1); default: every waiting leg, spacing kept.",
 )
+@utc_option()
 @pass_ctx
-def reschedule_(ctx: CliContext, app_id: str, campaign_id: str, at: str, leg: str | None) -> None:
+def reschedule_(
+    ctx: CliContext, app_id: str, campaign_id: str, at: str, leg: str | None, utc: bool
+) -> None:
     """Move a started campaign's waiting sends (variants stay ≥ 1 h ahead; winners after 10:00 next day)."""
     c = campaigns(ctx).reschedule(app_id, campaign_id, parse_instant(at), leg)
-    _echo_legs(c, f"campaign {campaign_id} rescheduled")
+    _echo_legs(c, f"campaign {campaign_id} rescheduled", account_times(ctx, app_id, utc))
 
 
 @click.command("send-now")
@@ -60,10 +64,10 @@ def send_now(ctx: CliContext, app_id: str, campaign_id: str) -> None:
     click.echo(f"campaign {campaign_id} sending now (execution {c.execution})")
 
 
-def _echo_legs(c: Campaign, what: str) -> None:
+def _echo_legs(c: Campaign, what: str, times: Times) -> None:
     click.echo(f"{what} (execution {c.execution}); legs:")
     for leg in c.legs:
-        click.echo(f"  {leg.key:<6} {leg.label:<24} at {iso_z(leg.send_at)}")
+        click.echo(f"  {leg.key:<6} {leg.label:<24} at {times.text(leg.send_at)}")
 
 
 COMMANDS = (start, cancel, reschedule_, send_now)

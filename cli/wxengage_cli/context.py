@@ -6,7 +6,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from botocore.exceptions import ClientError
@@ -15,6 +15,11 @@ from wxengage import clock
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 from wxengage_cli.errors import StackNotFoundError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 
 @dataclass
@@ -65,13 +70,14 @@ def follow_local_clock() -> None:
 
 
 def load_mapping(path: Path, what: str) -> dict[str, Any]:
-    """A YAML (or JSON) file holding one mapping; a clear error names the file otherwise."""
-    import yaml  # only the commands that read files pay for it
+    """A YAML (or JSON) file holding one mapping; BadFileError naming the file and line otherwise."""
+    from wxengage_cli import files  # only the commands that read files pay for YAML
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise click.ClickException(f"{path} is not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise click.ClickException(f"{path} must hold one {what}")
-    return data
+    return files.load_mapping(path, what)
+
+
+def load_model(path: Path, model: type[M], what: str) -> M:
+    """The file's one mapping validated as `model`; one line naming the file and fields otherwise."""
+    from wxengage_cli import files
+
+    return files.load_model(path, model, what)

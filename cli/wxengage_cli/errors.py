@@ -6,6 +6,7 @@ here. Anything not listed is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -31,9 +32,22 @@ class StackNotFoundError(LookupError):
         )
 
 
+class BadFileError(ValueError):
+    """A rule or campaign file that cannot be read as one mapping: the file, the line, why."""
+
+    def __init__(
+        self, path: Path, problem: str, *, line: int | None = None, column: int | None = None
+    ) -> None:
+        where = f", line {line}" if line is not None else ""
+        where += f", column {column}" if line is not None and column is not None else ""
+        one_line = " ".join(problem.split())
+        super().__init__(f"{path}{where}: {one_line}; nothing was written")
+
+
 # Their own message already says what is wrong and what to do instead.
 SELF_EXPLAINED: tuple[type[Exception], ...] = (
     StackNotFoundError,
+    BadFileError,
     AccountNotFoundError,
     FileExistsError,  # an account registered twice without --replace
     RuleNotFoundError,
@@ -57,13 +71,18 @@ NO_CREDENTIALS = (
 )
 
 
-def describe_validation(err: ValidationError) -> str:
-    """One line per problem, naming the field and never echoing the input (it may be secret)."""
+def validation_problems(err: ValidationError) -> list[str]:
+    """`field: problem` for each problem, never echoing the input (it may be secret)."""
     lines = []
     for e in err.errors(include_input=False, include_url=False):
         where = ".".join(str(p) for p in e["loc"]) or "input"
         lines.append(f"{where}: {e['msg']}")
-    return "invalid input:\n  " + "\n  ".join(lines)
+    return lines
+
+
+def describe_validation(err: ValidationError) -> str:
+    """One line per problem, naming the field and never echoing the input (it may be secret)."""
+    return "invalid input:\n  " + "\n  ".join(validation_problems(err))
 
 
 def explain(err: Exception) -> str | None:

@@ -8,10 +8,13 @@ from typing import Any
 import click
 
 from wxengage import clock
+from wxengage.accounts import AccountNotFoundError
+from wxengage.store.accounts import AccountStore
 from wxengage.store.followers import FollowerStore
 from wxengage.windows import FollowerState
 from wxengage_cli.context import CliContext, pass_ctx
-from wxengage_cli.options import app_id_option
+from wxengage_cli.localtime import Times
+from wxengage_cli.options import app_id_option, utc_option
 
 
 def follower_view(state: FollowerState, now: float) -> dict[str, Any]:
@@ -37,6 +40,40 @@ def _iso(ts: int | None) -> str | None:
     return clock.iso_z(ts) if ts is not None else None
 
 
+def _instants(state: FollowerState) -> dict[str, int | None]:
+    """The view's time fields as epoch seconds."""
+    return {
+        "last_message_at": state.last_message_at,
+        "last_interaction_at": state.last_interaction_at or None,
+        "window_opened_at": state.window_opened_at,
+        "window_closes_at": state.effective_closes_at,
+        "left_at": state.left_at,
+    }
+
+
+def local_view(state: FollowerState, now: float, times: Times) -> dict[str, Any]:
+    """The JSON view: UTC fields as before, each with its `<field>_local` in the account's zone."""
+    view = follower_view(state, now)
+    for key, ts in _instants(state).items():
+        view[f"{key}_local"] = times.local(ts)
+    return view
+
+
+def text_view(state: FollowerState, now: float, times: Times) -> dict[str, Any]:
+    """The text view: the same fields, times in the account's zone (UTC under --utc)."""
+    return follower_view(state, now) | {
+        key: times.text(ts) if ts is not None else None for key, ts in _instants(state).items()
+    }
+
+
+def _times(ctx: CliContext, app_id: str, utc: bool) -> Times:
+    """The account's zone; UTC for followers of an account no longer registered (they stay)."""
+    try:
+        return Times(AccountStore(ctx.settings).read_settings(app_id).timezone, utc)
+    except AccountNotFoundError:
+        return Times("UTC", utc)
+
+
 @click.group()
 def followers() -> None:
     """Inspect followers and their customer-service windows."""
@@ -46,45 +83,51 @@ def followers() -> None:
 @app_id_option()
 @click.option("--openid", required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@utc_option()
 @pass_ctx
-def show(ctx: CliContext, app_id: str, openid: str, as_json: bool) -> None:
+def show(ctx: CliContext, app_id: str, openid: str, as_json: bool, utc: bool) -> None:
     """Show one follower's window: subscribed, last message, who opened it, when it closes."""
     state = FollowerStore(ctx.settings).get(app_id, openid)
     if state is None:
         raise click.ClickException(f"no follower {openid!r} known for account {app_id}")
-    view = follower_view(state, clock.now_ts())
+    times = _times(ctx, app_id, utc)
     if as_json:
-        click.echo(json.dumps(view, indent=2))
+        click.echo(json.dumps(local_view(state, clock.now_ts(), times), indent=2))
         return
-    for key, value in view.items():
+    for key, value in text_view(state, clock.now_ts(), times).items():
         click.echo(f"{key:<20} {'-' if value is None else value}")
 
 
 @followers.command("list")
 @app_id_option()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@utc_option()
 @pass_ctx
-def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
+def list_(ctx: CliContext, app_id: str, as_json: bool, utc: bool) -> None:
     """List every follower the engine has seen for one account."""
     now = clock.now_ts()
-    views = [follower_view(s, now) for s in FollowerStore(ctx.settings).list(app_id)]
+    states = FollowerStore(ctx.settings).list(app_id)
+    times = _times(ctx, app_id, utc)
     if as_json:
-        click.echo(json.dumps(views, indent=2))
+        click.echo(json.dumps([local_view(s, now, times) for s in states], indent=2))
         return
-    if not views:
+    if not states:
         click.echo(f"no followers known for {app_id} yet")
         return
-    click.echo(render_table(views))
+    click.echo(render_table([text_view(s, now, times) for s in states], times.zone(now)))
 
 
-def render_table(views: list[dict[str, Any]]) -> str:
-    """A compact table a person reads at a glance."""
-    header = f"{'OPENID':<30} {'SUBSCRIBED':<10} {'WINDOW':<7} {'OPENED BY':<10} {'CLOSES (UTC)':<21} LEFT"
+def render_table(views: list[dict[str, Any]], zone: str = "UTC") -> str:
+    """A compact table a person reads at a glance; `zone` names the zone of its times."""
+    header = (
+        f"{'OPENID':<30} {'SUBSCRIBED':<10} {'WINDOW':<7} {'OPENED BY':<10} {'CLOSES':<25} "
+        f"LEFT  (times in {zone})"
+    )
     lines = [header]
     for v in views:
         lines.append(
             f"{v['openid']:<30} {'yes' if v['subscribed'] else 'no':<10} "
             f"{'open' if v['window_open'] else 'closed':<7} {v['window_opened_by'] or '-':<10} "
-            f"{v['window_closes_at'] or '-':<21} {v['messages_left']}"
+            f"{v['window_closes_at'] or '-':<25} {v['messages_left']}"
         )
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from wxengage_cli import (
     local,
     recall,
     rules,
+    rules_stats,
     sandbox,
     sandbox_faults,
     sandbox_followers,
@@ -55,7 +56,7 @@ for _command in (
     _with(campaign.campaign, *campaign_run.COMMANDS, *campaign_content.COMMANDS),
     followers.followers,
     local.local,
-    rules.rules,
+    _with(rules.rules, *rules_stats.COMMANDS),
     recall.recall,
     _with(
         sandbox.sandbox,

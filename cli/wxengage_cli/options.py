@@ -1,4 +1,4 @@
-"""Options many commands share, declared once: which account (`--app-id`)."""
+"""Options many commands share, declared once: which account (`--app-id`), times in UTC (`--utc`)."""
 
 from __future__ import annotations
 
@@ -33,3 +33,12 @@ def app_id_filter(help: str, default: str | None = None) -> Callable[[F], F]:
     narrow a sweep or a reset that was meant for every account.
     """
     return click.option("--app-id", default=default, help=help)
+
+
+def utc_option() -> Callable[[F], F]:
+    """`--utc`: print times in UTC instead of the account's time zone (JSON is unaffected)."""
+    return click.option(
+        "--utc",
+        is_flag=True,
+        help="Print times in UTC (2026-12-04T02:00:00Z) instead of the account's time zone.",
+    )

@@ -1,4 +1,4 @@
-"""`wxengage rules`: recall rules per account, and what they achieved today and yesterday."""
+"""`wxengage rules`: recall rules per account (their stats are in rules_stats.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ import click
 import yaml
 
 from wxengage import clock
-from wxengage.recall.quiet_hours import local_day
 from wxengage.recall.rules import RecallRule, StoredRule
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
-from wxengage.store.stats import StatsStore
-from wxengage_cli.context import CliContext, load_mapping, pass_ctx
-from wxengage_cli.options import app_id_option
+from wxengage_cli.context import CliContext, load_model, pass_ctx
+from wxengage_cli.localtime import Times
+from wxengage_cli.options import app_id_option, utc_option
 
 _NAME = click.option("--name", required=True, help="The rule's name.")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -39,7 +38,7 @@ def rules() -> None:
 @pass_ctx
 def put(ctx: CliContext, app_id: str, path: Path) -> None:
     """Create a rule, or replace the one with the same name (its pending followers keep their place)."""
-    rule = RecallRule.model_validate(load_mapping(path, "rule (a mapping of fields)"))
+    rule = load_model(path, RecallRule, "rule (a mapping of fields)")
     plan = AccountStore(ctx.settings).read_settings(app_id).plan
     stored, created = RuleStore(ctx.settings).put(app_id, rule, plan)
     state = "enabled" if stored.rule.enabled else "disabled"
@@ -78,14 +77,25 @@ def list_(ctx: CliContext, app_id: str, as_json: bool) -> None:
 @app_id_option()
 @_NAME
 @_JSON
+@utc_option()
 @pass_ctx
-def show(ctx: CliContext, app_id: str, name: str, as_json: bool) -> None:
-    """Show one rule in full."""
-    view = _view(RuleStore(ctx.settings).get(app_id, name))
+def show(ctx: CliContext, app_id: str, name: str, as_json: bool, utc: bool) -> None:
+    """Show one rule in full; times in the account's zone (JSON: UTC, and `_local` beside)."""
+    stored = RuleStore(ctx.settings).get(app_id, name)
+    times = Times(AccountStore(ctx.settings).read_settings(app_id).timezone, utc)
+    view = _view(stored)
     if as_json:
+        view |= {
+            "created_at_local": times.local(stored.created_at),
+            "updated_at_local": times.local(stored.updated_at),
+        }
         click.echo(json.dumps(view, indent=2, ensure_ascii=False))
-    else:
-        click.echo(yaml.safe_dump(view, allow_unicode=True, sort_keys=False).rstrip())
+        return
+    view |= {
+        "created_at": times.text(stored.created_at),
+        "updated_at": times.text(stored.updated_at),
+    }
+    click.echo(yaml.safe_dump(view, allow_unicode=True, sort_keys=False).rstrip())
 
 
 @rules.command("enable")
@@ -119,64 +129,6 @@ def delete(ctx: CliContext, app_id: str, name: str) -> None:
     """Delete a rule; its pending recalls are dropped."""
     RuleStore(ctx.settings).delete(app_id, name)
     click.echo(f"rule {name} deleted")
-
-
-@rules.command("stats")
-@app_id_option()
-@click.option("--rule", "rule_name", help="Only this rule.")
-@_JSON
-@pass_ctx
-def stats(ctx: CliContext, app_id: str, rule_name: str | None, as_json: bool) -> None:
-    """Today and yesterday (account time zone): pending, sent, failed, recalled, skipped by reason."""
-    settings = AccountStore(ctx.settings).read_settings(app_id)
-    names = [rule_name] if rule_name else [r.rule.name for r in RuleStore(ctx.settings).all(app_id)]
-    if rule_name:
-        RuleStore(ctx.settings).get(app_id, rule_name)
-    now = int(clock.now_ts())
-    days = {
-        "today": local_day(now, settings.timezone),
-        "yesterday": local_day(now - 86400, settings.timezone),
-    }
-    store = StatsStore(ctx.settings)
-    rows = [
-        {"rule": name, "when": when, "day": day, **_summarise(store.day(app_id, name, day))}
-        for name in names
-        for when, day in days.items()
-    ]
-    if as_json:
-        click.echo(
-            json.dumps({"app_id": app_id, "timezone": settings.timezone, "rows": rows}, indent=2)
-        )
-        return
-    if not rows:
-        click.echo(f"no rules for {app_id}")
-        return
-    click.echo(f"recall stats for {app_id} ({settings.timezone})")
-    click.echo(
-        f"{'RULE':<18} {'DAY':<10} {'PENDING':>7} {'SENT':>5} {'FAILED':>6} {'RECALLED':>8}  SKIPPED"
-    )
-    for row in rows:
-        skipped = ", ".join(f"{k} {v}" for k, v in sorted(row["skipped"].items())) or "-"
-        click.echo(
-            f"{row['rule']:<18} {row['when']:<10} {row['pending']:>7} {row['sent']:>5} "
-            f"{row['failed']:>6} {row['recalled']:>8}  {skipped}"
-        )
-
-
-def _summarise(counters: dict[str, int]) -> dict[str, Any]:
-    skipped = {
-        k.removeprefix("skipped_"): v for k, v in counters.items() if k.startswith("skipped_") and v
-    }
-    # Eligible: passed every check; the holdout is eligible on purpose but not sent.
-    eligible = counters.get("sent", 0) + counters.get("failed", 0) + skipped.get("holdout", 0)
-    return {
-        "pending": counters.get("pending", 0),
-        "eligible": eligible,
-        "sent": counters.get("sent", 0),
-        "failed": counters.get("failed", 0),
-        "recalled": counters.get("recalled", 0),
-        "skipped": skipped,
-    }
 
 
 def _audience(rule: RecallRule) -> str:

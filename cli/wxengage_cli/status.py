@@ -23,12 +23,15 @@ from wxengage.store.recalls import RecallStore
 from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
 from wxengage_cli.context import CliContext, pass_ctx
+from wxengage_cli.localtime import Times, offset_text, parse_iso_z
+from wxengage_cli.options import utc_option
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the picture as JSON.")
+@utc_option()
 @pass_ctx
-def status(ctx: CliContext, as_json: bool) -> None:
+def status(ctx: CliContext, as_json: bool, utc: bool) -> None:
     """Alarms, queue depth, sweep checkpoints, today's recall funnel and campaigns by status."""
     outputs = ctx.outputs()
     settings = ctx.settings
@@ -51,7 +54,7 @@ def status(ctx: CliContext, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        click.echo(describe(report))
+        click.echo(describe(report, utc))
 
 
 def alarms(stack: str) -> dict[str, Any]:
@@ -117,6 +120,7 @@ def account(settings: Settings, app_id: str, timezone: str, now: int) -> dict[st
             "swept_to": iso_z(swept_to) if swept_to is not None else None,
             "age_seconds": health.sweep_age_seconds,
         },
+        "swept_to_local": Times(timezone).local(swept_to),
         "recall_today": health.recall_today.model_dump(),
         "recall_stranded_today": health.stranded_today,
         "recall_hold": (
@@ -150,9 +154,12 @@ def problems(report: dict[str, Any]) -> list[str]:
     return out
 
 
-def describe(report: dict[str, Any]) -> str:
-    """The report for a person."""
-    lines = [f"wxengage stack {report['stack']} at {report['at']}"]
+def describe(report: dict[str, Any], utc: bool = False) -> str:
+    """The report for a person: each account's times in its zone (UTC under --utc); the stack's
+    own in the accounts' zone when they share one, else UTC."""
+    zones = {acc["timezone"] for acc in report["accounts"]}
+    stack_times = Times(zones.pop() if len(zones) == 1 else "UTC", utc)
+    lines = [f"wxengage stack {report['stack']} at {stack_times.text_of(report['at'])}"]
     alarm = report["alarms"]
     if not alarm["total"]:
         lines.append("alarms      none found (sam deploy creates them; the local stack has none)")
@@ -160,7 +167,8 @@ def describe(report: dict[str, Any]) -> str:
         states = ", ".join(f"{n} {s}" for s, n in alarm["states"].items())
         lines.append(f"alarms      {alarm['total']} ({states})")
         lines += [
-            f"  ALARM     {a['name']} since {a['since']}: {a['reason']}" for a in alarm["in_alarm"]
+            f"  ALARM     {a['name']} since {stack_times.text_of(a['since'])}: {a['reason']}"
+            for a in alarm["in_alarm"]
         ]
     recall, dead = report["queues"]["recall"], report["queues"]["dead_letter"]
     lines.append(
@@ -171,15 +179,17 @@ def describe(report: dict[str, Any]) -> str:
         lines.append("accounts    none registered (wxengage accounts add)")
     for acc in report["accounts"]:
         sweep, funnel = acc["sweep"], acc["recall_today"]
+        times = Times(acc["timezone"], utc)
         swept = (
-            f"swept to {sweep['swept_to']} ({_ago(sweep['age_seconds'])} ago)"
+            f"swept to {times.text_of(sweep['swept_to'])} ({_ago(sweep['age_seconds'])} ago)"
             if sweep["swept_to"]
             else "not swept yet"
         )
         skipped = ", ".join(f"{k} {v}" for k, v in funnel["skipped"].items()) or "none"
         campaigns = ", ".join(f"{n} {s}" for s, n in acc["campaigns"].items()) or "none"
         lines += [
-            f"{acc['app_id']} ({acc['timezone']})",
+            f"{acc['app_id']} ({acc['timezone']}, "
+            f"{offset_text(parse_iso_z(report['at']), acc['timezone'])})",
             f"  sweep     {swept}",
             f"  recall    today {funnel['day']}: pending {funnel['pending']}, eligible "
             f"{funnel['eligible']}, sent {funnel['sent']}, failed {funnel['failed']}, recalled "

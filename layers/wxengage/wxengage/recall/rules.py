@@ -236,3 +236,20 @@ class RuleNotFoundError(LookupError):
 
 class PlanCapError(ValueError):
     """Enabling or creating this rule would exceed the account's plan."""
+
+
+def check_plan_fits(plan: Plan, enabled: list[str]) -> None:
+    """Refuse a plan that allows fewer enabled rules than `enabled` names (a downgrade too).
+
+    The cap holds for the account, not only for the next `rules put` or `rules enable`:
+    moving to a smaller plan while more rules are enabled would keep them all sending.
+    """
+    cap = PLAN_RULE_CAPS[plan]
+    if len(enabled) <= cap:
+        return
+    excess = len(enabled) - cap
+    raise PlanCapError(
+        f"the {plan.value} plan allows {cap} enabled rule{'s' if cap > 1 else ''}; "
+        f"enabled now: {', '.join(sorted(enabled))}: disable {excess} of them first "
+        "(wxengage rules disable --name NAME); nothing was changed"
+    )

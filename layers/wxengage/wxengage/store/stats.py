@@ -44,3 +44,27 @@ class StatsStore:
             if name not in ("pk", "day", "expires_at") and "N" in value:
                 out[name] = int(deserialize(value))
         return out
+
+    def days(self, app_id: str, rule: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        """Counters of one rule for each day from `first` to `last` (YYYY-MM-DD, inclusive).
+
+        One query per rule, however long the range; a day nothing was counted on is absent.
+        """
+        out: dict[str, dict[str, int]] = {}
+        paginator = client("dynamodb").get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :p AND #d BETWEEN :first AND :last",
+            ExpressionAttributeNames={"#d": "day"},  # a reserved word in DynamoDB
+            ExpressionAttributeValues=expression_values(
+                p=_pk(app_id, rule), first=first, last=last
+            ),
+            ConsistentRead=True,
+        ):
+            for item in page["Items"]:
+                counters = dict.fromkeys(COUNTERS, 0)
+                for name, value in item.items():
+                    if name not in ("pk", "day", "expires_at") and "N" in value:
+                        counters[name] = int(deserialize(value))
+                out[str(deserialize(item["day"]))] = counters
+        return out

@@ -1,0 +1,220 @@
+"""`wxengage rules stats`: what each rule achieved per day over any of the 92 kept days.
+
+Days are the account's local days (the engine counts under them). Every counter the engine
+keeps is shown: skips by reason, failures by reason when the engine counts them
+(`failed_<reason>`, e.g. `failed_unknown_outcome`), and any counter this CLI does not know yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import click
+
+from wxengage import clock
+from wxengage.console.health import funnel
+from wxengage.recall.outcomes import FailureReason
+from wxengage.recall.planning import SkipReason
+from wxengage.recall.quiet_hours import local_day
+from wxengage.store.accounts import AccountStore
+from wxengage.store.rules import RuleStore
+from wxengage.store.stats import RETENTION_SECONDS, StatsStore
+from wxengage_cli.context import CliContext, pass_ctx
+from wxengage_cli.localtime import Times
+from wxengage_cli.options import app_id_option, utc_option
+
+KEPT_DAYS = RETENTION_SECONDS // 86400
+FLOW = ("pending", "sent", "failed", "recalled")
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command("stats")
+@app_id_option()
+@click.option("--rule", "rule_name", help="Only this rule.")
+@click.option(
+    "--from",
+    "first",
+    type=_DAY,
+    help="First day, YYYY-MM-DD in the account's zone (default: the day before --to).",
+)
+@click.option(
+    "--to",
+    "last",
+    type=_DAY,
+    help=f"Last day, YYYY-MM-DD (default: today). Stats are kept {KEPT_DAYS} days.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per rule and day.")
+@utc_option()
+@pass_ctx
+def stats(
+    ctx: CliContext,
+    app_id: str,
+    rule_name: str | None,
+    first: datetime | None,
+    last: datetime | None,
+    as_json: bool,
+    as_csv: bool,
+    utc: bool,
+) -> None:
+    """Per rule and day (account time zone; default today and yesterday): pending, eligible,
+    sent, failed, recalled, skipped by reason."""
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    settings = AccountStore(ctx.settings).read_settings(app_id)
+    rule_store = RuleStore(ctx.settings)
+    if rule_name:
+        rule_store.get(app_id, rule_name)
+    names = [rule_name] if rule_name else [r.rule.name for r in rule_store.all(app_id)]
+    now = int(clock.now_ts())
+    today = date.fromisoformat(local_day(now, settings.timezone))
+    days = day_range(today, first.date() if first else None, last.date() if last else None)
+    store = StatsStore(ctx.settings)
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        found = store.days(app_id, name, days[-1].isoformat(), days[0].isoformat())
+        rows += [
+            {"rule": name, "when": when(day, today), "day": day.isoformat()}
+            | summarise(found.get(day.isoformat(), {}))
+            for day in days
+        ]
+    if as_csv:
+        click.echo(to_csv(app_id, rows), nl=False)
+        return
+    report = {
+        "app_id": app_id,
+        "timezone": settings.timezone,
+        "from": days[-1].isoformat(),
+        "to": days[0].isoformat(),
+        "rows": rows,
+        "totals": [total(name, [r for r in rows if r["rule"] == name]) for name in names],
+    }
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo(describe(report, len(days), Times(settings.timezone, utc), now))
+
+
+def day_range(today: date, first: date | None, last: date | None) -> list[date]:
+    """The days asked for, newest first; refused outside the kept days or backwards."""
+    last = last or today
+    first = first or last - timedelta(days=1)
+    oldest = today - timedelta(days=KEPT_DAYS - 1)
+    if last > today:
+        raise click.BadParameter(
+            f"{last} is after today ({today} in the account's zone)", param_hint="--to"
+        )
+    if first > last:
+        raise click.BadParameter(f"{first} is after --to {last}", param_hint="--from")
+    if first < oldest:
+        raise click.BadParameter(
+            f"{first} is older than the {KEPT_DAYS} days kept (the oldest is {oldest})",
+            param_hint="--from",
+        )
+    return [last - timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def when(day: date, today: date) -> str:
+    """`today`, `yesterday` or `N days ago`."""
+    ago = (today - day).days
+    return {0: "today", 1: "yesterday"}.get(ago, f"{ago} days ago")
+
+
+def summarise(counters: dict[str, int]) -> dict[str, Any]:
+    """One rule's day: the funnel (as the console and `status` compute it), skips and failures
+    by reason, and any other counter."""
+    day = funnel("", counters)
+    failed_by_reason = {
+        k.removeprefix("failed_"): v for k, v in counters.items() if k.startswith("failed_") and v
+    }
+    other = {
+        k: v
+        for k, v in counters.items()
+        if v and k not in FLOW and not k.startswith(("skipped_", "failed_"))
+    }
+    return day.model_dump(exclude={"day"}) | {
+        "failed_by_reason": failed_by_reason,
+        "other": other,
+    }
+
+
+def total(rule: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One rule over the whole range."""
+    sums: Counter[str] = Counter()
+    nested: dict[str, Counter[str]] = {
+        k: Counter() for k in ("skipped", "failed_by_reason", "other")
+    }
+    for row in rows:
+        sums.update({k: row[k] for k in ("pending", "eligible", "sent", "failed", "recalled")})
+        for key, counter in nested.items():
+            counter.update(row[key])
+    return (
+        {"rule": rule, "days": len(rows)}
+        | {k: sums[k] for k in ("pending", "eligible", "sent", "failed", "recalled")}
+        | {key: dict(sorted(counter.items())) for key, counter in nested.items()}
+    )
+
+
+def to_csv(app_id: str, rows: list[dict[str, Any]]) -> str:
+    """One line per rule and day; every skip reason and unknown_outcome always have a column."""
+    failed = [FailureReason.UNKNOWN_OUTCOME.value]
+    failed += sorted({k for r in rows for k in r["failed_by_reason"]} - set(failed))
+    skipped = [r.value for r in SkipReason]
+    skipped += sorted({k for r in rows for k in r["skipped"]} - set(skipped))
+    other = sorted({k for r in rows for k in r["other"]})
+    header = ["app_id", "rule", "day", "pending", "eligible", "sent", "failed", "recalled"]
+    header += [f"failed_{k}" for k in failed] + [f"skipped_{k}" for k in skipped] + other
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for r in rows:
+        writer.writerow(
+            [app_id, r["rule"], r["day"], r["pending"], r["eligible"], r["sent"], r["failed"]]
+            + [r["recalled"]]
+            + [r["failed_by_reason"].get(k, 0) for k in failed]
+            + [r["skipped"].get(k, 0) for k in skipped]
+            + [r["other"].get(k, 0) for k in other]
+        )
+    return out.getvalue()
+
+
+def describe(report: dict[str, Any], days: int, times: Times, now: int) -> str:
+    """The table a person reads: one line per rule and day, a total when the range is long."""
+    if not report["rows"]:
+        return f"no rules for {report['app_id']}"
+    lines = [
+        f"recall stats for {report['app_id']}, {report['from']} to {report['to']} "
+        f"(days in {report['timezone']}), as of {times.text(now)}",
+        f"{'RULE':<18} {'DAY':<10} {'WHEN':<11} {'PENDING':>7} {'ELIGIBLE':>8} {'SENT':>5} "
+        f"{'FAILED':>6} {'RECALLED':>8}  SKIPPED, FAILED BY REASON, OTHER",
+    ]
+    rows = [dict(r) for r in report["rows"]]
+    if days > 2:  # a long range ends each rule with its total
+        rows = []
+        for t in report["totals"]:
+            rows += [r for r in report["rows"] if r["rule"] == t["rule"]]
+            rows.append(t | {"day": "total", "when": f"{t['days']} days"})
+    for row in rows:
+        lines.append(
+            f"{row['rule']:<18} {row['day']:<10} {row['when']:<11} {row['pending']:>7} "
+            f"{row['eligible']:>8} {row['sent']:>5} {row['failed']:>6} {row['recalled']:>8}  "
+            f"{reasons(row)}"
+        )
+    return "\n".join(lines)
+
+
+def reasons(row: dict[str, Any]) -> str:
+    """`skipped holdout 1, tag 2; failed unknown_outcome 1; other ...`, or `-`."""
+    parts = []
+    for label, key in (("skipped", "skipped"), ("failed", "failed_by_reason"), ("other", "other")):
+        if row[key]:
+            parts.append(f"{label} " + ", ".join(f"{k} {v}" for k, v in sorted(row[key].items())))
+    return "; ".join(parts) or "-"
+
+
+COMMANDS = (stats,)
