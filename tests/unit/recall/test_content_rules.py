@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 from pydantic import ValidationError
 
 from wxengage.recall.content import custom_message
-from wxengage.recall.rules import KEYWORD_FORBIDDEN, DefaultContent, RecallRule
+from wxengage.recall.rules import (
+    KEYWORD_FORBIDDEN,
+    STORED,
+    DefaultContent,
+    RecallRule,
+    StoredRule,
+)
+from wxengage.store.dynamo import from_item
 
 
 def rule_with(reply: dict[str, Any]) -> dict[str, Any]:
@@ -69,3 +78,24 @@ def test_a_keyword_a_decoder_would_change_is_refused(keyword: str) -> None:
     # When the default reply is validated / Then it is refused, saying why
     with pytest.raises(ValidationError, match="must come back unchanged"):
         default(keyword)
+
+
+def test_a_rule_stored_before_the_newer_checks_still_loads_from_the_store() -> None:
+    # Given a rule put before mpnews and unsafe keywords were refused, as its item stores it
+    legacy = {
+        **rule_with({"type": "mpnews", "media_id": "MEDIA"}),
+        "name": "legacy",
+    }
+    stored = {
+        "app_id": "wx0123456789abcdef",
+        "rule": json.dumps(legacy),
+        "created_at": 1,
+        "updated_at": 1,
+    }
+    item = {k: TypeSerializer().serialize(v) for k, v in stored.items()}
+    # When the store reads it back (the webhook and the sender do, on every message)
+    loaded = from_item(StoredRule, item, STORED)
+    # Then it loads, and only new input is refused
+    assert loaded.rule.name == "legacy"
+    with pytest.raises(ValidationError, match="mpnewsarticle"):
+        RecallRule.model_validate(legacy)

@@ -35,9 +35,12 @@ def to_item(model: BaseModel, *, sparse: Collection[str] = (), **attributes: Any
     return to_attributes(values | attributes)
 
 
-def from_item(model: type[M], item: Mapping[str, AttributeValue]) -> M:
+def from_item(
+    model: type[M], item: Mapping[str, AttributeValue], context: dict[str, Any] | None = None
+) -> M:
     """The model read back from an item: its fields only (keys, TTL and index attributes
-    are ignored), numbers as int or float, a nested model parsed from its JSON."""
+    are ignored), numbers as int or float, a nested model parsed from its JSON; `context`
+    reaches the model's validators."""
     values: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         if name not in item:
@@ -45,9 +48,9 @@ def from_item(model: type[M], item: Mapping[str, AttributeValue]) -> M:
         value = _plain(_DESERIALIZER.deserialize(item[name]))
         kind = field.annotation
         if isinstance(value, str) and isinstance(kind, type) and issubclass(kind, BaseModel):
-            value = kind.model_validate_json(value)
+            value = kind.model_validate_json(value, context=context)
         values[name] = value
-    return model.model_validate(values)
+    return model.model_validate(values, context=context)
 
 
 def to_attributes(values: Mapping[str, Any]) -> Item:

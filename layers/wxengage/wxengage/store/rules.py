@@ -12,6 +12,7 @@ from wxengage.accounts import Plan
 from wxengage.errors import ConflictError
 from wxengage.recall.rules import (
     PLAN_RULE_CAPS,
+    STORED,
     PlanCapError,
     RecallRule,
     RuleNotFoundError,
@@ -45,7 +46,7 @@ def _query(table: str, app_id: str) -> list[StoredRule]:
         ExpressionAttributeValues=expression_values(a=app_id),
         ConsistentRead=True,
     ):
-        out.extend(from_item(StoredRule, i) for i in page["Items"])
+        out.extend(from_item(StoredRule, i, STORED) for i in page["Items"])
     return out
 
 
@@ -65,7 +66,7 @@ class RuleStore:
         if self._provider is None:
             self._provider = _RulesProvider(self._table)
         raw: Any = self._provider.get(app_id, max_age=max_age, transform="json")
-        return [StoredRule.model_validate(r) for r in raw]
+        return [StoredRule.model_validate(r, context=STORED) for r in raw]
 
     def get(self, app_id: str, name: str) -> StoredRule:
         """One rule, or RuleNotFoundError."""
@@ -76,7 +77,7 @@ class RuleStore:
         )
         if "Item" not in resp:
             raise RuleNotFoundError(app_id, name)
-        return from_item(StoredRule, resp["Item"])
+        return from_item(StoredRule, resp["Item"], STORED)
 
     def put(self, app_id: str, rule: RecallRule, plan: Plan) -> tuple[StoredRule, bool]:
         """Create or replace by name; an edit keeps the rule's creation time. Returns (rule, created)."""
@@ -149,4 +150,5 @@ class RuleStore:
 
 def _switched(rule: RecallRule, enabled: bool) -> RecallRule:
     """The same rule enabled or disabled, validated (never an untyped copy)."""
-    return RecallRule.model_validate(rule.model_dump() | {"enabled": enabled})
+    # A switch of a stored rule, not new content: a rule put before a newer check still switches.
+    return RecallRule.model_validate(rule.model_dump() | {"enabled": enabled}, context=STORED)
