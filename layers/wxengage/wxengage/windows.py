@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -132,8 +133,9 @@ def apply_interaction(state: FollowerState, ix: Interaction) -> FollowerState:
                 window_closes_at=ix.at + seconds,
                 messages_left=quota,
             )
-    draft = state.model_copy(update=changes)
-    changes["subscribed"] = draft.left_at is None or draft.subscription_at > draft.left_at
+    left_at = cast("int | None", changes.get("left_at", state.left_at))
+    subscription_at = cast("int", changes.get("subscription_at", state.subscription_at))
+    changes["subscribed"] = left_at is None or subscription_at > left_at
     return _changed(state, changes)
 
 
@@ -163,5 +165,9 @@ def _beats(opened_at: int, closes_at: int, state: FollowerState) -> bool:
 
 
 def _changed(state: FollowerState, changes: dict[str, object]) -> FollowerState:
+    """`state` with `changes`, validated (a misspelt field or a wrong type raises), or `state`
+    itself when nothing really changes."""
     real = {k: v for k, v in changes.items() if getattr(state, k) != v}
-    return state.model_copy(update=real) if real else state
+    if not real:
+        return state
+    return FollowerState.model_validate(state.model_dump() | real)
