@@ -214,6 +214,36 @@ def test_a_rule_made_after_the_window_opened_plans_nothing(world: World) -> None
     assert world.recalls.pending == {}
 
 
+@pytest.mark.parametrize("event", ["subscribe", "CLICK", "SCAN"])
+def test_a_message_in_the_same_second_as_an_event_plans_its_recall(
+    world: World, event: str
+) -> None:
+    # Given a rule, and a follower whose follow, click or scan opened a one-minute window
+    world.rules.rules[APP_ID] = [stored(KEYWORD_RULE)]
+    receiver = world.receiver()
+    body, query = sealed(world.safe, event_xml(event, create_time=NOW - 5), NOW)
+    receiver.receive(APP_ID, query, body)
+    # When a message arrives in that same second
+    body, query = sealed(world.safe, text_xml(create_time=NOW - 5, msg_id=7), NOW)
+    receiver.receive(APP_ID, query, body)
+    # Then the 48-hour window it opened plans its recall, counted pending once
+    [recall] = world.recalls.pending.values()
+    assert recall.due_at == NOW - 5 + 48 * 3600 - 30 * 60
+    assert world.stats.counts == {(APP_ID, "guide", "2026-11-22", "pending"): 1}
+
+
+def test_a_second_message_in_the_same_second_plans_nothing_new(world: World) -> None:
+    # Given a rule, and a message that opened a window
+    world.rules.rules[APP_ID] = [stored(KEYWORD_RULE)]
+    receiver = world.receiver()
+    for msg_id in (1, 2):
+        # When another message (another MsgId) comes in the same second
+        body, query = sealed(world.safe, text_xml(create_time=NOW - 5, msg_id=msg_id), NOW)
+        receiver.receive(APP_ID, query, body)
+    # Then the follower is still counted pending once
+    assert world.stats.counts == {(APP_ID, "guide", "2026-11-22", "pending"): 1}
+
+
 def test_an_event_window_plans_no_recall(world: World) -> None:
     # Given a rule, and a follower who only subscribes
     world.rules.rules[APP_ID] = [stored(KEYWORD_RULE)]

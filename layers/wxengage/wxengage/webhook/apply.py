@@ -14,10 +14,13 @@ from wxengage.windows import FollowerState, Opener, apply_interaction
 
 def opened_now(before: FollowerState, after: FollowerState, at: int) -> bool:
     """Whether the interaction at `at` opened a new message window (so recalls are planned)."""
+    # A follow, click or scan in the same second opens a one-minute window at `at` first: only
+    # a message window already open at `at` means this message opened nothing new.
+    was_message_window = before.window_opened_by is Opener.MESSAGE and before.window_opened_at == at
     return (
         after.window_opened_by is Opener.MESSAGE
         and after.window_opened_at == at
-        and before.window_opened_at != at
+        and not was_message_window
     )
 
 
