@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Protocol
 
 import boto3
+import requests
 
 from wxengage import clock
 from wxengage_local.aws import (
@@ -190,6 +191,9 @@ class LocalStack:
             raise LocalStackError(f"the embedded AWS did not start: {err!r}") from None
         self._moto = server
         self._undo.append(self._stop_moto)
+        # moto's server shares this process's backends: start from nothing, as a new process
+        # would (a local stack stopped earlier in the same process left its resources there).
+        requests.post(f"{self.aws_endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
 
     def _enable_stepfunctions(self) -> None:
         previous = set_stepfunctions_execution(True, self.aws_endpoint_url)

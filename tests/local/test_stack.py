@@ -175,3 +175,24 @@ def test_losing_the_aws_port_race_fails_instead_of_hanging(
             stack.start()
     # And the environment it had started to change is put back
     assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
+
+
+def test_a_stack_started_after_another_in_the_same_process_starts_empty(
+    tmp_path: Path,
+    write_template: WriteTemplate,
+    write_app: WriteApp,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a local stack that ran and stopped in this process (moto's backends are per process)
+    write_app("fn")
+    (tmp_path / "machine.asl.json").write_text(json.dumps(ASL))
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    template = write_template(TEMPLATE)
+    with LocalStack(template, port=free_port(), aws_port=free_port(), stack_name="t"):
+        pass
+    # When another one with the same stack name starts
+    second = LocalStack(template, port=free_port(), aws_port=free_port(), stack_name="t")
+    with second:
+        table = second.outputs["TableName"]
+    # Then it deployed from nothing (no "stack t already exists")
+    assert table.startswith("t-Table-")
