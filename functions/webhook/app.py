@@ -8,11 +8,8 @@ from pydantic import ValidationError
 
 from wxengage.observability import count, logger, metrics, tracer
 from wxengage.webhook.errors import (
-    BadQuery,
     BodyTooLarge,
-    FutureCreateTime,
     InProgress,
-    PlaintextInSafeMode,
     StaleTimestamp,
     UnknownApp,
     WebhookRefusal,
@@ -25,14 +22,12 @@ from wxengage.wiring.webhook import get_webhook
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# The one place a refusal becomes an HTTP status; the most specific class listed wins.
+# The one place a refusal becomes an HTTP status; the most specific class listed wins (a bad
+# query, plaintext in safe mode and a far-future CreateTime are the base classes' 400).
 STATUS: dict[type[Exception], int] = {
     UnknownApp: 404,
-    BadQuery: 400,
     StaleTimestamp: 403,
     BodyTooLarge: 413,
-    PlaintextInSafeMode: 400,
-    FutureCreateTime: 400,
     # WeChat retries a 5xx: the first delivery is still being applied.
     InProgress: 503,
     CallbackForbidden: 403,
