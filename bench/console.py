@@ -8,7 +8,6 @@ DynamoDB). Prints one JSON object. Run with `make bench` or `.venv/bin/python be
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -47,53 +46,17 @@ COLD_BOTO3 = "import boto3"
 COLD_FLOOR = "import boto3; boto3.client('dynamodb')"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def cold_bench(runs: int = 15) -> dict[str, object]:
     """Fresh processes against moto on loopback, with the environment the stack gives the function."""
-    import logging
+    from _offline import stack_on_loopback
 
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    from wxengage.accounts import Account, AccountSecrets, AccountSettings
     from wxengage.recall.rules import RecallRule
-    from wxengage.settings import Settings
     from wxengage.store.accounts import AccountStore
     from wxengage.store.rules import RuleStore
-    from wxengage_local.aws import deploy, function_environments
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    logging.getLogger("moto").setLevel(logging.ERROR)
-    port = _free_port()
-    aws = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    os.environ.update(aws)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        outputs = deploy(boto3.Session(), ROOT / "template.yaml", stack_name="wxengage-bench")
-        settings = Settings.from_stack_outputs(outputs)
-        app_id = "wx0123456789abcdef"
-        AccountStore(settings).put(
-            Account(
-                settings=AccountSettings(app_id=app_id),
-                secrets=AccountSecrets.model_validate(
-                    {"token": "benchToken", "aes_key": "a" * 43, "app_secret": "a" * 32}
-                ),
-            ),
-            replace=True,
-        )
+    app_id = "wx0123456789abcdef"
+    secrets = {"token": "benchToken", "aes_key": "a" * 43, "app_secret": "a" * 32}
+    with stack_on_loopback("ConsoleFunction", app_id, secrets) as (settings, env):
         rule = RecallRule.model_validate(
             {
                 "name": "48小时召回",
@@ -102,8 +65,6 @@ def cold_bench(runs: int = 15) -> dict[str, object]:
             }
         )
         RuleStore(settings).put(app_id, rule, AccountStore(settings).read_settings(app_id).plan)
-        function_env = function_environments(boto3.Session(), "wxengage-bench")["ConsoleFunction"]
-        env = dict(os.environ) | aws | function_env | {"PYTHONPATH": os.pathsep.join(sys.path[:3])}
         handler = str(ROOT / "functions/console/app.py")
         overview = f"/console/api/accounts/{app_id}/overview"
         jobs = [
@@ -119,8 +80,6 @@ def cold_bench(runs: int = 15) -> dict[str, object]:
                 t0 = time.perf_counter()
                 subprocess.run(cmd, env=env, check=True, capture_output=True)
                 series[name].append((time.perf_counter() - t0) * 1000)
-    finally:
-        server.stop()
     med = {name: statistics.median(values) for name, values in series.items()}
     return {
         "work": (

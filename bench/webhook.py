@@ -6,7 +6,6 @@ Prints one JSON object. Run with `make bench` or `.venv/bin/python bench/webhook
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -126,53 +125,13 @@ COLD_BOTO3 = "import boto3"
 COLD_FLOOR = "import boto3; boto3.client('dynamodb'); boto3.client('secretsmanager')"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def cold_bench(runs: int = 15) -> dict[str, object]:
     """Fresh processes against moto on loopback, with the environment the stack gives the function."""
-    import logging
+    from _offline import stack_on_loopback
 
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    from wxengage.accounts import Account, AccountSecrets, AccountSettings
-    from wxengage.settings import Settings
-    from wxengage.store.accounts import AccountStore
-    from wxengage_local.aws import deploy, function_environments
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    logging.getLogger("moto").setLevel(logging.ERROR)
-    port = _free_port()
-    aws = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    os.environ.update(aws)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        outputs = deploy(boto3.Session(), ROOT / "template.yaml", stack_name="wxengage-bench")
-        app_id = "wx0123456789abcdef"
-        AccountStore(Settings.from_stack_outputs(outputs)).put(
-            Account(
-                settings=AccountSettings(app_id=app_id),
-                secrets=AccountSecrets.model_validate(
-                    {"token": TOKEN, "aes_key": AES_KEY, "app_secret": "a" * 32}
-                ),
-            ),
-            replace=True,
-        )
-        # The child gets the environment CloudFormation gave the function, as Lambda would.
-        function_env = function_environments(boto3.Session(), "wxengage-bench")["WebhookFunction"]
-        env = dict(os.environ) | aws | function_env | {"PYTHONPATH": os.pathsep.join(sys.path[:3])}
+    app_id = "wx0123456789abcdef"
+    secrets = {"token": TOKEN, "aes_key": AES_KEY, "app_secret": "a" * 32}
+    with stack_on_loopback("WebhookFunction", app_id, secrets) as (_, env):
         traced = env | {"POWERTOOLS_TRACE_DISABLED": "false"}
         handler = str(ROOT / "functions/webhook/app.py")
         ours = [sys.executable, "-c", COLD_OURS, handler, app_id, TOKEN]
@@ -191,8 +150,6 @@ def cold_bench(runs: int = 15) -> dict[str, object]:
                 subprocess.run(cmd, env=job_env, check=True, capture_output=True)
                 series[name].append((time.perf_counter() - t0) * 1000)
                 cpu[name].append((_children_cpu() - c0) * 1000)
-    finally:
-        server.stop()
     med = {name: statistics.median(values) for name, values in series.items()}
     cpu_med = {name: statistics.median(values) for name, values in cpu.items()}
     return {
