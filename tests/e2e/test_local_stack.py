@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,46 +11,18 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from tests.conftest import ROOT, _reset_process_caches
+from tests.e2e.conftest import running_local_stack
 from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN
 from wxengage.wechat.signature import sha1_signature
 from wxengage_cli.main import cli
 from wxengage_local.runner import LocalRun
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def local_run() -> Iterator[LocalRun]:
     """One local stack for the module, on free ports, stopped at the end."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    mp.setenv("POWERTOOLS_TRACE_DISABLED", "1")
-    run = LocalRun(
-        ROOT / "template.yaml",
-        port=free_port(),
-        aws_port=free_port(),
-        sandbox_port=free_port(),
-        stack_name="wxengage",
-    )
-    _reset_process_caches()
-    run.start()
-    mp.setenv("AWS_ENDPOINT_URL", run.stack.aws_endpoint_url)
-    assert run.sandbox is not None
-    mp.setenv("WXENGAGE_SANDBOX_URL", run.sandbox.url)
-    _reset_process_caches()
-    try:
+    with running_local_stack("wxengage") as run:
         yield run
-    finally:
-        run.stop()
-        mp.undo()
-        _reset_process_caches()
 
 
 def wx(*args: str) -> tuple[int, str]:

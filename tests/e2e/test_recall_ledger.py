@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import ROOT, _reset_process_caches
-from tests.e2e.test_local_stack import free_port
+from tests.e2e.conftest import running_local_stack
 from tests.support.callbacks import AES_KEY, APP_SECRET, TOKEN
 from wxengage_cli.main import cli
 from wxengage_local.runner import LocalRun
@@ -35,34 +34,8 @@ content:
 @pytest.fixture(scope="module")
 def local_run() -> Iterator[LocalRun]:
     """One local stack for the module, on free ports, stopped at the end."""
-    mp = pytest.MonkeyPatch()
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    }.items():
-        mp.setenv(name, value)
-    run = LocalRun(
-        ROOT / "template.yaml",
-        port=free_port(),
-        aws_port=free_port(),
-        sandbox_port=free_port(),
-        # Its own stack: moto's state lives in this process and test_local_stack's stays.
-        stack_name=STACK,
-    )
-    _reset_process_caches()
-    run.start()
-    mp.setenv("AWS_ENDPOINT_URL", run.stack.aws_endpoint_url)
-    assert run.sandbox is not None
-    mp.setenv("WXENGAGE_SANDBOX_URL", run.sandbox.url)
-    _reset_process_caches()
-    try:
+    with running_local_stack(STACK) as run:
         yield run
-    finally:
-        run.stop()
-        mp.undo()
-        _reset_process_caches()
 
 
 def wx(*args: str) -> str:
