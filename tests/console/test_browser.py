@@ -80,7 +80,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalRun, Settings]]:
     """The local stack with two accounts; the operator li may see only the first."""
-    from tests.e2e.test_local_stack import free_port
+    from tests.e2e.conftest import free_port
 
     mp = pytest.MonkeyPatch()
     for key, value in {
