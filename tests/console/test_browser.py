@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, _reset_process_caches
 from tests.console.conftest import OTHER_APP_ID
 from tests.console.seed import seed_campaign
 from tests.support.callbacks import APP_ID, register
@@ -80,28 +79,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalRun, Settings]]:
     """The local stack with two accounts; the operator li may see only the first."""
-    from tests.e2e.conftest import free_port
+    from tests.e2e.conftest import running_local_stack
 
-    mp = pytest.MonkeyPatch()
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    }.items():
-        mp.setenv(key, value)
-    run = LocalRun(
-        ROOT / "template.yaml",
-        port=free_port(),
-        aws_port=free_port(),
-        sandbox_port=free_port(),
-    )
-    _reset_process_caches()
-    run.start()
-    mp.setenv("AWS_ENDPOINT_URL", run.stack.aws_endpoint_url)
-    _reset_process_caches()
-    settings = Settings.from_stack_outputs(run.stack.outputs)
-    try:
+    with running_local_stack("wxengage") as run:
+        settings = Settings.from_stack_outputs(run.stack.outputs)
         register(settings)
         register(settings, app_id=OTHER_APP_ID)
         assert run.stack.gateway is not None
@@ -109,10 +90,6 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalRun, 
         issuer.add_user("li", "operator", APP_ID, password=PASSWORD)
         issuer.add_user("wang", "viewer", OTHER_APP_ID, password=PASSWORD)
         yield run, settings
-    finally:
-        run.stop()
-        mp.undo()
-        _reset_process_caches()
 
 
 @pytest.fixture(scope="module")
