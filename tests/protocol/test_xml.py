@@ -42,8 +42,8 @@ def nested(depth: int) -> bytes:
 
 
 def with_children(count: int) -> bytes:
-    """<xml> holding `count` sibling elements (so count + 1 elements in all)."""
-    return b"<xml>" + b"<a/>" * count + b"</xml>"
+    """<xml> holding `count` sibling elements (so count + 1 elements in all), each named apart."""
+    return b"<xml>" + b"".join(b"<a%d/>" % i for i in range(count)) + b"</xml>"
 
 
 def test_direct_children_become_a_flat_dict_with_text_as_is() -> None:
@@ -86,11 +86,25 @@ def test_nested_children_are_flattened_but_direct_children_win() -> None:
     assert fields["Label"] == "direct"
 
 
-def test_first_occurrence_of_a_repeated_tag_wins() -> None:
+def test_first_occurrence_of_a_repeated_nested_tag_wins() -> None:
     # Given two items at the same depth / When parsed / Then the first one is kept
-    body = b"<xml><L><item><Idx>1</Idx></item><item><Idx>2</Idx></item></L><A>1</A><A>2</A></xml>"
+    body = b"<xml><L><item><Idx>1</Idx></item><item><Idx>2</Idx></item></L><A>1</A></xml>"
     fields = parse_xml(body)
     assert (fields["Idx"], fields["A"]) == ("1", "1")
+
+
+def test_a_repeated_top_level_tag_is_refused() -> None:
+    # Given a top-level element twice (WeChat never repeats one) / When parsed / Then refused
+    with pytest.raises(MalformedXmlError, match="<A> appears more than once"):
+        parse_xml(b"<xml><A>1</A><A>2</A></xml>")
+
+
+@pytest.mark.parametrize("tag", ["FromUserName", "ToUserName", "MsgType", "Event", "Encrypt"])
+def test_an_envelope_field_below_the_top_level_is_refused(tag: str) -> None:
+    # Given an envelope field nested one level down / When parsed / Then refused, never read
+    body = f"<xml><Extra><{tag}>x</{tag}></Extra></xml>".encode()
+    with pytest.raises(MalformedXmlError, match=f"<{tag}> must be a direct child of <xml>"):
+        parse_xml(body)
 
 
 def test_four_levels_below_the_root_are_allowed() -> None:
@@ -120,7 +134,7 @@ def test_200_elements_are_allowed_and_201_refused() -> None:
     # When each is parsed
     fields = parse_xml(with_children(199))
     # Then the first is read and the second refused
-    assert fields == {"a": ""}
+    assert fields == {f"a{i}": "" for i in range(199)}
     with pytest.raises(MalformedXmlError, match="more than 200 elements"):
         parse_xml(with_children(200))
 

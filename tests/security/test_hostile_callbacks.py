@@ -166,9 +166,14 @@ GENERATED: dict[str, tuple[Callable[[], bytes], Payload]] = {
         lambda: b"<xml>" + b"<a>" * 10_000 + b"</a>" * 10_000 + b"</xml>",
         Payload(Refusal("malformed_xml", "XML is too deeply nested (more than 4 levels)")),
     ),
+    # Distinct names: 20,000 copies of one name would be refused first as a repeated element.
     "20,000 elements": (
-        lambda: b"<xml>" + b"<a/>" * 20_000 + b"</xml>",
+        lambda: b"<xml>" + b"".join(b"<a%d/>" % i for i in range(20_000)) + b"</xml>",
         Payload(Refusal("malformed_xml", "XML has more than 200 elements")),
+    ),
+    "20,000 repeated elements": (
+        lambda: b"<xml>" + b"<a/>" * 20_000 + b"</xml>",
+        Payload(Refusal("malformed_xml", "<a> appears more than once under <xml>")),
     ),
     "a 300 KiB text message": (
         lambda: text_xml(openid=OPENID, content="x" * 300 * 1024).encode(),

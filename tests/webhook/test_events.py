@@ -33,10 +33,18 @@ def register_sample(settings: Settings, mode: MessageMode) -> None:
     )
 
 
+def sample_mode(path: Path) -> MessageMode:
+    """The mode a sample was made for (events/README.md): a sample's name says it."""
+    for mode in MessageMode:
+        if f"-{mode.value}-" in path.stem:
+            return mode
+    return MessageMode.SAFE
+
+
 @pytest.mark.parametrize("path", EVENTS, ids=[p.stem for p in EVENTS])
 def test_sample_event_is_accepted(stack: Settings, invoke: Invoke, path: Path) -> None:
-    # Given the sample account of events/README.md
-    register_sample(stack, MessageMode.COMPATIBLE)
+    # Given the sample account of events/README.md, in the mode the sample was made for
+    register_sample(stack, sample_mode(path))
     event = json.loads(path.read_text())
     # When the sample is invoked
     resp = invoke(event)
@@ -50,6 +58,19 @@ def test_sample_event_is_accepted(stack: Settings, invoke: Invoke, path: Path) -
 def test_there_is_a_sample_for_every_route_and_mode() -> None:
     names = {p.stem for p in EVENTS}
     assert {"get-verify", "post-plaintext-text", "post-compatible-text", "post-safe-text"} <= names
+
+
+def test_the_plaintext_sample_is_refused_by_a_compatible_account(
+    stack: Settings, invoke: Invoke
+) -> None:
+    # Given the sample account in compatible mode, where WeChat always sends the ciphertext too
+    register_sample(stack, MessageMode.COMPATIBLE)
+    # When the plaintext-only sample is invoked
+    resp = invoke(json.loads((ROOT / "events/webhook/post-plaintext-text.json").read_text()))
+    # Then it is refused with a reason, and no window was opened
+    assert resp["statusCode"] == 400
+    assert "compatible mode" in resp["body"]
+    assert FollowerStore(stack).get("wx134c8103faa5a59e", "o9AgO5Kd5ggOC-bXrbNODIiE3bGY") is None
 
 
 def test_the_safe_text_sample_opens_a_window(stack: Settings, invoke: Invoke) -> None:

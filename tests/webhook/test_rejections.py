@@ -121,7 +121,46 @@ def missing_signature(account: WxAccount, ts: int) -> Request:
     return {k: v for k, v in query.items() if k != "signature"}, body
 
 
+def inside(xml: Callable[[int], str]) -> Callable[[WxAccount, int], Request]:
+    """A correctly encrypted and signed safe-mode request carrying the given callback XML."""
+    return lambda a, ts: encrypted(a, ts, a.crypto.encrypt(xml(ts)))
+
+
+# Shapes WeChat never sends: the envelope once each, directly under <xml>; openids in [A-Za-z0-9_-].
+def duplicated_from(ts: int) -> str:
+    return text_xml(create_time=ts, extra="<FromUserName><![CDATA[o-someone-else]]></FromUserName>")
+
+
+def misplaced_from(ts: int) -> str:
+    # No top-level FromUserName at all: only a nested one, which must not be read as the sender.
+    good = text_xml(create_time=ts)
+    start, end = good.index("<FromUserName>"), good.index("</FromUserName>") + 15
+    return good[:start] + "<Extra>" + good[start:end] + "</Extra>" + good[end:]
+
+
+def duplicated_msg_type(ts: int) -> str:
+    return text_xml(create_time=ts, extra="<MsgType><![CDATA[event]]></MsgType>")
+
+
 CASES: dict[str, tuple[Callable[[WxAccount, int], Request], int, str]] = {
+    "duplicated FromUserName": (inside(duplicated_from), 400, "malformed_xml"),
+    "duplicated MsgType": (inside(duplicated_msg_type), 400, "malformed_xml"),
+    "FromUserName nested instead of top-level": (inside(misplaced_from), 400, "malformed_xml"),
+    "openid with spaces and markup": (
+        inside(lambda ts: text_xml(openid="o <b>x</b>", create_time=ts)),
+        400,
+        "missing_field",
+    ),
+    "openid in Chinese": (
+        inside(lambda ts: text_xml(openid="o用户", create_time=ts)),
+        400,
+        "missing_field",
+    ),
+    "openid of 65 characters": (
+        inside(lambda ts: text_xml(openid="o" * 65, create_time=ts)),
+        400,
+        "missing_field",
+    ),
     "wrong signature": (wrong_signature, 403, "bad_signature"),
     "wrong msg_signature": (wrong_msg_signature, 403, "bad_msg_signature"),
     "stale timestamp": (stale, 403, "stale_timestamp"),
@@ -176,6 +215,36 @@ def test_hostile_input_is_refused_and_writes_nothing(
     assert '"CallbacksRejected"' in out
     if reason:
         assert f'"reason": "{reason}"' in out or f'"reason":"{reason}"' in out
+
+
+def test_plaintext_to_a_compatible_account_is_refused_and_writes_nothing(
+    stack: Settings, invoke: Invoke, fake_clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a compatible-mode account, to which WeChat always sends the ciphertext too
+    account = register(stack, mode=MessageMode.COMPATIBLE)
+    before = snapshot(stack)
+    query, body = plaintext_in_safe_mode(account, int(fake_clock.now))
+    capsys.readouterr()
+    # When a correctly signed plaintext-only callback arrives
+    resp = invoke(http_event("POST", APP_ID, query | {"openid": OPENID}, body))
+    # Then 400 with the reason, nothing written, and the refusal counted
+    assert resp["statusCode"] == 400
+    assert "compatible mode" in resp["body"]
+    assert snapshot(stack) == before
+    assert "plaintext_in_compatible_mode" in capsys.readouterr().out
+
+
+def test_a_compatible_callback_to_a_compatible_account_is_accepted(
+    stack: Settings, invoke: Invoke, fake_clock: FakeClock
+) -> None:
+    # Given a compatible-mode account
+    account = register(stack, mode=MessageMode.COMPATIBLE)
+    ts = int(fake_clock.now)
+    body, query = sealed(account, text_xml(create_time=ts), ts)
+    # When WeChat's compatible delivery (plaintext fields and Encrypt) arrives
+    resp = invoke(http_event("POST", APP_ID, query | {"openid": OPENID}, body))
+    # Then it is accepted
+    assert (resp["statusCode"], resp["body"]) == (200, "success")
 
 
 def test_unknown_app_id_is_not_found_and_writes_nothing(

@@ -45,6 +45,16 @@ class PlaintextInSafeMode(WebhookRefusal):
     reason = "plaintext_in_safe_mode"
 
 
+class PlaintextInCompatibleMode(WebhookRefusal):
+    """A plaintext-only callback to a compatible-mode account: WeChat always adds the ciphertext.
+
+    Source: WeChat 消息加解密说明 (兼容模式: 公众平台发送消息内容将同时包括明文和密文, and the URL
+    gains encrypt_type and msg_signature), so a POST without them did not come from WeChat.
+    """
+
+    reason = "plaintext_in_compatible_mode"
+
+
 class FutureCreateTime(WebhookRefusal):
     """A CreateTime further ahead than WeChat's clock ever is: it would hold a window open."""
 

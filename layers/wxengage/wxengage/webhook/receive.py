@@ -5,7 +5,12 @@ from __future__ import annotations
 from wxengage import clock
 from wxengage.accounts import Account, MessageMode
 from wxengage.observability import count
-from wxengage.webhook.errors import BodyTooLarge, FutureCreateTime, PlaintextInSafeMode
+from wxengage.webhook.errors import (
+    BodyTooLarge,
+    FutureCreateTime,
+    PlaintextInCompatibleMode,
+    PlaintextInSafeMode,
+)
 from wxengage.webhook.ports import Accounts, Once, Rules
 from wxengage.webhook.records import record_for
 from wxengage.webhook.reply_policy import keyword_reply
@@ -43,10 +48,7 @@ class CallbackReceiver:
         token = account.secrets.token.get_secret_value()
         crypto = _crypto(account)
         callback, encrypted = open_callback(body, params, token, crypto, self._max_body_bytes)
-        if account.settings.mode is MessageMode.SAFE and not encrypted:
-            raise PlaintextInSafeMode(
-                "the account is in safe mode but the callback is not encrypted"
-            )
+        _check_encrypted(account.settings.mode, encrypted)
         if callback.create_time > clock.now_ts() + FUTURE_SKEW_SECONDS:
             raise FutureCreateTime("CreateTime is in the future (more than 5 minutes ahead)")
         count("CallbacksReceived", type=callback.kind)
@@ -69,6 +71,18 @@ class CallbackReceiver:
         if encrypted and crypto is not None:
             xml = render_encrypted_reply(xml, crypto, token, params.timestamp, params.nonce)
         return WebhookAnswer(body=xml, content_type="application/xml; charset=utf-8")
+
+
+def _check_encrypted(mode: MessageMode, encrypted: bool) -> None:
+    """Refuse a plaintext-only callback to an account WeChat calls with ciphertext."""
+    if encrypted or mode is MessageMode.PLAINTEXT:
+        return
+    if mode is MessageMode.SAFE:
+        raise PlaintextInSafeMode("the account is in safe mode but the callback is not encrypted")
+    raise PlaintextInCompatibleMode(
+        "the account is in compatible mode but the callback carries no ciphertext"
+        " (WeChat sends both plaintext and Encrypt in that mode)"
+    )
 
 
 def _crypto(account: Account) -> MessageCrypto | None:

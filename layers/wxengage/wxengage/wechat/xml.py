@@ -19,6 +19,14 @@ MAX_XML_BYTES = 256 * 1024
 MAX_DEPTH = 4
 MAX_ELEMENTS = 200
 ROOT = "xml"
+# The envelope WeChat always puts directly under <xml>, once each. A nested or repeated copy is
+# never WeChat's (its callbacks are flat apart from PicList, SendLocationInfo, ScanCodeInfo,
+# ResultList and PublishEventInfo blocks, none of which repeat these names; WECHAT.md sections
+# 3-4, and wechatpy's parser reads them as root children). Refusing them means the first or a
+# nested copy can never decide whose window a callback touches.
+ENVELOPE = frozenset(
+    {"ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "MsgId", "Encrypt"}
+)
 
 # Characters XML 1.0 cannot carry, even inside CDATA.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -49,6 +57,8 @@ class _FlatTarget:
             raise MalformedXmlError(f"XML has more than {MAX_ELEMENTS} elements")
         if self.root is None:
             self.root = tag
+        elif self._depth > 1 and tag in ENVELOPE:
+            raise MalformedXmlError(f"<{tag}> must be a direct child of <{ROOT}>")
         if self._saw_child:
             self._saw_child[-1] = True
         self._open.append((tag, []))
@@ -64,7 +74,10 @@ class _FlatTarget:
         self._saw_child.pop()
         text = "".join(chunks)
         if self._depth == 1:
-            self.top.setdefault(name, text)
+            if name in self.top:
+                # WeChat never repeats a top-level element: which copy counts would be a guess.
+                raise MalformedXmlError(f"<{name}> appears more than once under <{ROOT}>")
+            self.top[name] = text
         elif self._depth > 1:
             self.nested.setdefault(name, text)
         self._depth -= 1
@@ -120,7 +133,8 @@ def _armed_expat() -> expat.XMLParserType:
 def parse_xml(data: bytes | str, max_bytes: int = MAX_XML_BYTES) -> dict[str, str]:
     """Parse callback XML into {tag: text} for the root's children and their descendants.
 
-    The first occurrence of a tag wins; direct children win over nested elements.
+    A top-level element may appear once; envelope fields (ENVELOPE) only at the top level.
+    Among nested elements the first occurrence wins; direct children win over nested ones.
     """
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
