@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from wxengage.broadcast.state import Campaign
+from wxengage.store.campaigns import CampaignStore
 from wxengage_cli.campaign import account_times, campaign_id_option, campaigns
+from wxengage_cli.campaign_content import leg_key
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.localtime import Times
 from wxengage_cli.options import app_id_option, utc_option
@@ -42,7 +44,8 @@ def cancel(ctx: CliContext, app_id: str, campaign_id: str) -> None:
 @click.option(
     "--leg",
     default=None,
-    help="Move only this leg (e.g. g0v1); default: every waiting leg, spacing kept.",
+    help="Move only this leg, by name (vip/A, vip/winner) or id (g0v1); default: every waiting "
+    "leg, spacing kept.",
 )
 @utc_option()
 @pass_ctx
@@ -50,7 +53,8 @@ def reschedule_(
     ctx: CliContext, app_id: str, campaign_id: str, at: str, leg: str | None, utc: bool
 ) -> None:
     """Move a started campaign's waiting sends (variants stay ≥ 1 h ahead; winners after 10:00 next day)."""
-    c = campaigns(ctx).reschedule(app_id, campaign_id, parse_instant(at), leg)
+    key = leg_key(CampaignStore(ctx.settings).get(app_id, campaign_id), leg)
+    c = campaigns(ctx).reschedule(app_id, campaign_id, parse_instant(at), key)
     _echo_legs(c, f"campaign {campaign_id} rescheduled", account_times(ctx, app_id, utc))
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from wxengage import clock
+from wxengage.broadcast.legnames import resolve_leg
+from wxengage.broadcast.offline import NothingOfflineError, offline_plan
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import CampaignConflictError
 from wxengage.broadcast.spec import Content, mass_message
@@ -21,7 +24,7 @@ class Requests:
     ) -> dict[str, Any]:
         """Send each content of the campaign (or of one leg) to named followers; no quota used."""
         c = self._ports.campaigns.get(app_id, campaign_id)
-        contents = previewed(c, leg)
+        contents = previewed(c, resolve_leg(c.spec, leg) if leg is not None else None)
         client = self._ports.wechat(self._ports.accounts.get(app_id))
         sent = []
         for label, content in contents:
@@ -33,25 +36,35 @@ class Requests:
     def offline(
         self, app_id: str, campaign_id: str, leg: str | None, article_idx: int
     ) -> dict[str, Any]:
-        """Take the campaign's sent news down (mass/delete per batch); the card stays in chats."""
+        """Take the campaign's sent news down: one mass/delete per news item (WeChat deletes its
+        page for every send of it), then every batch that sent it is marked offline."""
         campaigns = self._ports.campaigns
         c = campaigns.get(app_id, campaign_id)
+        key = resolve_leg(c.spec, leg) if leg is not None else None
+        legs = campaigns.legs(app_id, campaign_id)
+        batches = {s.key: campaigns.batches(app_id, campaign_id, s.key) for s in legs}
+        try:
+            articles = offline_plan(c, legs, batches, key)
+        except NothingOfflineError as err:
+            raise CampaignConflictError(str(err)) from err
         client = self._ports.wechat(self._ports.accounts.get(app_id))
         deleted: list[int] = []
-        for state in campaigns.legs(app_id, campaign_id):
-            if (leg is not None and state.key != leg) or state.content is None:
-                continue
-            if state.content.type != "mpnews":
-                continue  # WeChat deletes news and video only
-            for batch in campaigns.batches(app_id, campaign_id, state.key):
-                if batch.msg_id is not None:
-                    client.mass_delete(batch.msg_id, article_idx)
-                    deleted.append(batch.msg_id)
-        if not deleted:
-            raise CampaignConflictError(
-                f"campaign {c.campaign_id} has no sent news to take offline"
-            )
-        return {"deleted": deleted}
+        offline: list[dict[str, Any]] = []
+        for article in articles:
+            client.mass_delete(article.delete_with, article_idx)
+            deleted.append(article.delete_with)
+            # Recorded right after its delete: a later failure leaves what was done on record.
+            now = int(clock.now_ts())
+            taken = {(b.leg, b.number) for b in article.batches}
+            for state_key in dict.fromkeys(b.leg for b in article.batches):
+                for batch in batches[state_key]:
+                    if (state_key, batch.number) in taken:
+                        campaigns.save(batch.taken_offline(now=now, article_idx=article_idx))
+            offline += [
+                {"leg": b.leg, "label": b.label, "batch": b.number, "msg_id": b.msg_id}
+                for b in article.batches
+            ]
+        return {"deleted": deleted, "offline": offline}
 
 
 def previewed(c: Campaign, leg: str | None) -> list[tuple[str, Content]]:
