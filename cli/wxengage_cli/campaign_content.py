@@ -145,6 +145,31 @@ def plan_lines(articles: list[OfflineArticle], article_idx: int, leg: str | None
     return out
 
 
+@click.command("results")
+@app_id_option()
+@campaign_id_option
+@pass_ctx
+def results(ctx: CliContext, app_id: str, campaign_id: str) -> None:
+    """Fetch the A/B variants' read statistics now and keep them on the campaign: for a test
+    cancelled (or not yet decided) after its variants went out. Decided groups keep the
+    decision's figures. WeChat has a day's reads after 08:00 the next day."""
+    CampaignStore(ctx.settings).get(app_id, campaign_id)
+    result = _run_task(ctx, {"action": "read_rates", "app_id": app_id, "campaign_id": campaign_id})
+    if not result["groups"]:
+        click.echo(f"campaign {campaign_id} has no A/B test")
+    for group in result["groups"]:
+        if not group["fetched"]:
+            click.echo(f"group {group['group']}: not fetched: {group['why']}")
+            continue
+        for v in group["variants"]:
+            rate = v["read_rate"]
+            click.echo(
+                f"group {group['group']} variant {v['variant']}: {v['readers'] if v['readers'] is not None else '-'}"
+                f" readers of {v['sent']} sent"
+                f" ({'-' if rate is None else f'{rate * 100:.2f}%'})"
+            )
+
+
 def _run_task(ctx: CliContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Run a request in the broadcast function: WeChat only answers the deployment's whitelisted IP."""
     name = ctx.settings.broadcast_function_name
@@ -162,4 +187,4 @@ def _run_task(ctx: CliContext, payload: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-COMMANDS = (preview, offline)
+COMMANDS = (preview, offline, results)

@@ -63,11 +63,11 @@ def status_lines(report: dict[str, Any], times: Times) -> list[str]:
     if report.get("seed") is not None:
         out.append(f"  sampling seed {report['seed']}")
     for group in report["groups"]:
-        out += _group_lines(group, times)
+        out += _group_lines(group, times, report["app_id"], report["campaign_id"])
     return out
 
 
-def _group_lines(group: dict[str, Any], times: Times) -> list[str]:
+def _group_lines(group: dict[str, Any], times: Times, app_id: str, campaign_id: str) -> list[str]:
     seg = group["segment"]
     size = (
         f", audience {seg['audience']} (matched {seg['resolved']}, "
@@ -103,6 +103,11 @@ def _group_lines(group: dict[str, Any], times: Times) -> list[str]:
         out.append("  " + line)
         out += [f"        {n}" for n in leg_notes]
     out += _decision_lines(group["decision"])
+    if group.get("reads_not_fetched"):
+        out.append(
+            "  read rates: not fetched (the winner send ended before its decision); fetch and "
+            f"keep them with: wxengage campaign results --app-id {app_id} --campaign {campaign_id}"
+        )
     out += _batch_lines(group["legs"], times)
     return out
 
@@ -183,5 +188,8 @@ def _batch_notes(b: dict[str, Any], times: Times) -> list[str]:
         notes.append(f"{ESTIMATED} {b['estimate_reason']}")
     if b.get("offline_at"):
         what = "whole news" if not b.get("offline_article") else f"article {b['offline_article']}"
-        notes.append(f"offline since {times.text_of(b['offline_at'])} ({what})")
+        notes.append(
+            f"offline since {times.text_of(b['offline_at'])} ({what}); it had been sent: "
+            f"{b['sent_status']}"
+        )
     return notes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.unit.broadcast.conftest import CID, NOW, World, ab_spec, followers, text_spec
@@ -19,13 +21,13 @@ VARIANTS_AT = NOW + 2 * 3600
 WINNER_AT = NOW + 16 * 3600  # 10:00 Shanghai the day after the variants
 
 
-def report(world: World) -> dict[str, object]:
+def report(world: World) -> dict[str, Any]:
     legs = world.campaigns.legs(APP_ID, CID)
     return campaign_report(world.campaign(), legs, {s.key: world.batches(s.key) for s in legs})
 
 
-def leg_rows(world: World) -> dict[str, dict[str, object]]:
-    rows = report(world)["groups"][0]["legs"]  # type: ignore[index]
+def leg_rows(world: World) -> dict[str, dict[str, Any]]:
+    rows = report(world)["groups"][0]["legs"]
     return {row["leg"]: row for row in rows}
 
 
@@ -68,8 +70,8 @@ def test_each_batch_shows_its_ids_status_times_and_where_its_figures_come_from(
     # When status is built
     legs = leg_rows(world)
     # Then each batch has its clientmsgid, msg_id, the seed's status and its times
-    [a] = legs["g0v0"]["batch_details"]  # type: ignore[misc]
-    [b] = legs["g0v1"]["batch_details"]  # type: ignore[misc]
+    [a] = legs["g0v0"]["batch_details"]
+    [b] = legs["g0v1"]["batch_details"]
     assert a["clientmsgid"] == world.batches("g0v0")[0].clientmsgid
     assert a["msg_id"] == world.batches("g0v0")[0].msg_id
     assert (a["status"], a["figures"], a["estimate_reason"]) == ("succeeded", "reported", None)
@@ -93,7 +95,7 @@ def test_a_winner_sent_late_reads_its_actual_time_beside_the_planned_one(world: 
     assert winner["send_at"] == clock.iso_z(WINNER_AT)
     assert winner["sent_at"] == clock.iso_z(WINNER_AT + 3600)
     assert winner["started_at"] == clock.iso_z(WINNER_AT + 3600)
-    assert winner["batch_details"][0]["status"] == "sending"  # type: ignore[index]
+    assert winner["batch_details"][0]["status"] == "sending"
 
 
 def test_a_batch_wechat_sent_with_errors_is_partially_failed(world: World) -> None:
@@ -104,7 +106,7 @@ def test_a_batch_wechat_sent_with_errors_is_partially_failed(world: World) -> No
     finish_from_webhook(world, "g0", errors=2, at=NOW)
     world.engine.results(APP_ID, CID, "g0")
     # Then the batch is 部分发送失败 with WeChat's counts
-    [batch] = leg_rows(world)["g0"]["batch_details"]  # type: ignore[misc]
+    [batch] = leg_rows(world)["g0"]["batch_details"]
     assert (batch["status"], batch["sent"], batch["errors"]) == ("partially_failed", 8, 2)
 
 
@@ -141,7 +143,7 @@ def test_a_refused_batch_shows_its_error_and_counts_everyone_as_an_error(world: 
     world.wechat.send_answers = [WeChatApiError(40130, "invalid openid list size", "/mass/send")]
     world.engine.send(APP_ID, CID, "g0")
     # Then the batch is failed, refused, with the code, and its 4 openids are errors
-    [batch] = leg_rows(world)["g0"]["batch_details"]  # type: ignore[misc]
+    [batch] = leg_rows(world)["g0"]["batch_details"]
     assert (batch["status"], batch["figures"], batch["errcode"], batch["errors"]) == (
         "failed",
         "refused",
@@ -198,9 +200,9 @@ def test_offline_of_the_winner_names_and_takes_down_the_variant_that_sent_its_ne
     assert world.wechat.deleted == [(article.delete_with, 0)]
     assert out["deleted"] == [article.delete_with]
     rows = leg_rows(world)
-    assert [b["status"] for b in rows["g0v1"]["batch_details"]] == ["offline"]  # type: ignore[attr-defined]
+    assert [b["status"] for b in rows["g0v1"]["batch_details"]] == ["offline"]
     assert rows["g0v1"]["offline_batches"] == 1 and rows["g0w"]["offline_batches"] == 1
-    assert [b["status"] for b in rows["g0v0"]["batch_details"]] == ["succeeded"]  # type: ignore[attr-defined]
+    assert [b["status"] for b in rows["g0v0"]["batch_details"]] == ["succeeded"]
 
 
 def test_offline_of_a_leg_that_sent_no_news_deletes_nothing(world: World) -> None:
@@ -225,3 +227,59 @@ def test_offline_with_no_news_sent_is_a_conflict_and_deletes_nothing(world: Worl
         world.engine.offline(APP_ID, CID, "all", 0)
     assert world.wechat.deleted == []
     assert [b.offline_at for b in world.batches("g0")] == [None]
+
+
+# --- results after a cancel --------------------------------------------------------------
+
+
+def cancelled_after_the_variants(world: World) -> dict[str, int]:
+    """Both variants sent and reported, then the campaign cancelled before its decision."""
+    world.wechat.tagged = {2: followers(100)}
+    world.prepared(ab_spec())
+    world.clock.now = VARIANTS_AT
+    for key in ("g0v0", "g0v1"):
+        assert world.engine.check(APP_ID, CID, key).next == "send"
+        world.engine.send(APP_ID, CID, key)
+    finish_from_webhook(world, "g0v0")
+    finish_from_webhook(world, "g0v1")
+    for key in ("g0v0", "g0v1"):
+        assert world.engine.results(APP_ID, CID, key).next == "done"
+    c = world.campaign()
+    world.campaigns.save(c.cancelled(now=VARIANTS_AT + 600))
+    assert world.engine.check(APP_ID, CID, "g0w").next == "done"  # the winner stands down
+    return {k: world.batches(k)[0].msg_data_id or 0 for k in ("g0v0", "g0v1")}
+
+
+def test_a_test_cancelled_before_its_decision_keeps_its_read_rates_once_fetched(
+    world: World,
+) -> None:
+    # Given an A/B test cancelled after its variants went out
+    data = cancelled_after_the_variants(world)
+    # Then status says the reads are not fetched, and fetching before WeChat has them waits
+    assert report(world)["groups"][0]["reads_not_fetched"] is True
+    early = world.engine.read_rates(APP_ID, CID)
+    assert early["groups"][0]["fetched"] is False
+    assert leg_rows(world)["g0v0"]["readers"] is None
+    # When WeChat has the reads and they are fetched
+    world.wechat.report_reads("2026-11-22", {data["g0v0"]: 4, data["g0v1"]: 10})
+    out = world.engine.read_rates(APP_ID, CID)
+    # Then each variant keeps its readers and read rate, and status shows them
+    assert [(v["variant"], v["readers"]) for v in out["groups"][0]["variants"]] == [
+        ("a", 4),
+        ("b", 10),
+    ]
+    legs = leg_rows(world)
+    assert (legs["g0v0"]["read_rate"], legs["g0v1"]["read_rate"]) == (0.2, 0.5)
+    assert report(world)["groups"][0]["reads_not_fetched"] is False
+
+
+def test_a_decided_test_keeps_the_decisions_figures(world: World) -> None:
+    # Given a test decided (b won)
+    ab_sent_and_won_late(world)
+    before = leg_rows(world)["g0v1"]["readers"]
+    # When its read rates are fetched again / Then nothing changes
+    out = world.engine.read_rates(APP_ID, CID)
+    assert out["groups"] == [
+        {"group": "fans", "fetched": False, "why": "decided: the decision's figures stand"}
+    ]
+    assert leg_rows(world)["g0v1"]["readers"] == before == 19

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from wxengage.broadcast.batch import BatchResult, BatchState, BatchStatus
+from wxengage.broadcast.readings import undecided
 from wxengage.broadcast.schedule import LegKind
 from wxengage.broadcast.state import Campaign, LegState
 from wxengage.clock import iso_z
@@ -30,9 +31,10 @@ class Figures(StrEnum):
     REFUSED = "refused"  # WeChat refused the call: nobody received it
 
 
-def batch_status(b: BatchState) -> BatchView:
-    """The batch's status: offline once taken down, else what its submission and result say."""
-    if b.offline_at is not None:
+def batch_status(b: BatchState, *, offline: bool = True) -> BatchView:
+    """The batch's status: offline once taken down, else (or with `offline` False: how it was
+    sent) what its submission and result say."""
+    if offline and b.offline_at is not None:
         return BatchView.OFFLINE
     if b.status is BatchStatus.FAILED:
         return BatchView.FAILED
@@ -96,6 +98,7 @@ def campaign_report(
                 "segment": report.model_dump() if report else None,
                 "legs": rows,
                 "decision": winner.model_dump() if winner else None,
+                "reads_not_fetched": reads_not_fetched(legs, group.name),
             }
         )
     return {
@@ -109,6 +112,18 @@ def campaign_report(
         "seed": c.seed,
         "groups": groups,
     }
+
+
+def reads_not_fetched(legs: list[LegState], group: str) -> bool:
+    """Its variants went out but no decision will fetch their reads (the winner send ended
+    first: cancelled, or failed); `campaign results` fetches them."""
+    variants = undecided(legs, group)
+    winner = [s for s in legs if s.group == group and s.kind is LegKind.WINNER]
+    return (
+        variants is not None
+        and all(v.readers is None for v in variants)
+        and all(w.status.done for w in winner)
+    )
 
 
 def _at(ts: int | None) -> str | None:
@@ -169,6 +184,7 @@ def batch_row(b: BatchState) -> dict[str, Any]:
         "msg_data_id": b.msg_data_id,
         "size": b.size,
         "status": batch_status(b).value,
+        "sent_status": batch_status(b, offline=False).value,  # before any offline
         "wechat_status": b.result,
         "attempts": b.attempts,
         "duplicate": b.duplicate,
