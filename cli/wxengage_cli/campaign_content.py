@@ -94,7 +94,7 @@ def offline(
     legs = store.legs(app_id, campaign_id)
     batches = {s.key: store.batches(app_id, campaign_id, s.key) for s in legs}
     try:
-        articles = offline_plan(c, legs, batches, key)
+        articles = offline_plan(c, legs, batches, key, article_idx)
     except NothingOfflineError as err:
         raise click.ClickException(str(err)) from err
     for line in plan_lines(articles, article_idx, key and leg_label(c.spec, key)):

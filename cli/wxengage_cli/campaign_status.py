@@ -86,7 +86,7 @@ def _group_lines(group: dict[str, Any], times: Times, app_id: str, campaign_id: 
                 leg["leg"],
                 leg["label"],
                 times.text_of(leg["send_at"]),
-                times.text_of(leg.get("sent_at") or leg.get("started_at")),
+                times.text_of(leg.get("sent_at")),
                 leg["status"],
                 _count(leg.get("sent", 0), est),
                 _count(leg.get("filtered", 0), est),

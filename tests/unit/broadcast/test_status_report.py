@@ -283,3 +283,17 @@ def test_a_decided_test_keeps_the_decisions_figures(world: World) -> None:
         {"group": "fans", "fetched": False, "why": "decided: the decision's figures stand"}
     ]
     assert leg_rows(world)["g0v1"]["readers"] == before == 19
+
+
+def test_news_already_offline_is_not_deleted_again(world: World) -> None:
+    # Given the winner's news taken offline once
+    ab_sent_and_won_late(world)
+    world.engine.offline(APP_ID, CID, "fans/b", 0)
+    # When it is asked again / Then it is refused and WeChat gets no second delete
+    with pytest.raises(CampaignConflictError, match="already offline"):
+        world.engine.offline(APP_ID, CID, "fans/winner", 0)
+    assert len(world.wechat.deleted) == 1
+    # And a's news, never taken down, still can be
+    assert world.engine.offline(APP_ID, CID, None, 0)["offline"] == [
+        {"leg": "g0v0", "label": "fans/a", "batch": 1, "msg_id": world.batches("g0v0")[0].msg_id}
+    ]

@@ -60,10 +60,20 @@ def _sent(batch: BatchState) -> bool:
     return batch.result is None or BatchResult.succeeded(batch.result)
 
 
+def _down(batch: BatchState, article_idx: int) -> bool:
+    """Already taken down as asked (the whole news item, or this article of it)."""
+    return batch.offline_at is not None and batch.offline_article in (0, article_idx)
+
+
 def offline_plan(
-    c: Campaign, legs: list[LegState], batches: dict[str, list[BatchState]], leg: str | None
+    c: Campaign,
+    legs: list[LegState],
+    batches: dict[str, list[BatchState]],
+    leg: str | None,
+    article_idx: int = 0,
 ) -> list[OfflineArticle]:
-    """The news items to delete for `leg` (None: every news leg) and every batch each takes down."""
+    """The news items to delete for `leg` (None: every news leg) and every batch each takes down;
+    news already down as asked is left alone (WeChat has nothing left to delete)."""
     planned = {leg.key: i for i, leg in enumerate(c.legs)}
 
     def order(key: str) -> int:
@@ -88,8 +98,8 @@ def offline_plan(
     for media_id in sorted(wanted, key=lambda m: order(news[m][0][0].key)):
         sent = news[media_id]
         with_id = [b for _, b in sent if b.msg_id is not None]
-        if not with_id:
-            continue  # 45065 without msg_id only: WeChat gave no id to delete by
+        if not with_id or all(_down(b, article_idx) for _, b in sent):
+            continue  # 45065 without msg_id only (no id to delete by), or already down
         delivered = [b for b in with_id if BatchResult.succeeded(b.result)] or with_id
         out.append(
             OfflineArticle(
@@ -102,7 +112,7 @@ def offline_plan(
                         number=b.number,
                         clientmsgid=b.clientmsgid,
                         msg_id=b.msg_id,
-                        already_offline=b.offline_at is not None,
+                        already_offline=_down(b, article_idx),
                     )
                     for s, b in sent
                 ],
@@ -110,7 +120,7 @@ def offline_plan(
         )
     if not out:
         raise NothingOfflineError(
-            f"campaign {c.campaign_id}: its news went out without a msg_id (WeChat answered "
-            "45065 without one), so there is no id to delete it by"
+            f"campaign {c.campaign_id}: that news is already offline, or went out without a "
+            "msg_id (WeChat answered 45065 without one), so there is no id to delete it by"
         )
     return out

@@ -44,7 +44,7 @@ class Requests:
         legs = campaigns.legs(app_id, campaign_id)
         batches = {s.key: campaigns.batches(app_id, campaign_id, s.key) for s in legs}
         try:
-            articles = offline_plan(c, legs, batches, key)
+            articles = offline_plan(c, legs, batches, key, article_idx)
         except NothingOfflineError as err:
             raise CampaignConflictError(str(err)) from err
         client = self._ports.wechat(self._ports.accounts.get(app_id))
