@@ -19,7 +19,7 @@ from wxengage.clock import iso_z
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
 from wxengage.store.executions import BroadcastExecutions
-from wxengage_cli.campaign_status import status_lines
+from wxengage_cli.campaign_status import status_lines, table
 from wxengage_cli.context import CliContext, load_model, pass_ctx
 from wxengage_cli.localtime import Times
 from wxengage_cli.options import app_id_option, utc_option
@@ -140,12 +140,22 @@ def list_(ctx: CliContext, app_id: str, as_json: bool, utc: bool) -> None:
             f"no campaigns for {app_id} (create one with: wxengage campaign create --app-id {app_id} --file campaign.yaml)"
         )
         return
-    click.echo(f"{'ID':<13} {'STATUS':<17} {'GROUPS':>6}  {'CREATED':<25}  NAME")
-    for c, r in zip(found, rows, strict=True):
-        click.echo(
-            f"{r['campaign_id']:<13} {r['status']:<17} {r['groups']:>6}  "
-            f"{times.text(c.created_at):<25}  {r['name']}"
-        )
+    lines = table(
+        ["ID", "STATUS", "GROUPS", "CREATED", "NAME"],
+        [
+            [
+                c.campaign_id,
+                c.status.value,
+                str(len(c.spec.groups)),
+                times.text(c.created_at),
+                c.spec.name,
+            ]
+            for c in found
+        ],
+        right={2},
+    )
+    for line in lines:
+        click.echo(line)
 
 
 @campaign.command("status")
