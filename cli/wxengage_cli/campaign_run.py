@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from wxengage.broadcast.report import reads_not_fetched
 from wxengage.broadcast.state import Campaign
 from wxengage.store.campaigns import CampaignStore
 from wxengage_cli.campaign import account_times, campaign_id_option, campaigns
@@ -31,8 +32,16 @@ def start(ctx: CliContext, app_id: str, campaign_id: str, utc: bool) -> None:
 @pass_ctx
 def cancel(ctx: CliContext, app_id: str, campaign_id: str) -> None:
     """Cancel a draft or a scheduled campaign; sends still waiting never go out."""
-    campaigns(ctx).cancel(app_id, campaign_id)
+    c = campaigns(ctx).cancel(app_id, campaign_id)
     click.echo(f"campaign {campaign_id} cancelled")
+    legs = CampaignStore(ctx.settings).legs(app_id, campaign_id)
+    for group in (g.name for g in c.spec.groups if g.ab_test is not None):
+        if reads_not_fetched(legs, group):
+            click.echo(
+                f"group {group}: its variants went out; keep their read rates with "
+                f"`wxengage campaign results --app-id {app_id} --campaign {campaign_id}` "
+                "once WeChat has them (after 08:00 the day after they were sent)"
+            )
 
 
 @click.command("reschedule")

@@ -162,3 +162,16 @@ def test_news_already_offline_is_not_deleted_again(world: World) -> None:
     assert world.engine.offline(APP_ID, CID, None, 0)["offline"] == [
         {"leg": "g0v0", "label": "fans/a", "batch": 1, "msg_id": world.batches("g0v0")[0].msg_id}
     ]
+
+
+def test_a_test_cancelled_before_its_variants_has_no_reads_to_fetch(world: World) -> None:
+    # Given an A/B campaign cancelled while its variants wait
+    world.wechat.tagged = {2: followers(100)}
+    world.prepared(ab_spec())
+    world.campaigns.save(world.campaign().cancelled(now=VARIANTS_AT - 600))
+    for key in ("g0v0", "g0v1", "g0w"):
+        world.engine.check(APP_ID, CID, key)
+    # Then status asks for no fetch, and a fetch says why there is nothing
+    assert report(world)["groups"][0]["reads_not_fetched"] is False
+    out = world.engine.read_rates(APP_ID, CID)
+    assert out["groups"][0]["fetched"] is False and "none went out" in out["groups"][0]["why"]

@@ -12,7 +12,7 @@ from wxengage.broadcast.schedule import LegKind
 from wxengage.broadcast.state import BatchStatus, LegState
 from wxengage.wechat.read_stats import ReadStats
 
-NOT_SENT = "its variants have not all been sent"
+NOT_SENT = "its variants are still to go out, or none went out"
 DECIDED = "decided: the decision's figures stand"
 NOT_READY = "WeChat has not reported the reads yet (they are in after 08:00 the next day)"
 
@@ -25,7 +25,7 @@ def undecided(legs: list[LegState], group: str) -> list[LegState] | None:
         return None
     if not variants or any(not v.status.done for v in variants):
         return None
-    return variants
+    return variants if any(v.batches for v in variants) else None  # none went out: no reads
 
 
 class Readings:
