@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.broadcast.conftest import World
-from tests.broadcast.test_state_machine import ab_spec, text_spec
+from tests.broadcast.test_state_machine import WINNER_EARLIEST, ab_spec, text_spec
+from wxengage import clock
 
 
 def ab_won_by_b(world: World, tmp_path: Path) -> str:
@@ -87,3 +89,34 @@ def test_a_leg_is_moved_by_its_name_and_an_unknown_name_lists_the_legs(
     text = world.wx("campaign", "status", "--app-id", world.app_id, "--campaign", campaign_id)
     [rest] = [line for line in text.splitlines() if line.startswith("  g1 ")]
     assert rest.count("2026-11-22 22:00") == 2
+
+
+def test_a_test_cancelled_after_its_variants_keeps_their_read_rates(
+    world: World, tmp_path: Path
+) -> None:
+    # Given an A/B test on 400 VIPs whose variants went out at 20:00 (A read 5 %, B 20 %)
+    world.follow(400, tags={101: range(400)})
+    world.reads("MA", 0.05)
+    world.reads("MB", 0.20)
+    campaign_id = world.create({**ab_spec(), "groups": ab_spec()["groups"][:1]}, tmp_path)
+    world.start(campaign_id)
+    variants_done = datetime(2026, 11, 22, 13, 0, tzinfo=UTC).timestamp()  # 21:00 Shanghai
+    world.run_until(campaign_id, until=variants_done)
+    # When the operator cancels before the decision
+    with world.clock.held():
+        out = world.wx("campaign", "cancel", "--app-id", world.app_id, "--campaign", campaign_id)
+    world.run_until(campaign_id)
+    # Then cancel and status both say how to keep the read rates
+    assert "keep their read rates with `wxengage campaign results" in out
+    status = ["campaign", "status", "--app-id", world.app_id, "--campaign", campaign_id]
+    assert "read rates: not fetched" in world.wx(*status)
+    # When they are fetched once WeChat has them (the next morning)
+    world.clock.advance(max(0.0, WINNER_EARLIEST - clock.now_ts()))
+    got = world.wx("campaign", "results", "--app-id", world.app_id, "--campaign", campaign_id)
+    # Then each variant keeps its readers, and status shows them after the cancel
+    assert "group vip variant A: 5 readers of 100 sent (5.00%)" in got
+    assert "group vip variant B: 20 readers of 100 sent (20.00%)" in got
+    legs = {leg["leg"]: leg for leg in world.status(campaign_id)["groups"][0]["legs"]}
+    assert (legs["g0v0"]["readers"], legs["g0v1"]["readers"]) == (5, 20)
+    assert world.status(campaign_id)["status"] == "cancelled"
+    assert "read rates: not fetched" not in world.wx(*status)
