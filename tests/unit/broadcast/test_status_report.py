@@ -105,6 +105,7 @@ def test_a_batch_wechat_sent_with_errors_is_partially_failed(world: World) -> No
     # Then the batch is 部分发送失败 with WeChat's counts
     [batch] = leg_rows(world)["g0"]["batch_details"]
     assert (batch["status"], batch["sent"], batch["errors"]) == ("partially_failed", 8, 2)
+    assert batch["status_zh"] == "部分发送失败"
 
 
 def _batch(**changes: object) -> BatchState:

@@ -23,6 +23,17 @@ class BatchView(StrEnum):
     OFFLINE = "offline"  # sent, then its news page was taken down
 
 
+# The seed's and the console's words (functions/console/static/i18n.js) for each batch status.
+BATCH_ZH = {
+    BatchView.PENDING: "待发送",
+    BatchView.SENDING: "发送中",
+    BatchView.SUCCEEDED: "发送成功",
+    BatchView.PARTIALLY_FAILED: "部分发送失败",
+    BatchView.FAILED: "发送失败",
+    BatchView.OFFLINE: "已删除",
+}
+
+
 class Figures(StrEnum):
     """Where a batch's sent / filtered / errors come from."""
 
@@ -177,13 +188,15 @@ def batch_row(b: BatchState) -> dict[str, Any]:
     """One batch as status shows it."""
     figures, why = batch_figures(b)
     refused = b.status is BatchStatus.FAILED
+    status = batch_status(b)
     return {
         "batch": b.number,
         "clientmsgid": b.clientmsgid,
         "msg_id": b.msg_id,
         "msg_data_id": b.msg_data_id,
         "size": b.size,
-        "status": batch_status(b).value,
+        "status": status.value,
+        "status_zh": BATCH_ZH[status],
         "sent_status": batch_status(b, offline=False).value,  # before any offline
         "wechat_status": b.result,
         "attempts": b.attempts,
