@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from wxengage.broadcast.legnames import UnknownLegError, leg_label, resolve_leg
-from wxengage.broadcast.offline import NothingOfflineError, OfflineArticle, offline_plan
+from wxengage.broadcast.offline import (
+    NothingOfflineError,
+    OfflineArticle,
+    offline_plan,
+    read_other_sends,
+    read_sends,
+)
 from wxengage.broadcast.state import Campaign
 from wxengage.store.aws import client
 from wxengage.store.campaigns import CampaignStore
@@ -91,13 +97,11 @@ def offline(
     store = CampaignStore(ctx.settings)
     c = store.get(app_id, campaign_id)
     key = leg_key(c, leg)
-    legs = store.legs(app_id, campaign_id)
-    batches = {s.key: store.batches(app_id, campaign_id, s.key) for s in legs}
     try:
-        articles = offline_plan(c, legs, batches, key, article_idx)
+        articles = offline_plan(read_sends(store, c), key, article_idx, read_other_sends(store, c))
     except NothingOfflineError as err:
         raise click.ClickException(str(err)) from err
-    for line in plan_lines(articles, article_idx, key and leg_label(c.spec, key)):
+    for line in plan_lines(articles, article_idx, campaign_id, key and leg_label(c.spec, key)):
         click.echo(line)
     if not yes:
         click.confirm("Take this news offline? Readers will see it deleted", abort=True)
@@ -119,14 +123,17 @@ def offline(
     )
 
 
-def plan_lines(articles: list[OfflineArticle], article_idx: int, leg: str | None) -> list[str]:
+def plan_lines(
+    articles: list[OfflineArticle], article_idx: int, campaign_id: str, leg: str | None
+) -> list[str]:
     """What `offline` will take down, said before it does."""
     what = "the whole news item" if article_idx == 0 else f"article {article_idx}"
     out = []
     for a in articles:
-        others = [label for label in a.legs if label != leg]
+        here = a.legs(campaign_id)
+        others = [label for label in here if label != leg]
         out.append(
-            f"news {a.media_id} ({what}), sent by {', '.join(a.legs)}: one mass/delete "
+            f"news {a.media_id} ({what}), sent by {', '.join(here)}: one mass/delete "
             f"(msg_id {a.delete_with}) takes down all {len(a.batches)} batches below"
         )
         if leg is not None and others:
@@ -134,13 +141,20 @@ def plan_lines(articles: list[OfflineArticle], article_idx: int, leg: str | None
                 f"  note: {', '.join(others)} sent the same news; WeChat deletes its page for "
                 "every send of it, so they go offline too"
             )
+        if a.elsewhere(campaign_id):
+            out.append(
+                "  note: other campaigns sent it too; their batches below go offline as well"
+            )
         for b in a.batches:
             msg = "no msg_id" if b.msg_id is None else f"msg_id {b.msg_id}"
             gone = " (already offline)" if b.already_offline else ""
-            out.append(f"  {b.label} ({b.leg}) batch {b.number}: {b.clientmsgid}, {msg}{gone}")
+            where = "" if b.campaign_id == campaign_id else f"campaign {b.campaign_id} "
+            out.append(
+                f"  {where}{b.label} ({b.leg}) batch {b.number}: {b.clientmsgid}, {msg}{gone}"
+            )
     out.append(
-        "also gone: any other send of this news outside this campaign (same page); "
-        "readers keep the card in their chats"
+        "also gone: any send of this news from outside wxengage (same page); readers keep "
+        "the card in their chats"
     )
     return out
 

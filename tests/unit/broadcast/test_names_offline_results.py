@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.broadcast.conftest import CID, World, ab_spec, followers, text_spec
+from tests.unit.broadcast.conftest import CID, NOW, World, ab_spec, followers, text_spec
 from tests.unit.broadcast.fakes import APP_ID
 from tests.unit.broadcast.test_status_report import (
     VARIANTS_AT,
@@ -13,9 +13,13 @@ from tests.unit.broadcast.test_status_report import (
     leg_rows,
     report,
 )
+from wxengage.broadcast.batch import BatchState, BatchStatus
 from wxengage.broadcast.legnames import UnknownLegError, resolve_leg
-from wxengage.broadcast.offline import NothingOfflineError, offline_plan
+from wxengage.broadcast.offline import NothingOfflineError, Sends, offline_plan
 from wxengage.broadcast.progress import CampaignConflictError
+from wxengage.broadcast.schedule import Leg, LegKind
+from wxengage.broadcast.spec import CampaignSpec, MpNews
+from wxengage.broadcast.state import Campaign, LegState, LegStatus
 
 # --- names -----------------------------------------------------------------------------
 
@@ -55,10 +59,10 @@ def test_offline_of_the_winner_names_and_takes_down_the_variant_that_sent_its_ne
     batches = {s.key: world.batches(s.key) for s in legs}
     # When the winner leg's news is planned offline by name
     key = resolve_leg(world.campaign().spec, "fans/winner")
-    [article] = offline_plan(world.campaign(), legs, batches, key)
+    [article] = offline_plan(Sends(world.campaign(), legs, batches), key)
     # Then the plan names every batch that sent B, in b and in the winner, and nothing of a
     assert article.media_id == "B"
-    assert article.legs == ["fans/b", "fans/winner"]
+    assert article.legs(CID) == ["fans/b", "fans/winner"]
     assert {b.leg for b in article.batches} == {"g0v1", "g0w"}
     # And taking it offline deletes once, marks exactly those batches offline, and status says so
     out = world.engine.offline(APP_ID, CID, "fans/winner", 0)
@@ -77,7 +81,7 @@ def test_offline_of_a_leg_that_sent_no_news_deletes_nothing(world: World) -> Non
     legs = [s for s in world.campaigns.legs(APP_ID, CID) if s.key != "g0w"]
     # Then planning the unsent winner's news offline is refused
     with pytest.raises(NothingOfflineError, match="no sent news in leg g0w"):
-        offline_plan(c, legs, {s.key: world.batches(s.key) for s in legs}, "g0w")
+        offline_plan(Sends(c, legs, {s.key: world.batches(s.key) for s in legs}), "g0w")
     # And an unknown leg name is refused by the engine before any delete
     with pytest.raises(UnknownLegError):
         world.engine.offline(APP_ID, CID, "fans/z", 0)
@@ -160,8 +164,58 @@ def test_news_already_offline_is_not_deleted_again(world: World) -> None:
     assert len(world.wechat.deleted) == 1
     # And a's news, never taken down, still can be
     assert world.engine.offline(APP_ID, CID, None, 0)["offline"] == [
-        {"leg": "g0v0", "label": "fans/a", "batch": 1, "msg_id": world.batches("g0v0")[0].msg_id}
-    ]
+        {"campaign_id": CID, "leg": "g0v0", "label": "fans/a", "batch": 1,
+         "msg_id": world.batches("g0v0")[0].msg_id}
+    ]  # fmt: skip
+
+
+def another_campaign_sent(world: World, media_id: str, cid: str = "c0000000000b") -> None:
+    """A second campaign of the account whose one group sent `media_id` in one batch."""
+    spec = {
+        "name": "again",
+        "groups": [
+            {"name": "all", "audience": "all", "content": {"type": "mpnews", "media_id": media_id}}
+        ],
+    }
+    c = Campaign(
+        app_id=APP_ID,
+        campaign_id=cid,
+        spec=CampaignSpec.model_validate(spec),
+        created_at=NOW + 1,
+        updated_at=NOW + 1,
+        legs=[Leg(key="g0", group="all", kind=LegKind.GROUP, send_at=NOW)],
+    )
+    world.campaigns.create(c)
+    world.campaigns.create(
+        LegState(
+            app_id=APP_ID,
+            campaign_id=cid,
+            key="g0",
+            group="all",
+            kind=LegKind.GROUP,
+            content=MpNews(type="mpnews", media_id=media_id),
+            status=LegStatus.SUCCEEDED,
+        )
+    )
+    world.campaigns.create(BatchState(app_id=APP_ID, campaign_id=cid, leg="g0", number=1,
+                                      start=0, size=5, clientmsgid=f"{cid}-g0-1",
+                                      status=BatchStatus.SUBMITTED, msg_id=9001,
+                                      result="send success", submitted_at=NOW))  # fmt: skip
+
+
+def test_offline_takes_down_the_same_news_in_the_accounts_other_campaigns(world: World) -> None:
+    # Given b's news also went out in another campaign, and A's in none
+    ab_sent_and_won_late(world)
+    another_campaign_sent(world, "B")
+    # When the winner's news is taken offline
+    out = world.engine.offline(APP_ID, CID, "fans/winner", 0)
+    # Then one delete, and the other campaign's batch is on record as offline too
+    assert len(world.wechat.deleted) == 1
+    assert {(o["campaign_id"], o["leg"]) for o in out["offline"]} == {
+        (CID, "g0v1"), (CID, "g0w"), ("c0000000000b", "g0")
+    }  # fmt: skip
+    [other] = world.campaigns.batches(APP_ID, "c0000000000b", "g0")
+    assert other.offline_at is not None
 
 
 def test_a_test_cancelled_before_its_variants_has_no_reads_to_fetch(world: World) -> None:

@@ -6,11 +6,20 @@ from typing import Any
 
 from wxengage import clock
 from wxengage.broadcast.legnames import resolve_leg
-from wxengage.broadcast.offline import NothingOfflineError, offline_plan
+from wxengage.broadcast.offline import (
+    NothingOfflineError,
+    OfflineBatch,
+    offline_plan,
+    read_other_sends,
+    read_sends,
+)
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import CampaignConflictError
 from wxengage.broadcast.spec import Content, mass_message
 from wxengage.broadcast.state import Campaign
+from wxengage.errors import ConflictError
+
+_MARK_ATTEMPTS = 5
 
 
 class Requests:
@@ -37,14 +46,17 @@ class Requests:
         self, app_id: str, campaign_id: str, leg: str | None, article_idx: int
     ) -> dict[str, Any]:
         """Take the campaign's sent news down: one mass/delete per news item (WeChat deletes its
-        page for every send of it), then every batch that sent it is marked offline."""
-        campaigns = self._ports.campaigns
-        c = campaigns.get(app_id, campaign_id)
+        page for every send of it), then every batch that sent it is marked offline, in this
+        campaign and in the account's others."""
+        c = self._ports.campaigns.get(app_id, campaign_id)
         key = resolve_leg(c.spec, leg) if leg is not None else None
-        legs = campaigns.legs(app_id, campaign_id)
-        batches = {s.key: campaigns.batches(app_id, campaign_id, s.key) for s in legs}
         try:
-            articles = offline_plan(c, legs, batches, key, article_idx)
+            articles = offline_plan(
+                read_sends(self._ports.campaigns, c),
+                key,
+                article_idx,
+                read_other_sends(self._ports.campaigns, c),
+            )
         except NothingOfflineError as err:
             raise CampaignConflictError(str(err)) from err
         client = self._ports.wechat(self._ports.accounts.get(app_id))
@@ -55,16 +67,24 @@ class Requests:
             deleted.append(article.delete_with)
             # Recorded right after its delete: a later failure leaves what was done on record.
             now = int(clock.now_ts())
-            taken = {(b.leg, b.number) for b in article.batches}
-            for state_key in dict.fromkeys(b.leg for b in article.batches):
-                for batch in batches[state_key]:
-                    if (state_key, batch.number) in taken:
-                        campaigns.save(batch.taken_offline(now=now, article_idx=article_idx))
-            offline += [
-                {"leg": b.leg, "label": b.label, "batch": b.number, "msg_id": b.msg_id}
-                for b in article.batches
-            ]
+            for b in article.batches:
+                self._mark(app_id, b, now, article_idx)
+                offline.append({"campaign_id": b.campaign_id, "leg": b.leg, "label": b.label,
+                                "batch": b.number, "msg_id": b.msg_id})  # fmt: skip
         return {"deleted": deleted, "offline": offline}
+
+    def _mark(self, app_id: str, b: OfflineBatch, now: int, article_idx: int) -> None:
+        """Mark one batch offline, read again if its campaign's engine wrote it meanwhile."""
+        campaigns = self._ports.campaigns
+        for attempt in range(_MARK_ATTEMPTS):
+            found = campaigns.batches(app_id, b.campaign_id, b.leg)
+            batch = next(x for x in found if x.number == b.number)
+            try:
+                campaigns.save(batch.taken_offline(now=now, article_idx=article_idx))
+                return
+            except ConflictError:
+                if attempt == _MARK_ATTEMPTS - 1:
+                    raise
 
 
 def previewed(c: Campaign, leg: str | None) -> list[tuple[str, Content]]:
