@@ -19,6 +19,7 @@ from wxengage.clock import iso_z
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
 from wxengage.store.executions import BroadcastExecutions
+from wxengage_cli.campaign_status import status_lines, table
 from wxengage_cli.context import CliContext, load_model, pass_ctx
 from wxengage_cli.localtime import Times
 from wxengage_cli.options import app_id_option, utc_option
@@ -139,12 +140,22 @@ def list_(ctx: CliContext, app_id: str, as_json: bool, utc: bool) -> None:
             f"no campaigns for {app_id} (create one with: wxengage campaign create --app-id {app_id} --file campaign.yaml)"
         )
         return
-    click.echo(f"{'ID':<13} {'STATUS':<17} {'GROUPS':>6}  {'CREATED':<25}  NAME")
-    for c, r in zip(found, rows, strict=True):
-        click.echo(
-            f"{r['campaign_id']:<13} {r['status']:<17} {r['groups']:>6}  "
-            f"{times.text(c.created_at):<25}  {r['name']}"
-        )
+    lines = table(
+        ["ID", "STATUS", "GROUPS", "CREATED", "NAME"],
+        [
+            [
+                c.campaign_id,
+                c.status.value,
+                str(len(c.spec.groups)),
+                times.text(c.created_at),
+                c.spec.name,
+            ]
+            for c in found
+        ],
+        right={2},
+    )
+    for line in lines:
+        click.echo(line)
 
 
 @campaign.command("status")
@@ -154,66 +165,37 @@ def list_(ctx: CliContext, app_id: str, as_json: bool, utc: bool) -> None:
 @utc_option()
 @pass_ctx
 def status(ctx: CliContext, app_id: str, campaign_id: str, as_json: bool, utc: bool) -> None:
-    """Where the campaign stands: per group and leg sent / filtered / errors / readers / read rate,
-    and each A/B decision with its p-value and reason. Times in the account's zone."""
+    """Where the campaign stands: per group and leg the planned and actual send time, sent /
+    filtered / errors / readers / read rate, each A/B decision with its p-value and reason, and
+    every batch (clientmsgid, msg_id, status, times; ~ marks figures WeChat did not report).
+    Times in the account's zone."""
     store = CampaignStore(ctx.settings)
     c = store.get(app_id, campaign_id)
-    report = campaign_report(c, store.legs(app_id, campaign_id))
+    legs = store.legs(app_id, campaign_id)
+    batches = {s.key: store.batches(app_id, campaign_id, s.key) for s in legs}
+    report = campaign_report(c, legs, batches)
     times = account_times(ctx, app_id, utc)
     if as_json:
         click.echo(json.dumps(with_local_times(report, times), indent=2, ensure_ascii=False))
         return
-    click.echo(
-        f"campaign {c.campaign_id} {c.spec.name!r}: {report['status']}"
-        + (f" - {c.reason}" if c.reason else "")
-    )
-    if report["started_at"]:
-        click.echo(f"  started {times.text_of(report['started_at'])}")
-    if c.seed is not None:
-        click.echo(f"  sampling seed {c.seed}")
-    for group in report["groups"]:
-        seg = group["segment"]
-        size = (
-            f", audience {seg['audience']} (matched {seg['resolved']}, {seg['overlap_removed']} in earlier groups)"
-            if seg
-            else ""
-        )
-        click.echo(f"group {group['name']} [{group['audience']}]{size}")
-        click.echo(
-            f"  {'LEG':<6} {'SEND':<24} {'AT':<25} {'STATUS':<16} {'SENT':>7} {'FILTERED':>8} {'CAPPED':>6} {'ERRORS':>6} {'READERS':>7} {'RATE':>7}"
-        )
-        for leg in group["legs"]:
-            rate = leg.get("read_rate")
-            readers = leg.get("readers")
-            click.echo(
-                f"  {leg['leg']:<6} {leg['label']:<24} {times.text_of(leg['send_at']):<25} {leg['status']:<16} "
-                f"{leg.get('sent', 0):>7} {leg.get('filtered', 0):>8} {leg.get('capped', 0):>6} {leg.get('errors', 0):>6} "
-                f"{'-' if readers is None else readers:>7} {'-' if rate is None else f'{rate * 100:.2f}%':>7}"
-            )
-            if leg.get("reason"):
-                click.echo(f"         {leg['reason']}")
-        decision = group["decision"]
-        if decision:
-            p = decision["p_value"]
-            click.echo(
-                f"  winner: {decision['winner'] or 'none'}; sent to the rest: {decision['send'] or 'nothing'}; p-value: {'-' if p is None else f'{p:.4f}'}"
-            )
-            click.echo(f"  why: {decision['reason']}")
+    for line in status_lines(report, times):
+        click.echo(line)
 
 
 def with_local_times(report: dict[str, Any], times: Times) -> dict[str, Any]:
-    """The report with `timezone` and a `<field>_local` beside each UTC time (which stay)."""
-    out = report | {
-        "timezone": times.timezone,
-        "started_at_local": times.local_of(report["started_at"]),
-    }
-    out["groups"] = [
-        group
-        | {
-            "legs": [
-                leg | {"send_at_local": times.local_of(leg["send_at"])} for leg in group["legs"]
-            ]
-        }
-        for group in report["groups"]
-    ]
+    """The report with `timezone` and a `<field>_local` beside each UTC `..._at` (which stay)."""
+    localised: dict[str, Any] = _localised(report, times)
+    return {"timezone": times.timezone} | localised
+
+
+def _localised(value: Any, times: Times) -> Any:
+    if isinstance(value, list):
+        return [_localised(v, times) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        out[k] = _localised(v, times)
+        if k.endswith("_at") and (v is None or isinstance(v, str)):
+            out[f"{k}_local"] = times.local_of(v)
     return out

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
+from wxengage.broadcast.report import reads_not_fetched
 from wxengage.broadcast.state import Campaign
+from wxengage.store.campaigns import CampaignStore
 from wxengage_cli.campaign import account_times, campaign_id_option, campaigns
+from wxengage_cli.campaign_content import leg_key
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.localtime import Times
 from wxengage_cli.options import app_id_option, utc_option
@@ -29,8 +32,16 @@ def start(ctx: CliContext, app_id: str, campaign_id: str, utc: bool) -> None:
 @pass_ctx
 def cancel(ctx: CliContext, app_id: str, campaign_id: str) -> None:
     """Cancel a draft or a scheduled campaign; sends still waiting never go out."""
-    campaigns(ctx).cancel(app_id, campaign_id)
+    c = campaigns(ctx).cancel(app_id, campaign_id)
     click.echo(f"campaign {campaign_id} cancelled")
+    legs = CampaignStore(ctx.settings).legs(app_id, campaign_id)
+    for group in (g.name for g in c.spec.groups if g.ab_test is not None):
+        if reads_not_fetched(legs, group):
+            click.echo(
+                f"group {group}: its variants went out; keep their read rates with "
+                f"`wxengage campaign results --app-id {app_id} --campaign {campaign_id}` "
+                "once WeChat has them (after 08:00 the day after they were sent)"
+            )
 
 
 @click.command("reschedule")
@@ -42,7 +53,8 @@ def cancel(ctx: CliContext, app_id: str, campaign_id: str) -> None:
 @click.option(
     "--leg",
     default=None,
-    help="Move only this leg (e.g. g0v1); default: every waiting leg, spacing kept.",
+    help="Move only this leg, by name (vip/A, vip/winner) or id (g0v1); default: every waiting "
+    "leg, spacing kept.",
 )
 @utc_option()
 @pass_ctx
@@ -50,7 +62,8 @@ def reschedule_(
     ctx: CliContext, app_id: str, campaign_id: str, at: str, leg: str | None, utc: bool
 ) -> None:
     """Move a started campaign's waiting sends (variants stay ≥ 1 h ahead; winners after 10:00 next day)."""
-    c = campaigns(ctx).reschedule(app_id, campaign_id, parse_instant(at), leg)
+    key = leg_key(CampaignStore(ctx.settings).get(app_id, campaign_id), leg)
+    c = campaigns(ctx).reschedule(app_id, campaign_id, parse_instant(at), key)
     _echo_legs(c, f"campaign {campaign_id} rescheduled", account_times(ctx, app_id, utc))
 
 

@@ -69,6 +69,10 @@ class FakeCampaigns:
             raise CampaignNotFoundError(f"no campaign {campaign_id}")
         return found
 
+    def all(self, app_id: str) -> list[Campaign]:
+        found = [d for d in self.docs.values() if isinstance(d, Campaign) and d.app_id == app_id]
+        return sorted(found, key=lambda c: c.created_at)
+
     def leg(self, app_id: str, campaign_id: str, key: str) -> LegState | None:
         found = self.docs.get((app_id, campaign_id, "leg", key))
         return found if isinstance(found, LegState) else None

@@ -40,8 +40,9 @@ def test_offline_deletes_each_sent_news_batch(world: World) -> None:
     (batch,) = world.batches("g0")
     # When it is taken offline (second article)
     out = world.engine.offline(APP_ID, CID, None, 2)
-    # Then that job's article was deleted
-    assert out == {"deleted": [batch.msg_id]}
+    # Then that job's article was deleted, and the batch is recorded offline
+    assert out["deleted"] == [batch.msg_id]
+    assert world.batches("g0")[0].offline_article == 2
     assert world.wechat.deleted == [(batch.msg_id, 2)]
 
 

@@ -67,6 +67,9 @@ class BatchState(Record):
     errors: int = 0
     estimated: bool = False
     ledgered: bool = False  # recipients counted in the broadcast ledger
+    finished_at: int | None = None  # when WeChat's result (report or mass/get) came in
+    offline_at: int | None = None  # its news taken down (mass/delete, by this or a sibling batch)
+    offline_article: int | None = None  # which article: 0 = the whole news item
 
     def accepted(
         self, *, msg_id: int | None, msg_data_id: int | None, now: int, duplicate: bool = False
@@ -115,6 +118,10 @@ class BatchState(Record):
             attempts=self.attempts + 1, status=BatchStatus.FAILED, errcode=errcode, error=error
         )
 
+    def taken_offline(self, *, now: int, article_idx: int) -> BatchState:
+        """Its news page was deleted (WeChat deletes the page for every send of that news)."""
+        return self._changed(offline_at=now, offline_article=article_idx)
+
     def ledgered_now(self) -> BatchState:
         return self._changed(ledgered=True)
 
@@ -122,17 +129,19 @@ class BatchState(Record):
         """The job's counts, as MASSSENDJOBFINISH gave them."""
         return self._changed(
             result=job.status,
+            finished_at=job.reported_at,
             sent=job.sent_count,
             # WeChat's FilterCount is what was left after filtering, not what was filtered out.
             filtered=max(0, job.total_count - job.filter_count),
             errors=job.error_count,
         )
 
-    def estimated_from(self, status: str) -> BatchState:
+    def estimated_from(self, status: str, *, now: int | None = None) -> BatchState:
         """mass/get's status only: everyone submitted counts as sent (or as an error)."""
         ok = BatchResult.succeeded(status)
         return self._changed(
             result=status or BatchResult.UNKNOWN,
+            finished_at=now,
             sent=self.size if ok else 0,
             errors=0 if ok else self.size,
             estimated=True,

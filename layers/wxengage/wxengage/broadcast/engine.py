@@ -20,6 +20,7 @@ from wxengage.broadcast.ports import (
 )
 from wxengage.broadcast.prepare import Preparing
 from wxengage.broadcast.progress import CampaignConflictError, Progress, Step
+from wxengage.broadcast.readings import Readings
 from wxengage.broadcast.requests import Requests
 from wxengage.broadcast.results import Results
 from wxengage.broadcast.schedule import ScheduleError
@@ -56,6 +57,7 @@ class Broadcast:
         self._results = Results(ports, progress)
         self._finishing = Finishing(ports, progress)
         self._requests = Requests(ports)
+        self._readings = Readings(ports)
 
     def segment(self, app_id: str, campaign_id: str, execution: str) -> dict[str, str]:
         return self._preparing.segment(app_id, campaign_id, execution)
@@ -92,6 +94,9 @@ class Broadcast:
         self, app_id: str, campaign_id: str, leg: str | None, article_idx: int
     ) -> dict[str, Any]:
         return self._requests.offline(app_id, campaign_id, leg, article_idx)
+
+    def read_rates(self, app_id: str, campaign_id: str) -> dict[str, Any]:
+        return self._readings.refresh(app_id, campaign_id)
 
 
 __all__ = ["Broadcast", "CampaignConflictError", "ScheduleError", "Step"]

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from wxengage import clock
+from wxengage.broadcast.legnames import resolve_leg
+from wxengage.broadcast.offline import (
+    NothingOfflineError,
+    OfflineBatch,
+    offline_plan,
+    read_other_sends,
+    read_sends,
+)
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import CampaignConflictError
 from wxengage.broadcast.spec import Content, mass_message
 from wxengage.broadcast.state import Campaign
+from wxengage.errors import ConflictError
+
+_MARK_ATTEMPTS = 5
 
 
 class Requests:
@@ -21,7 +33,7 @@ class Requests:
     ) -> dict[str, Any]:
         """Send each content of the campaign (or of one leg) to named followers; no quota used."""
         c = self._ports.campaigns.get(app_id, campaign_id)
-        contents = previewed(c, leg)
+        contents = previewed(c, resolve_leg(c.spec, leg) if leg is not None else None)
         client = self._ports.wechat(self._ports.accounts.get(app_id))
         sent = []
         for label, content in contents:
@@ -33,25 +45,46 @@ class Requests:
     def offline(
         self, app_id: str, campaign_id: str, leg: str | None, article_idx: int
     ) -> dict[str, Any]:
-        """Take the campaign's sent news down (mass/delete per batch); the card stays in chats."""
-        campaigns = self._ports.campaigns
-        c = campaigns.get(app_id, campaign_id)
+        """Take the campaign's sent news down: one mass/delete per news item (WeChat deletes its
+        page for every send of it), then every batch that sent it is marked offline, in this
+        campaign and in the account's others."""
+        c = self._ports.campaigns.get(app_id, campaign_id)
+        key = resolve_leg(c.spec, leg) if leg is not None else None
+        try:
+            articles = offline_plan(
+                read_sends(self._ports.campaigns, c),
+                key,
+                article_idx,
+                read_other_sends(self._ports.campaigns, c),
+            )
+        except NothingOfflineError as err:
+            raise CampaignConflictError(str(err)) from err
         client = self._ports.wechat(self._ports.accounts.get(app_id))
         deleted: list[int] = []
-        for state in campaigns.legs(app_id, campaign_id):
-            if (leg is not None and state.key != leg) or state.content is None:
-                continue
-            if state.content.type != "mpnews":
-                continue  # WeChat deletes news and video only
-            for batch in campaigns.batches(app_id, campaign_id, state.key):
-                if batch.msg_id is not None:
-                    client.mass_delete(batch.msg_id, article_idx)
-                    deleted.append(batch.msg_id)
-        if not deleted:
-            raise CampaignConflictError(
-                f"campaign {c.campaign_id} has no sent news to take offline"
-            )
-        return {"deleted": deleted}
+        offline: list[dict[str, Any]] = []
+        for article in articles:
+            client.mass_delete(article.delete_with, article_idx)
+            deleted.append(article.delete_with)
+            # Recorded right after its delete: a later failure leaves what was done on record.
+            now = int(clock.now_ts())
+            for b in article.batches:
+                self._mark(app_id, b, now, article_idx)
+                offline.append({"campaign_id": b.campaign_id, "leg": b.leg, "label": b.label,
+                                "batch": b.number, "msg_id": b.msg_id})  # fmt: skip
+        return {"deleted": deleted, "offline": offline}
+
+    def _mark(self, app_id: str, b: OfflineBatch, now: int, article_idx: int) -> None:
+        """Mark one batch offline, read again if its campaign's engine wrote it meanwhile."""
+        campaigns = self._ports.campaigns
+        for attempt in range(_MARK_ATTEMPTS):
+            found = campaigns.batches(app_id, b.campaign_id, b.leg)
+            batch = next(x for x in found if x.number == b.number)
+            try:
+                campaigns.save(batch.taken_offline(now=now, article_idx=article_idx))
+                return
+            except ConflictError:
+                if attempt == _MARK_ATTEMPTS - 1:
+                    raise
 
 
 def previewed(c: Campaign, leg: str | None) -> list[tuple[str, Content]]:

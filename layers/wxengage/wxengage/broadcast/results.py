@@ -92,7 +92,7 @@ class Results:
             status = self._ports.wechat(account).mass_status(batch.msg_id)
             if status == "SENDING" and not give_up:
                 return batch
-            return self._ports.campaigns.save(batch.estimated_from(status))
+            return self._ports.campaigns.save(batch.estimated_from(status, now=now))
         return batch
 
     def _close(self, state: LegState, batches: list[BatchState]) -> None:

@@ -57,8 +57,13 @@ class Offline(_Task):
     article_idx: int = Field(default=0, ge=0, le=8)
 
 
+class ReadRates(_Task):
+    action: Literal["read_rates"]
+
+
 Task = Annotated[
-    Segment | Prepare | LegTask | Finish | Fail | Preview | Offline, Field(discriminator="action")
+    Segment | Prepare | LegTask | Finish | Fail | Preview | Offline | ReadRates,
+    Field(discriminator="action"),
 ]
 _TASK: TypeAdapter[Task] = TypeAdapter(Task)
 
@@ -91,5 +96,7 @@ def run_task(engine: Broadcast, task: Task) -> dict[str, Any]:
             )
         case Preview():
             return engine.preview(task.app_id, task.campaign_id, task.openids, task.leg)
+        case ReadRates():
+            return engine.read_rates(task.app_id, task.campaign_id)
         case _:
             return engine.offline(task.app_id, task.campaign_id, task.leg, task.article_idx)
