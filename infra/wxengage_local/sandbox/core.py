@@ -26,12 +26,10 @@ from wxengage_local.sandbox.protocol import Answer, Json, err, refuse
 from wxengage_local.sandbox.routes import wsgi_app
 from wxengage_local.sandbox.state import SandboxState
 from wxengage_local.sandbox.stats import ReadRates
+from wxengage_local.sandbox.tokens import FORCED_PER_DAY, TokenIssuer
 
 log = logging.getLogger(__name__)
 
-TOKEN_SECONDS = 7200
-# stable_token hands out the same token until 5 minutes before it expires.
-STABLE_ROTATE_BEFORE = 300
 # A push WeChat sends on its own (a mass job's report) is tried this often, then given up.
 PUSH_ATTEMPTS = 3
 # Seconds between tries, growing; wall time on purpose: it paces a socket, it reads no clock.
@@ -58,7 +56,7 @@ class WeChatSandbox:
         self._webhook_base_url = webhook_base_url.rstrip("/")
         self._port = port
         self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self.tokens = TokenIssuer()
         self._server: LoopbackServer | None = None
         self._http = requests.Session()
         self._call = threading.local()
@@ -93,57 +91,44 @@ class WeChatSandbox:
         return account, None
 
     def token(self, query: dict[str, str], body: Json) -> Answer:
-        """GET /cgi-bin/token: a new token each call (the classic API's ping-pong included)."""
+        """GET /cgi-bin/token: a new token each call; the one it replaces lives 5 more minutes."""
         if query.get("grant_type") != "client_credential":
             return err(40002, "invalid grant_type")
         _, failure = self._account_for(query.get("appid", ""), query.get("secret", ""))
         if failure:
             return failure
-        return 200, {
-            "access_token": self._issue(query["appid"], force=True),
-            "expires_in": TOKEN_SECONDS,
-        }
+        token, expires_in = self.tokens.classic(query["appid"])
+        return 200, {"access_token": token, "expires_in": expires_in}
 
     def stable_token(self, query: dict[str, str], body: Json) -> Answer:
-        """POST /cgi-bin/stable_token: the same token until shortly before it expires."""
+        """POST /cgi-bin/stable_token: isolated from /cgi-bin/token; the same token while valid."""
         if body.get("grant_type") != "client_credential":
             return err(40002, "invalid grant_type")
         app_id = str(body.get("appid", ""))
         _, failure = self._account_for(app_id, str(body.get("secret", "")))
         if failure:
             return failure
-        token = self._issue(app_id, force=bool(body.get("force_refresh")))
-        with self._lock:
-            expires_in = int(self._tokens[app_id][1] - clock.now_ts())
+        force = body.get("force_refresh", False)
+        if not isinstance(force, bool):  # JSON true/false only (sandbox/tokens.py: unverified)
+            return err(47001, "data format error: force_refresh must be a boolean")
+        if force and self.tokens.forced_left(app_id) <= 0:
+            return err(
+                45009, f"reach max api daily quota limit (force_refresh {FORCED_PER_DAY}/day)"
+            )
+        token, expires_in = self.tokens.stable(app_id, force)
         return 200, {"access_token": token, "expires_in": expires_in}
-
-    def _issue(self, app_id: str, force: bool) -> str:
-        now = clock.now_ts()
-        with self._lock:
-            current = self._tokens.get(app_id)
-            if force or current is None or current[1] - now <= STABLE_ROTATE_BEFORE:
-                current = (secrets.token_urlsafe(48), now + TOKEN_SECONDS)
-                self._tokens[app_id] = current
-            return current[0]
 
     def check_token(self, app_id: str, access_token: str) -> Answer | None:
         """The errcode WeChat gives for a bad or expired access_token, or None when it is valid."""
-        with self._lock:
-            current = self._tokens.get(app_id)
-        if current is None or not _same(current[0], access_token):
-            return err(40001)
-        if clock.now_ts() >= current[1]:
-            return err(42001)
-        return None
+        owner, code = self.tokens.check(access_token)
+        if code == 0 and owner == app_id:
+            return None
+        return err(code or 40001)
 
     def app_for_token(self, access_token: str) -> tuple[str, Answer | None]:
         """The app an access_token belongs to, or WeChat's errcode for it (40001, 42001)."""
-        with self._lock:
-            issued = list(self._tokens.items())
-        for app_id, (token, _) in issued:
-            if _same(token, access_token):
-                return app_id, self.check_token(app_id, access_token)
-        return "", err(40001)
+        owner, code = self.tokens.check(access_token)
+        return owner, (err(code) if code else None)
 
     # --- One call and what it leaves for later ---------------------------------------------
 
