@@ -18,7 +18,7 @@ import click
 
 from wxengage import clock
 from wxengage.console.health import funnel
-from wxengage.recall.lift import METHOD, Lift, lift_of, percent
+from wxengage.recall.lift import LIFT_FIELDS, METHOD, Lift, lift_of, percent
 from wxengage.recall.lift import describe as describe_lift
 from wxengage.recall.outcomes import FailureReason
 from wxengage.recall.planning import SkipReason
@@ -191,9 +191,6 @@ def _lift_fields(found: Lift) -> dict[str, Any]:
     return found.model_dump(exclude={"method"})
 
 
-LIFT_COLUMNS = ("held_out", "recalled_holdout", "rate_sent", "rate_held_out", "lift", "low", "high")
-
-
 def to_csv(
     app_id: str, rows: list[dict[str, Any]], lifts: list[dict[str, Any]] | None = None
 ) -> str:
@@ -206,9 +203,7 @@ def to_csv(
     header = ["app_id", "rule", "day", "pending", "eligible", "sent", "failed", "recalled"]
     header += [f"failed_{k}" for k in failed] + [f"skipped_{k}" for k in skipped] + other
     # The lift's columns (lift_low/lift_high: its 95 % interval; blank when not measurable).
-    header += [
-        c if c in ("held_out", "recalled_holdout") else _lift_column(c) for c in LIFT_COLUMNS
-    ]
+    header += list(LIFT_FIELDS.values())
     by_day = {(x["rule"], x["day"]): x for x in lifts or []}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -225,14 +220,10 @@ def to_csv(
     return out.getvalue()
 
 
-def _lift_column(name: str) -> str:
-    return {"low": "lift_low", "high": "lift_high"}.get(name, name)
-
-
 def _lift_cells(found: dict[str, Any] | None) -> list[Any]:
     if found is None:
-        return [""] * len(LIFT_COLUMNS)
-    return ["" if found[c] is None else found[c] for c in LIFT_COLUMNS]
+        return [""] * len(LIFT_FIELDS)
+    return ["" if found[f] is None else found[f] for f in LIFT_FIELDS]
 
 
 def describe(report: dict[str, Any], days: int, times: Times, now: int) -> str:

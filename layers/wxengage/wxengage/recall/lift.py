@@ -31,6 +31,18 @@ class Lift(BaseModel):
     method: str = METHOD
 
 
+# The lift's CSV columns: field -> column (every field but the counts the funnel shows already).
+LIFT_FIELDS = {
+    "held_out": "held_out",
+    "recalled_holdout": "recalled_holdout",
+    "rate_sent": "rate_sent",
+    "rate_held_out": "rate_held_out",
+    "lift": "lift",
+    "low": "lift_low",
+    "high": "lift_high",
+}
+
+
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
     """The Wilson score interval of successes/trials (trials > 0)."""
     if trials <= 0 or not 0 <= successes <= trials:
