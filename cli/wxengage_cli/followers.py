@@ -9,11 +9,13 @@ import click
 
 from wxengage import clock
 from wxengage.accounts import AccountNotFoundError
+from wxengage.recall.planning import PendingRecall
 from wxengage.store.accounts import AccountStore
+from wxengage.store.follower_recalls import FollowerRecalls
 from wxengage.store.followers import FollowerStore
 from wxengage.windows import FollowerState
 from wxengage_cli.context import CliContext, pass_ctx
-from wxengage_cli.localtime import Times
+from wxengage_cli.localtime import Times, parse_iso_z
 from wxengage_cli.options import app_id_option, utc_option
 
 
@@ -33,6 +35,15 @@ def follower_view(state: FollowerState, now: float) -> dict[str, Any]:
         "window_open": is_open,
         # What may still be sent now: nothing once the window has closed.
         "messages_left": state.messages_left if is_open else 0,
+        # None: the tag sync never read this follower's tags (no rule audience excludes them).
+        "tag_ids": state.tag_ids,
+        "tags_synced_at": state.tags_synced_at,
+        "last_recall_at": _iso(state.last_recall_at),
+        "last_recall_rule": state.last_recall_rule,
+        "recalled": state.recall_converted,
+        "held_out_at": _iso(state.holdout_at),
+        "held_out_rule": state.holdout_rule,
+        "recalled_holdout": state.holdout_converted,
     }
 
 
@@ -48,6 +59,8 @@ def _instants(state: FollowerState) -> dict[str, int | None]:
         "window_opened_at": state.window_opened_at,
         "window_closes_at": state.effective_closes_at,
         "left_at": state.left_at,
+        "last_recall_at": state.last_recall_at,
+        "held_out_at": state.holdout_at,
     }
 
 
@@ -56,14 +69,30 @@ def local_view(state: FollowerState, now: float, times: Times) -> dict[str, Any]
     view = follower_view(state, now)
     for key, ts in _instants(state).items():
         view[f"{key}_local"] = times.local(ts)
+    view["tags_synced_at_local"] = times.local(_synced(state))
     return view
 
 
 def text_view(state: FollowerState, now: float, times: Times) -> dict[str, Any]:
     """The text view: the same fields, times in the account's zone (UTC under --utc)."""
-    return follower_view(state, now) | {
-        key: times.text(ts) if ts is not None else None for key, ts in _instants(state).items()
-    }
+    return (
+        follower_view(state, now)
+        | {key: times.text(ts) if ts is not None else None for key, ts in _instants(state).items()}
+        | {
+            "tag_ids": "never synced" if state.tag_ids is None else state.tag_ids or "none",
+            "tags_synced_at": times.text(_synced(state)) if state.tags_synced_at else None,
+        }
+    )
+
+
+def _synced(state: FollowerState) -> int | None:
+    """When the tag sync last wrote the tags (it writes ISO-8601 UTC), as epoch seconds."""
+    if not state.tags_synced_at:
+        return None
+    try:
+        return parse_iso_z(state.tags_synced_at)
+    except ValueError:
+        return None  # written by something else: shown as absent rather than failing the view
 
 
 def _times(ctx: CliContext, app_id: str, utc: bool) -> Times:
@@ -91,11 +120,30 @@ def show(ctx: CliContext, app_id: str, openid: str, as_json: bool, utc: bool) ->
     if state is None:
         raise click.ClickException(f"no follower {openid!r} known for account {app_id}")
     times = _times(ctx, app_id, utc)
+    recalls = FollowerRecalls(ctx.settings).open_of(app_id, openid)
     if as_json:
-        click.echo(json.dumps(local_view(state, clock.now_ts(), times), indent=2))
+        view = local_view(state, clock.now_ts(), times)
+        view["pending_recalls"] = [recall_view(r, times) for r in recalls]
+        click.echo(json.dumps(view, indent=2, ensure_ascii=False))
         return
     for key, value in text_view(state, clock.now_ts(), times).items():
         click.echo(f"{key:<20} {'-' if value is None else value}")
+    click.echo(f"{'pending_recalls':<20} {len(recalls) or '-'}")
+    for r in recalls:
+        quiet = ", quiet hours: will be skipped" if r.in_quiet_hours else ""
+        click.echo(f"  {r.rule}: due {times.text(r.due_at)} ({r.status.value}{quiet})")
+
+
+def recall_view(recall: PendingRecall, times: Times) -> dict[str, Any]:
+    """One recall still to come: its rule, status and due time (UTC, and in the account's zone)."""
+    return {
+        "rule": recall.rule,
+        "status": recall.status.value,
+        "due_at": clock.iso_z(recall.due_at),
+        "due_at_local": times.local(recall.due_at),
+        "window_closes_at": clock.iso_z(recall.window_closes_at),
+        "in_quiet_hours": recall.in_quiet_hours,
+    }
 
 
 @followers.command("list")

@@ -18,6 +18,8 @@ import click
 
 from wxengage import clock
 from wxengage.console.health import funnel
+from wxengage.recall.lift import LIFT_FIELDS, METHOD, Lift, lift_of, percent
+from wxengage.recall.lift import describe as describe_lift
 from wxengage.recall.outcomes import FailureReason
 from wxengage.recall.planning import SkipReason
 from wxengage.recall.quiet_hours import local_day
@@ -29,7 +31,8 @@ from wxengage_cli.localtime import Times
 from wxengage_cli.options import app_id_option, utc_option
 
 KEPT_DAYS = RETENTION_SECONDS // 86400
-FLOW = ("pending", "sent", "failed", "recalled")
+# recalled_holdout is reported in the lift section, beside the rates it feeds.
+FLOW = ("pending", "sent", "failed", "recalled", "recalled_holdout")
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
@@ -76,6 +79,7 @@ def stats(
     days = day_range(today, first.date() if first else None, last.date() if last else None)
     store = StatsStore(ctx.settings)
     rows: list[dict[str, Any]] = []
+    lifts: list[dict[str, Any]] = []
     for name in names:
         found = store.days(app_id, name, days[-1].isoformat(), days[0].isoformat())
         rows += [
@@ -83,8 +87,9 @@ def stats(
             | summarise(found.get(day.isoformat(), {}))
             for day in days
         ]
+        lifts += lift_rows(name, [(d, found.get(d.isoformat(), {})) for d in days], today)
     if as_csv:
-        click.echo(to_csv(app_id, rows), nl=False)
+        click.echo(to_csv(app_id, rows, lifts), nl=False)
         return
     report = {
         "app_id": app_id,
@@ -93,6 +98,7 @@ def stats(
         "to": days[0].isoformat(),
         "rows": rows,
         "totals": [total(name, [r for r in rows if r["rule"] == name]) for name in names],
+        "lift": {"method": METHOD, "rows": lifts},
     }
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
@@ -160,7 +166,34 @@ def total(rule: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
-def to_csv(app_id: str, rows: list[dict[str, Any]]) -> str:
+def lift_rows(
+    rule: str, days: list[tuple[date, dict[str, int]]], today: date
+) -> list[dict[str, Any]]:
+    """The holdout's lift of one rule for each day, then over the whole range (`day: total`).
+
+    Rates and lift are fractions (0.125 = 12.5 %); each day counts the recalls sent or held
+    out that day, and the answers to them whenever they came.
+    """
+    out = [
+        {"rule": rule, "day": d.isoformat(), "when": when(d, today)} | _lift_fields(lift_of(c))
+        for d, c in days
+    ]
+    summed: Counter[str] = Counter()
+    for _, counters in days:
+        summed.update(counters)
+    out.append(
+        {"rule": rule, "day": "total", "when": f"{len(days)} days"} | _lift_fields(lift_of(summed))
+    )
+    return out
+
+
+def _lift_fields(found: Lift) -> dict[str, Any]:
+    return found.model_dump(exclude={"method"})
+
+
+def to_csv(
+    app_id: str, rows: list[dict[str, Any]], lifts: list[dict[str, Any]] | None = None
+) -> str:
     """One line per rule and day; every skip reason and unknown_outcome always have a column."""
     failed = [FailureReason.UNKNOWN_OUTCOME.value]
     failed += sorted({k for r in rows for k in r["failed_by_reason"]} - set(failed))
@@ -169,6 +202,9 @@ def to_csv(app_id: str, rows: list[dict[str, Any]]) -> str:
     other = sorted({k for r in rows for k in r["other"]})
     header = ["app_id", "rule", "day", "pending", "eligible", "sent", "failed", "recalled"]
     header += [f"failed_{k}" for k in failed] + [f"skipped_{k}" for k in skipped] + other
+    # The lift's columns (lift_low/lift_high: its 95 % interval; blank when not measurable).
+    header += list(LIFT_FIELDS.values())
+    by_day = {(x["rule"], x["day"]): x for x in lifts or []}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -179,8 +215,15 @@ def to_csv(app_id: str, rows: list[dict[str, Any]]) -> str:
             + [r["failed_by_reason"].get(k, 0) for k in failed]
             + [r["skipped"].get(k, 0) for k in skipped]
             + [r["other"].get(k, 0) for k in other]
+            + _lift_cells(by_day.get((r["rule"], r["day"])))
         )
     return out.getvalue()
+
+
+def _lift_cells(found: dict[str, Any] | None) -> list[Any]:
+    if found is None:
+        return [""] * len(LIFT_FIELDS)
+    return ["" if found[f] is None else found[f] for f in LIFT_FIELDS]
 
 
 def describe(report: dict[str, Any], days: int, times: Times, now: int) -> str:
@@ -205,7 +248,30 @@ def describe(report: dict[str, Any], days: int, times: Times, now: int) -> str:
             f"{row['eligible']:>8} {row['sent']:>5} {row['failed']:>6} {row['recalled']:>8}  "
             f"{reasons(row)}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + describe_lifts(report["lift"]["rows"]))
+
+
+def describe_lifts(lifts: list[dict[str, Any]]) -> list[str]:
+    """The lift section: rules with a held-out follower in the range, each day and the total."""
+    measured = {x["rule"] for x in lifts if x["day"] == "total" and x["held_out"]}
+    if not measured:
+        return ["", "lift: nobody held out in this range (a rule's holdout_percent measures it)"]
+    lines = [
+        "",
+        f"lift: recall rate of sent vs held out ({METHOD} interval)",
+        f"{'RULE':<18} {'DAY':<10} {'SENT':>5} {'RECALLED':>8} {'RATE':>6} {'HELD OUT':>8} "
+        f"{'RECALLED':>8} {'RATE':>6}  LIFT",
+    ]
+    for x in lifts:
+        if x["rule"] not in measured:
+            continue
+        found = Lift.model_validate(x | {"method": METHOD})
+        lines.append(
+            f"{x['rule']:<18} {x['day']:<10} {x['sent']:>5} {x['recalled']:>8} "
+            f"{percent(x['rate_sent']):>6} {x['held_out']:>8} {x['recalled_holdout']:>8} "
+            f"{percent(x['rate_held_out']):>6}  {describe_lift(found)}"
+        )
+    return lines
 
 
 def reasons(row: dict[str, Any]) -> str:

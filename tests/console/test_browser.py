@@ -197,13 +197,17 @@ def test_an_operator_signs_in_writes_a_rule_in_chinese_and_reads_the_numbers(
     # When they open its stats (counts on today's page of the account's calendar)
     stats = StatsStore(settings)
     today = local_day(now, "Asia/Shanghai")
-    for counter, n in (("pending", 40), ("sent", 25), ("recalled", 9), ("skipped_holdout", 3)):
+    counts = (("pending", 40), ("sent", 25), ("recalled", 9), ("skipped_holdout", 3))
+    for counter, n in (*counts, ("recalled_holdout", 1)):
         stats.add(APP_ID, "48小时召回", today, counter, n)
     wait_for(browser, "a.stats").click()
     # Then the chart and the table show the range, with a CSV download offered
     wait_for(browser, "#stats-chart")
     wait_for(browser, "main table", "25")
     wait_for(browser, "#csv")
+    # And the holdout's lift: 36.0% sent vs 33.3% held out
+    wait_for(browser, "#lift", "召回提升")
+    wait_for(browser, "#lift", "+2.7pp")
     shots(browser, "rule-stats")
 
     # When they open the campaign and its A/B result

@@ -346,6 +346,16 @@
     return svg;
   }
 
+  // The holdout's lift: rates as fractions from the API, shown as % and percentage points.
+  function liftTable(st) {
+    const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
+    const pp = (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(1) + "pp");
+    const row = (x, label) => [label, x.sent, x.recalled, pct(x.rate_sent), x.held_out, x.recalled_holdout, pct(x.rate_held_out), pp(x.lift) + (x.lift === null ? "" : " [" + pp(x.low) + ", " + pp(x.high) + "]")];
+    const rows = (st.lift || []).map((x) => row(x, x.day));
+    if (st.lift_total) rows.push(row(st.lift_total, t("total")));
+    return h("section", { id: "lift" }, h("h3", {}, t("liftTitle")), table([t("from"), t("sent"), t("recalled"), t("rateSent"), t("heldOut"), t("recalledHoldout"), t("rateHeldOut"), t("lift")], rows));
+  }
+
   async function statsPage(appId, name) {
     const main = page(appId, h("p", {}, t("loading")));
     const base = acct(appId) + "/rules/" + encodeURIComponent(name) + "/stats";
@@ -382,6 +392,7 @@
         ),
         statsChart(st.days),
         table([t("from"), t("pending"), t("eligible"), t("sent"), t("failed"), t("recalled"), t("skipped")], rows),
+        liftTable(st),
       ]);
     } catch (err) {
       clear(main).appendChild(failure(err));

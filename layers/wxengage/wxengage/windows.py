@@ -69,6 +69,18 @@ class FollowerState(BaseModel):
     last_recall_day: str | None = None  # account-time-zone day the recall counts under
     recall_converted: bool = False
     recalls_in_window: int = 0
+    # The latest holdout (a recall decided and deliberately not sent: the lift's control group),
+    # and whether the follower wrote back before that window closed all the same.
+    holdout_at: int | None = None
+    holdout_rule: str | None = None
+    holdout_window: int | None = None  # window_opened_at of the window it was decided in
+    holdout_closes_at: int | None = None
+    holdout_day: str | None = None  # account-time-zone day the holdout counts under
+    holdout_converted: bool = False
+    # The follower's tags as the tag sync last read them from WeChat; the sync writes only
+    # these two attributes. None = never synced: planning cannot exclude anyone by tag.
+    tag_ids: list[int] | None = None
+    tags_synced_at: str | None = None  # ISO-8601 UTC
     # Optimistic-concurrency version of the stored item (0 = not stored yet).
     version: int = 0
 
@@ -117,11 +129,14 @@ def apply_interaction(state: FollowerState, ix: Interaction) -> FollowerState:
     if ix.kind is InteractionKind.UNSUBSCRIBE:
         if state.left_at is None or ix.at > state.left_at:
             changes["left_at"] = ix.at
+        changes.update(_cut_by_leaving(state, ix.at))
     else:
         if ix.kind is InteractionKind.MESSAGE and (state.last_message_at or 0) < ix.at:
             changes["last_message_at"] = ix.at
         if ix.kind is InteractionKind.MESSAGE and answers_recall(state, ix.at):
             changes["recall_converted"] = True
+        if ix.kind is InteractionKind.MESSAGE and answers_holdout(state, ix.at):
+            changes["holdout_converted"] = True
         if ix.at > state.subscription_at:
             changes["subscription_at"] = ix.at
         opener, seconds, quota = _WINDOWS[ix.kind]
@@ -147,6 +162,55 @@ def answers_recall(state: FollowerState, at: int) -> bool:
         and state.last_recall_closes_at is not None
         and state.last_recall_at < at < state.last_recall_closes_at
     )
+
+
+def answers_holdout(state: FollowerState, at: int) -> bool:
+    """A message at `at` counts the latest holdout as recalled_holdout: after it, before its
+    window closed (the same test as a sent recall's, so the two rates compare)."""
+    return (
+        not state.holdout_converted
+        and state.holdout_at is not None
+        and state.holdout_closes_at is not None
+        and state.holdout_at < at < state.holdout_closes_at
+    )
+
+
+def hold_out(
+    state: FollowerState, rule: str, window_opened_at: int, day: str, now: int
+) -> FollowerState:
+    """Remember that `rule`'s recall for this window was held out at `now`, counted under `day`.
+
+    A retried delivery keeps the first decision (and its answer); a window that is no longer
+    the one the recall was planned for is left alone (the follower wrote again meanwhile).
+    """
+    if state.window_opened_at != window_opened_at or not state.window_alive:
+        return state
+    if state.holdout_rule == rule and state.holdout_window == window_opened_at:
+        return state
+    return _changed(
+        state,
+        {
+            "holdout_at": now,
+            "holdout_rule": rule,
+            "holdout_window": window_opened_at,
+            "holdout_closes_at": state.effective_closes_at,
+            "holdout_day": day,
+            "holdout_converted": False,
+        },
+    )
+
+
+def _cut_by_leaving(state: FollowerState, left_at: int) -> dict[str, object]:
+    """Leaving ends the window a recall or holdout was decided in: a message after re-following
+    answers neither (it opens a new window). Folded whatever order the callbacks arrive in."""
+    out: dict[str, object] = {}
+    recall_at, recall_closes = state.last_recall_at, state.last_recall_closes_at
+    if recall_at is not None and recall_closes is not None and recall_at <= left_at < recall_closes:
+        out["last_recall_closes_at"] = left_at
+    held_at, held_closes = state.holdout_at, state.holdout_closes_at
+    if held_at is not None and held_closes is not None and held_at <= left_at < held_closes:
+        out["holdout_closes_at"] = left_at
+    return out
 
 
 def _alive(opened_at: int, left_at: int | None) -> bool:

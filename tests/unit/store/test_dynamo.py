@@ -32,7 +32,7 @@ def test_a_fresh_follower_keeps_the_layout_written_by_hand_before() -> None:
     # Given a follower with nothing optional set
     state = FollowerState(app_id=APP, openid="o-ann")
     # When it is mapped with its TTL
-    item = to_item(state, sparse=("recall_converted",), expires_at=1_000)
+    item = to_item(state, sparse=("recall_converted", "holdout_converted"), expires_at=1_000)
     # Then only the attributes the hand-written mapping wrote are there (no None, no false flag)
     assert item == {
         "app_id": {"S": APP},

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from wxengage.console.health import AccountHealth, RecallFunnel
+from wxengage.recall.lift import Lift
 from wxengage.recall.rules import RecallRule
 
 
@@ -105,6 +106,12 @@ class RulePreview(_Out):
     messages: list[PreviewMessage]
 
 
+class DayLift(Lift):
+    """Recall rate of sent vs held out on one day (or over the range), rates as fractions."""
+
+    day: str
+
+
 class RuleStats(_Out):
     """One rule per day over a range (account time zone), and the range's totals."""
 
@@ -115,6 +122,9 @@ class RuleStats(_Out):
     to_day: str
     days: list[RecallFunnel]
     total: RecallFunnel
+    # The holdout's lift per day (same order as `days`) and over the range (day "total").
+    lift: list[DayLift] = []
+    lift_total: DayLift | None = None
 
 
 class CampaignList(_Out):

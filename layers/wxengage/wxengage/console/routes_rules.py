@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -21,7 +22,14 @@ from wxengage.console.models import (
     RuleView,
 )
 from wxengage.console.ports import ConsoleStores
-from wxengage.console.views import day_range, preview_messages, rule_view, stats_csv, total
+from wxengage.console.views import (
+    day_lift,
+    day_range,
+    preview_messages,
+    rule_view,
+    stats_csv,
+    total,
+)
 from wxengage.recall.quiet_hours import local_day
 from wxengage.recall.rules import PLAN_RULE_CAPS, RecallRule
 
@@ -90,7 +98,10 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
 
     @app.get(
         f"{API}/accounts/<app_id>/rules/<name>/stats",
-        summary="Per day (account time zone): pending, eligible, sent, failed, recalled, skipped",
+        summary=(
+            "Per day (account time zone): pending, eligible, sent, failed, recalled, skipped,"
+            " and the holdout's lift with its 95 % interval"
+        ),
     )
     def stats(
         app_id: str,
@@ -106,6 +117,7 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         days = day_range(from_day, to_day, local_day(int(now()), settings.timezone))
         counters = [(d, stores.stats.day(app_id, name, d)) for d in days]
         rows = [funnel(d, c) for d, c in counters]
+        lifts = [day_lift(d, c) for d, c in counters]
         if format == "csv":
             filename = f"recall-{name}-{days[0]}-{days[-1]}.csv"
             disposition = (
@@ -115,7 +127,7 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
             return Response(
                 200,
                 "text/csv; charset=utf-8",
-                stats_csv(name, settings.timezone, rows),
+                stats_csv(name, settings.timezone, rows, lifts),
                 {"Content-Disposition": disposition},
             )
         body = RuleStats(
@@ -126,5 +138,7 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
             to_day=days[-1],
             days=rows,
             total=total(counters, f"{days[0]}..{days[-1]}"),
+            lift=lifts,
+            lift_total=day_lift("total", sum((Counter(c) for _, c in counters), Counter())),
         )
         return Response(200, "application/json", body)

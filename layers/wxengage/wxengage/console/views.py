@@ -7,7 +7,7 @@ import io
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from wxengage.console.models import (
     AccountSummary,
     CampaignRow,
     CampaignView,
+    DayLift,
     FollowerView,
     GroupView,
     LegRow,
@@ -26,6 +27,7 @@ from wxengage.console.models import (
     VariantResult,
 )
 from wxengage.recall.content import custom_message
+from wxengage.recall.lift import LIFT_FIELDS, lift_of
 from wxengage.recall.planning import SkipReason
 from wxengage.recall.rules import (
     PLAN_RULE_CAPS,
@@ -113,22 +115,37 @@ def total(days: Iterable[tuple[str, dict[str, int]]], label: str) -> RecallFunne
     return funnel(label, sums)
 
 
-def stats_csv(rule: str, timezone: str, days: list[RecallFunnel]) -> str:
-    """One row per day; every skip reason gets its own column."""
+def day_lift(day: str, counters: Mapping[str, int]) -> DayLift:
+    """The holdout's lift from one day's (or a range's summed) counters."""
+    return DayLift.model_validate(lift_of(counters).model_dump() | {"day": day})
+
+
+def stats_csv(
+    rule: str, timezone: str, days: list[RecallFunnel], lifts: list[DayLift] | None = None
+) -> str:
+    """One row per day; every skip reason gets its own column, then the lift's."""
     reasons = [r.value for r in SkipReason]
     reasons += sorted({k for d in days for k in d.skipped} - set(reasons))
+    by_day = {x.day: x for x in lifts or []}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["rule", "day", "timezone", "pending", "eligible", "sent", "failed", "recalled"]
         + [f"skipped_{r}" for r in reasons]
+        + list(LIFT_FIELDS.values())
     )
     for d in days:
+        found = by_day.get(d.day)
         writer.writerow(
             [_cell(rule), d.day, timezone, d.pending, d.eligible, d.sent, d.failed, d.recalled]
             + [d.skipped.get(r, 0) for r in reasons]
+            + [_or_blank(getattr(found, f, None)) for f in LIFT_FIELDS]
         )
     return out.getvalue()
+
+
+def _or_blank(value: object) -> object:
+    return "" if value is None else value
 
 
 def _cell(text: str) -> str:

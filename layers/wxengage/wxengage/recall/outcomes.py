@@ -37,6 +37,8 @@ class StatKey(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     RECALLED = "recalled"
+    # Held-out followers who wrote back within their window anyway (the lift's control).
+    RECALLED_HOLDOUT = "recalled_holdout"
     # Of the failed: claims no sender finished (it was stopped), settled by the sweep.
     STRANDED = "stranded"
     SKIPPED_LEFT = "skipped_left"

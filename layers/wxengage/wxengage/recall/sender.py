@@ -19,7 +19,7 @@ from wxengage.recall.quiet_hours import local_day
 from wxengage.recall.refusals import Reaction, react
 from wxengage.recall.rules import RecallRule, RuleNotFoundError
 from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError
-from wxengage.windows import FollowerState
+from wxengage.windows import FollowerState, hold_out
 
 TAG_CACHE_SECONDS = 120
 
@@ -220,7 +220,23 @@ class Sender:
         token = uuid.uuid4().hex
         if not self.recalls.claim(recall, token, now):
             return Outcome(Delivery.DUPLICATE)
+        if reason is SkipReason.HOLDOUT:
+            self._hold_out(recall, account, token, now)
         return self._skipped(recall, account, token, reason, now)
+
+    def _hold_out(self, recall: PendingRecall, account: Account, token: str, now: int) -> None:
+        """Mark the follower's window held out, so a message back counts as recalled_holdout
+        (the lift's control group). Unmarked, nothing is recorded: the retry decides again."""
+        day = local_day(now, account.settings.timezone)
+        try:
+            self.followers.update(
+                recall.app_id,
+                recall.openid,
+                lambda s: hold_out(s, recall.rule, recall.window_opened_at, day, now),
+            )
+        except Exception:
+            self.recalls.release(recall, token)
+            raise
 
     def _skipped(
         self, recall: PendingRecall, account: Account, token: str, reason: SkipReason, now: int

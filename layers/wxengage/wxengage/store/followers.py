@@ -12,7 +12,11 @@ from wxengage.store.dynamo import conditional, expression_values, from_item, key
 from wxengage.windows import FollowerState
 
 # Items written before never carried a false recall_converted: keep them that way.
-_SPARSE = ("recall_converted",)
+_SPARSE = ("recall_converted", "holdout_converted")
+# Written only by the tag sync (its own UpdateItem of these two, no version bump): a window
+# write never touches them, so it cannot put back tags the sync replaced a moment before.
+_SYNCED = ("tag_ids", "tags_synced_at")
+_KEY = ("app_id", "openid")
 
 
 class FollowerStore:
@@ -57,16 +61,36 @@ class FollowerStore:
         raise ConflictError(f"follower {openid} of {app_id} kept changing under us")
 
     def _put(self, state: FollowerState, expected_version: int) -> None:
+        """Write every window attribute (an absent one is removed), never the synced tags.
+
+        Version 0 means "not written by us yet": the item may be missing, or hold only the
+        tags the sync wrote first.
+        """
+        item = self._to_item(state)
+        fields = [n for n in FollowerState.model_fields if n not in _KEY and n not in _SYNCED]
+        kept = [n for n in item if n not in _KEY and n not in _SYNCED]
+        gone = [n for n in fields if n not in item]
+        names = {f"#a{i}": n for i, n in enumerate(kept)} | {
+            f"#r{i}": n for i, n in enumerate(gone)
+        }
+        values = {f":a{i}": item[n] for i, n in enumerate(kept)}
+        update = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(kept)))
+        if gone:
+            update += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(gone)))
+        names["#v"] = "version"
         if expected_version == 0:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(openid)"}
+            condition = "attribute_not_exists(#v)"
         else:
-            condition = {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": expression_values(v=expected_version),
-            }
+            condition = "#v = :expected"
+            values |= expression_values(expected=expected_version)
         with conditional(f"follower {state.openid} of {state.app_id} changed"):
-            client("dynamodb").put_item(
-                TableName=self._table, Item=self._to_item(state), **condition
+            client("dynamodb").update_item(
+                TableName=self._table,
+                Key=key(app_id=state.app_id, openid=state.openid),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
 
     def _to_item(self, state: FollowerState) -> dict[str, Any]:

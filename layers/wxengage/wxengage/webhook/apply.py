@@ -7,6 +7,7 @@ from wxengage.observability import count
 from wxengage.recall.outcomes import StatKey
 from wxengage.recall.planning import plan_recalls
 from wxengage.recall.quiet_hours import local_day
+from wxengage.recall.rules import StoredRule
 from wxengage.webhook.ports import Accounts, Followers, MassJobs, Recalls, Rules, Stats
 from wxengage.webhook.records import Applied, CallbackRecord, MassJobRecord
 from wxengage.windows import FollowerState, Opener, apply_interaction
@@ -27,6 +28,20 @@ def opened_now(before: FollowerState, after: FollowerState, at: int) -> bool:
 def answered_now(before: FollowerState, after: FollowerState) -> bool:
     """Whether this write is the follower's first answer to a recall (counted once)."""
     return after.recall_converted and not before.recall_converted
+
+
+def answered_holdout_now(before: FollowerState, after: FollowerState) -> bool:
+    """Whether this write is a held-out follower's first message back (counted once)."""
+    return after.holdout_converted and not before.holdout_converted
+
+
+def in_known_audience(stored: StoredRule, state: FollowerState) -> bool:
+    """Whether planning counts `state` for the rule: its audience met with the tags the engine
+    keeps. Never-synced tags exclude nobody (the sender re-reads tags at send time anyway)."""
+    rule = stored.rule
+    if state.tag_ids is None or not (rule.include_tags or rule.exclude_tags):
+        return True
+    return rule.audience_matches(set(state.tag_ids))
 
 
 class CallbackApplier:
@@ -67,10 +82,12 @@ class CallbackApplier:
         return Applied(written=True)
 
     def _after_write(self, before: FollowerState, after: FollowerState, at: int) -> None:
-        """Plan recalls for a window a message just opened; count an answered recall once."""
+        """Plan recalls for a window a message just opened; count an answered recall (or
+        holdout) once."""
         opened = opened_now(before, after, at)
         answered = answered_now(before, after)
-        if not (opened or answered):
+        answered_holdout = answered_holdout_now(before, after)
+        if not (opened or answered or answered_holdout):
             return
         settings = self._accounts.get_settings(after.app_id)
         now = int(clock.now_ts())
@@ -83,9 +100,20 @@ class CallbackApplier:
                 now=now,
             )
             count("RecallsAnswered")
+        if answered_holdout and after.holdout_rule and after.holdout_day:
+            self._stats.add(
+                after.app_id,
+                after.holdout_rule,
+                after.holdout_day,
+                StatKey.RECALLED_HOLDOUT,
+                now=now,
+            )
+            count("HoldoutsAnswered")
         if opened:
             day = local_day(now, settings.timezone)
-            for recall in plan_recalls(settings, self._rules.cached(after.app_id), after):
+            # Followers outside a rule's audience (by the tags we keep) are not pending for it.
+            rules = [r for r in self._rules.cached(after.app_id) if in_known_audience(r, after)]
+            for recall in plan_recalls(settings, rules, after):
                 # Pending counts followers waiting for a recall: a re-plan is not a new one.
                 if self._recalls.put_pending(recall) == "new":
                     self._stats.add(after.app_id, recall.rule, day, StatKey.PENDING, now=now)
