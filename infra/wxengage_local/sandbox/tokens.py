@@ -2,10 +2,10 @@
 
 Sources (the official pages; wechatpy's and WxJava's clients agree on the request shapes):
 - getAccessToken (GET /cgi-bin/token), 获取 Access token: each call issues a new token and the
-  previous one stays usable for 5 minutes ("公众平台后台会保证在5分钟内，新老access_token都可用").
+  previous one stays usable for 5 minutes ("公众平台后台会保证在5分钟内, 新老access_token都可用").
 - getStableAccessToken (POST /cgi-bin/stable_token),
   https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken.html:
-  "与getAccessToken获取的调用凭证完全隔离，互不影响" (two separate tokens per account);
+  "与getAccessToken获取的调用凭证完全隔离, 互不影响" (two separate tokens per account);
   normal mode returns the same token while it is valid; `force_refresh` is a boolean, and
   true "会导致上次获取的access_token失效" (the old one dies at once) and is limited to 20 a day.
 Our choices where no source settles it (unverified): normal mode rotates once fewer than
