@@ -67,6 +67,16 @@ class BatchState(Record):
     errors: int = 0
     estimated: bool = False
     ledgered: bool = False  # recipients counted in the broadcast ledger
+    # First attempt whose answer was lost: WeChat may have it (it de-duplicates for 24 h).
+    maybe_sent_at: int | None = None
+
+    def answer_lost(self, at: int) -> BatchState:
+        """An attempt at `at` may have reached WeChat (the first such time is kept)."""
+        return self if self.maybe_sent_at is not None else self._changed(maybe_sent_at=at)
+
+    def resumed(self) -> BatchState:
+        """Refused or given up: to be submitted again under the same clientmsgid (campaign resume)."""
+        return self._changed(status=BatchStatus.RETRY, attempts=0, next_try_at=0)
 
     def accepted(
         self, *, msg_id: int | None, msg_data_id: int | None, now: int, duplicate: bool = False
