@@ -197,8 +197,8 @@ def from_task_error(error: str, cause: str) -> Reason:
         "task.internal",
         f"The broadcast engine hit an unexpected error ({name}); details are in the broadcast function's logs.",
         f"群发引擎出现意外错误（{name}），详情见群发函数日志。",
-        "tell the team running wxengage; once fixed, " + RESUME,
-        "联系 wxengage 维护人员；修复后" + RESUME_ZH,
+        "tell the team running wxengage, and once it is fixed " + RESUME,
+        "联系 wxengage 维护人员，待修复" + RESUME_ZH,
     )  # fmt: skip
 
 

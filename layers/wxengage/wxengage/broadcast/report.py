@@ -43,6 +43,7 @@ def campaign_report(c: Campaign, legs: list[LegState]) -> dict[str, Any]:
         "name": c.spec.name,
         "status": c.status.value,
         "reason": c.reason,
+        "failure": c.failure.model_dump() if c.failure else None,  # code, en/zh, what to do
         "execution": c.execution,
         "started_at": iso_z(c.started_at) if c.started_at else None,
         "seed": c.seed,
@@ -65,6 +66,7 @@ def _leg_row(
     return row | {
         "status": state.status.value,
         "reason": state.reason,
+        "failure": state.failure.model_dump() if state.failure else None,
         "audience": state.audience,
         "capped": state.capped,
         "batches": state.batches,
