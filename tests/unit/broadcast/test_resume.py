@@ -56,8 +56,11 @@ def test_only_a_failed_or_partially_failed_campaign_resumes(
 
 
 def test_resume_runs_the_refused_batch_again_under_its_clientmsgid(world: World) -> None:
-    # Given a campaign whose only batch WeChat refused
+    # Given a campaign whose only batch WeChat refused (the leg saying why, as a coded reason)
     refused = _failed_send(world)
+    failure = world.leg("g0").failure
+    assert failure is not None and failure.code == "wechat.40007"
+    assert "media_id" in failure.message and "invalid media_id" not in failure.action
     executions = FakeExecutions()
     # When the operator resumes it
     c, plan = _ops(world, executions).resume(APP_ID, CID)

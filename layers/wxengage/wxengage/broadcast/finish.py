@@ -5,7 +5,13 @@ from __future__ import annotations
 from wxengage import clock
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import Progress
-from wxengage.broadcast.reasons import Reason, from_task_error, legs_failed, stopped
+from wxengage.broadcast.reasons import (
+    Reason,
+    batches_failed,
+    from_task_error,
+    legs_failed,
+    stopped,
+)
 from wxengage.broadcast.spec import CampaignStatus
 from wxengage.broadcast.state import Campaign, CampaignReason, LegState, LegStatus
 from wxengage.observability import logger
@@ -64,6 +70,7 @@ class Finishing:
         if c.status.terminal or (execution is not None and c.execution != execution):
             return {"status": c.status.value}
         self._stop_unfinished(app_id, campaign_id)
+        self._explain_failed(app_id, campaign_id)
         status, reason = final_status(c, self._ports.campaigns.legs(app_id, campaign_id))
         c = self._progress.set_status(c, status, reason=reason)
         return {"status": c.status.value}
@@ -91,6 +98,14 @@ class Finishing:
             status, reason = CampaignStatus.FAILED, why
         c = self._progress.set_status(c, status, reason=reason)
         return {"status": c.status.value}
+
+    def _explain_failed(self, app_id: str, campaign_id: str) -> None:
+        """Legs whose batches failed get their reason as code, sentence and what to do."""
+        for s in self._ports.campaigns.legs(app_id, campaign_id):
+            if s.status in _FAILED and s.failure is None:
+                why = batches_failed(self._ports.campaigns.batches(app_id, campaign_id, s.key))
+                if why is not None:
+                    self._ports.campaigns.save(s.explained(why))
 
     def _stop_unfinished(self, app_id: str, campaign_id: str, why: Reason | None = None) -> None:
         """Legs still queued or sending when the run ends are failed: status never says 'queued'

@@ -8,6 +8,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from wxengage.broadcast.batch import BatchResult, BatchState, BatchStatus
 from wxengage.wechat.api_errors import (
     ErrorCategory,
     WeChatApiError,
@@ -280,3 +281,39 @@ def uncertain() -> Reason:
         "check the account's mass-send history in the WeChat console before sending it again by hand",
         "请先在公众平台群发记录中核对，再决定是否手动补发",
     )  # fmt: skip
+
+
+def batches_failed(batches: list[BatchState]) -> Reason | None:
+    """A leg's reason from its failed batches (the first one's cause), None when none failed."""
+    failed = [
+        b
+        for b in batches
+        if b.status is BatchStatus.FAILED
+        or (b.result is not None and not BatchResult.succeeded(b.result))
+    ]
+    if not failed:
+        return None
+    first = failed[0]
+    if first.status is not BatchStatus.FAILED:
+        cause = reason(
+            "mass_job.failed",
+            f"WeChat accepted the batch but reported its mass job as {_clean(first.result or '', 40)!r}.",
+            f"微信接受了该批次，但群发任务结果为 {_clean(first.result or '', 40)!r}。",
+            "check the job in the WeChat console; WeChat already has this batch, so resume does not send it again",
+            "请在公众平台核对该群发任务；微信已收到该批次，补发不会重发",
+        )  # fmt: skip
+    elif first.size < 2:
+        cause = one_follower()
+    elif first.errcode is not None:
+        cause = from_wechat(first.errcode, "/cgi-bin/message/mass/send")
+    else:
+        cause = unreachable("/cgi-bin/message/mass/send")
+    if len(failed) == len(batches):
+        return cause
+    return reason(
+        cause.code,
+        f"{len(failed)} of {len(batches)} batches failed: {cause.message}",
+        f"{len(batches)} 个批次中 {len(failed)} 个失败：{cause.message_zh}",
+        cause.action,
+        cause.action_zh,
+    )

@@ -195,6 +195,10 @@ class LegState(Record):
             )
         return self._changed(status=status, reason=reason, failure=None, finished_at=now)
 
+    def explained(self, why: Reason) -> LegState:
+        """A failed leg's reason as a code, sentence and what to do (from its batches)."""
+        return self._changed(reason=why.text(), failure=why)
+
     def resumed(self, *, now: int) -> LegState:
         """Back in the run (`campaign resume`): sending again if it had a send list, else queued."""
         sending = self.batches > 0 or (self.content is not None and self.decision is not None)
