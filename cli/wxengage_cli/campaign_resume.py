@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from wxengage.broadcast.spec import CampaignStatus
 from wxengage_cli.campaign import account_times, campaign_id_option, campaigns
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.options import app_id_option, utc_option
@@ -21,8 +22,8 @@ def resume(ctx: CliContext, app_id: str, campaign_id: str, utc: bool) -> None:
     c, plan = campaigns(ctx).resume(app_id, campaign_id)
     times = account_times(ctx, app_id, utc)
     click.echo(f"campaign {campaign_id} resumed (execution {c.execution})")
-    if not plan.legs:
-        click.echo(f"  from the start: it stopped while {plan.status.value}")
+    if plan.status is not CampaignStatus.QUEUED:
+        click.echo(f"  from {plan.status.value}: it stopped before its legs were prepared")
     by_leg: dict[str, int] = {}
     for key, _number in plan.batches:
         by_leg[key] = by_leg.get(key, 0) + 1

@@ -153,3 +153,20 @@ def test_a_campaign_that_failed_before_its_legs_restarts_where_it_stopped(world:
         resume_plan(c, [], {}, now=NOW, timezone="Asia/Shanghai").status
         is CampaignStatus.SEGMENTING
     )
+
+
+def test_a_campaign_that_failed_while_preparing_prepares_again(world: World) -> None:
+    # Given a campaign segmented whose Prepare failed after making none of its legs
+    world.wechat.followers = followers(4)
+    world.draft(text_spec())
+    world.engine.segment(APP_ID, CID, EXECUTION)
+    world.engine.fail(APP_ID, CID, EXECUTION, "States.Timeout", "")
+    assert world.campaign().status is CampaignStatus.FAILED
+    # When it is resumed
+    c, _plan = _ops(world).resume(APP_ID, CID)
+    # Then the new run prepares it and its leg is queued
+    assert c.status is CampaignStatus.PREPARING
+    world.engine.segment(APP_ID, CID, f"{CID}-r2")
+    assert [leg["leg"] for leg in world.engine.prepare(APP_ID, CID)["legs"]] == ["g0"]
+    assert world.leg("g0").status is LegStatus.QUEUED
+    assert world.campaign().status is CampaignStatus.QUEUED

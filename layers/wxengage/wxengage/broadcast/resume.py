@@ -39,9 +39,13 @@ def resume_plan(
 ) -> ResumePlan:
     """What to run again. A batch WeChat accepted is never re-sent (its outcome is WeChat's);
     one it refused, or whose answers were all lost within 24 h, is, under its clientmsgid."""
-    if not states:
+    if not states or len(states) < len(c.legs):
+        # It stopped before every leg was prepared (so before any leg ran): segment or prepare
+        # again from the kept audiences and seed; the legs it made start over, queued.
         status = CampaignStatus.PREPARING if c.groups else CampaignStatus.SEGMENTING
-        return ResumePlan(status=status, legs=[], batches=[], uncertain=[], schedule=c.legs)
+        return ResumePlan(
+            status=status, legs=[s.key for s in states], batches=[], uncertain=[], schedule=c.legs
+        )
     legs: list[str] = []
     again: list[tuple[str, int]] = []
     uncertain: list[tuple[str, int]] = []

@@ -30,11 +30,9 @@ __all__ = [
 
 
 class CampaignReason(StrEnum):
-    """Why a campaign ended where it did (failure reasons add the error they caught)."""
+    """Why a campaign was cancelled (failures carry a Reason: reasons.py)."""
 
     CANCELLED = "cancelled by the operator"
-    ALL_FAILED = "every batch failed"
-    SOME_FAILED = "some batches failed: see the legs"
 
 
 class LegReason(StrEnum):
@@ -42,7 +40,6 @@ class LegReason(StrEnum):
 
     CANCELLED = "the campaign was cancelled"
     NO_FOLLOWER = "no follower left to send to"
-    ONE_FOLLOWER = "1 follower left: WeChat needs at least 2"
 
 
 class GroupReport(BaseModel):
