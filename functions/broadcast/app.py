@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from wxengage.broadcast.reasons import task_error
+from wxengage.broadcast.task_errors import task_error
 from wxengage.broadcast.tasks import parse_task, run_task
 from wxengage.observability import logger, metrics, tracer
 from wxengage.wiring.broadcast import get_broadcast

@@ -6,13 +6,12 @@ import json
 
 import pytest
 
-from wxengage.broadcast.reasons import (
-    Reason,
+from wxengage.broadcast.reasons import Reason, from_wechat
+from wxengage.broadcast.task_errors import (
     WeChatBusyError,
     WeChatRefusedError,
     WeChatUnreachableError,
     from_task_error,
-    from_wechat,
     task_error,
 )
 from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError

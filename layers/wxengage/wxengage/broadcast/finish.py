@@ -5,15 +5,10 @@ from __future__ import annotations
 from wxengage import clock
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import Progress
-from wxengage.broadcast.reasons import (
-    Reason,
-    batches_failed,
-    from_task_error,
-    legs_failed,
-    stopped,
-)
+from wxengage.broadcast.reasons import Reason, batches_failed, legs_failed, stopped
 from wxengage.broadcast.spec import CampaignStatus
 from wxengage.broadcast.state import Campaign, CampaignReason, LegState, LegStatus
+from wxengage.broadcast.task_errors import from_task_error
 from wxengage.observability import logger
 
 # What went out: a partially failed leg delivered its other batches.
