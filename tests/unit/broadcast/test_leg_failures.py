@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from tests.unit.broadcast.conftest import CID, EXECUTION, World, followers, text_spec
+from tests.unit.broadcast.conftest import CID, EXECUTION, World, ab_spec, followers, text_spec
 from tests.unit.broadcast.fakes import APP_ID
-from tests.unit.broadcast.test_leg import WINNER_AT, variants_sent
+from tests.unit.broadcast.test_leg import VARIANTS_AT, WINNER_AT, reads, variants_sent
 from wxengage.broadcast.reasons import from_wechat
 from wxengage.broadcast.state import LegStatus
+from wxengage.mass_jobs import MassJobResult
 
 
 def _caught(message: str, error_type: str = "WeChatRefusedError") -> str:
@@ -61,3 +62,36 @@ def test_a_winner_whose_variants_all_failed_fails_without_asking_for_statistics(
     assert winner.failure.code == "leg.variants_failed"
     assert "only 0 variant(s) went out (a, b failed)" in winner.reason
     assert winner.decision is None  # resume decides it later
+
+
+def test_with_two_variants_still_out_the_test_decides_among_them_and_says_who_was_left_out(
+    world: World,
+) -> None:
+    # Given three variants, of which c failed and a and b went out (b read far more)
+    spec = ab_spec(no_winner="stop")
+    test = spec["groups"][0]["ab_test"]
+    test["variants"].append({**test["variants"][1], "name": "c", "content": {"type": "mpnews", "media_id": "C"}})  # fmt: skip
+    world.wechat.tagged = {2: followers(100)}
+    world.prepared(spec)
+    world.clock.now = VARIANTS_AT
+    for key in ("g0v0", "g0v1"):
+        world.engine.check(APP_ID, CID, key)
+        world.engine.send(APP_ID, CID, key)
+        for b in world.batches(key):
+            assert b.msg_id is not None
+            world.mass_jobs.results[b.msg_id] = MassJobResult(
+                app_id=APP_ID, msg_id=b.msg_id, status="send success", total_count=b.size,
+                filter_count=b.size, sent_count=b.size, error_count=0, reported_at=VARIANTS_AT,
+            )  # fmt: skip
+        world.engine.results(APP_ID, CID, key)
+    c_leg = world.leg("g0v2")
+    world.campaigns.save(c_leg.finished(LegStatus.FAILED, from_wechat(40007), now=VARIANTS_AT))
+    reads(world, {"g0v0": 1, "g0v1": 19})
+    world.clock.now = WINNER_AT
+    # When the winner is decided
+    step = world.engine.decide(APP_ID, CID, "g0w")
+    # Then b wins among a and b, and the decision names the failed variant it left out
+    decision = world.leg("g0w").decision
+    assert step.next == "send" and decision is not None
+    assert decision.winner == "b" and [o.name for o in decision.outcomes] == ["a", "b"]
+    assert decision.reason.endswith("(failed variants left out: c)")

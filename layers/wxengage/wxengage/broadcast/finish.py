@@ -52,7 +52,9 @@ class Finishing:
             extra={"leg": key, "error": error, "cause": cause, "reason": why.code},
         )
         c = self._ports.campaigns.get(app_id, campaign_id)
-        state = self._progress.leg(app_id, campaign_id, key)
+        state = self._ports.campaigns.leg(app_id, campaign_id, key)
+        if state is None:
+            return {"leg": key, "status": "missing"}  # Finish counts it as not sent
         if c.execution != execution or state.status.done:
             # A stopped (rescheduled) run must not fail what its successor runs.
             return {"leg": key, "status": state.status.value}
