@@ -54,7 +54,7 @@ class Finishing:
         c = self._ports.campaigns.get(app_id, campaign_id)
         state = self._ports.campaigns.leg(app_id, campaign_id, key)
         if state is None:
-            return {"leg": key, "status": "missing"}  # Finish counts it as not sent
+            return {"leg": key, "status": "missing"}  # not prepared: nothing to record
         if c.execution != execution or state.status.done:
             # A stopped (rescheduled) run must not fail what its successor runs.
             return {"leg": key, "status": state.status.value}
