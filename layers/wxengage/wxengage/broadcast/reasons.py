@@ -51,6 +51,7 @@ _WECHAT: dict[int, tuple[str, str, str, str]] = {
     40164: ("The calling IP is not on the account's IP whitelist.", "调用方 IP 不在公众号白名单中。", "add the NAT gateway's IP to the whitelist in the WeChat console, " + RESUME, "在公众平台把 NAT 网关 IP 加入白名单，" + RESUME_ZH),
     40013: ("The AppID is not valid.", "AppID 无效。", "check the account's app_id, " + RESUME, "检查公众号 app_id，" + RESUME_ZH),
     40125: ("The AppSecret is not valid.", "AppSecret 无效。", "update the account's app-secret (wxengage accounts), " + RESUME, "更新公众号 app-secret，" + RESUME_ZH),
+    45066: ("The same batch was sent again within a minute.", "同一批次一分钟内重复提交。", "nothing: the engine retries it a minute later under the same clientmsgid", "无需处理：引擎一分钟后以同一 clientmsgid 重试"),
     61501: ("WeChat's statistics for that day are not ready yet.", "该日的统计数据尚未生成。", "wait until after 08:00 the next day, " + RESUME, "等到次日 08:00 之后，" + RESUME_ZH),
 }  # fmt: skip
 
@@ -115,8 +116,8 @@ def unreachable(path: str = "") -> Reason:
     what, what_zh = _API.get(path.split("?")[0], ("call", "调用"))
     return reason(
         "wechat.unreachable",
-        f"WeChat did not answer the {what} (timeouts or dropped connections), every time it was tried.",
-        f"微信多次未响应{what_zh}（超时或连接中断）。",
+        f"WeChat did not answer the {what} (a timeout or a dropped connection).",
+        f"微信未响应{what_zh}（超时或连接中断）。",
         "check the network path to api.weixin.qq.com, " + RESUME,
         "检查到 api.weixin.qq.com 的网络，" + RESUME_ZH,
     )
