@@ -8,6 +8,7 @@ from wxengage_cli import (
     accounts,
     campaign,
     campaign_content,
+    campaign_resume,
     campaign_run,
     followers,
     local,
@@ -67,6 +68,7 @@ for _command in (
     status.status,
 ):
     cli.add_command(_command)
+_with(campaign.campaign, *campaign_resume.COMMANDS)  # its own module: failed runs, resumed
 
 if __name__ == "__main__":  # `python -m wxengage_cli.main`, the demo's fallback
     cli()

@@ -188,22 +188,36 @@ def test_batches_are_paced_per_minute(world: World, monkeypatch: pytest.MonkeyPa
     assert [cid for _, _, cid in world.wechat.sends][-1] == f"{CID}-g0-3"
 
 
-@pytest.mark.parametrize(
-    ("audience", "reason"),
-    [(0, LegReason.NO_FOLLOWER), (1, LegReason.ONE_FOLLOWER)],
-)
-def test_a_leg_with_fewer_than_two_followers_is_skipped(
-    world: World, audience: int, reason: LegReason
-) -> None:
-    # Given a leg left with fewer followers than WeChat's minimum of 2
-    world.wechat.followers = followers(audience)
+def test_a_leg_with_no_follower_is_skipped(world: World) -> None:
+    # Given a leg left with nobody to send to
+    world.wechat.followers = followers(0)
     world.sending(text_spec())
     # When it sends
     step = world.engine.send(APP_ID, CID, "g0")
     # Then nothing is sent and the leg is skipped with the reason
     assert step.next == "done"
     assert world.wechat.sends == []
-    assert (world.leg("g0").status, world.leg("g0").reason) == (LegStatus.SKIPPED, reason)
+    leg = world.leg("g0")
+    assert (leg.status, leg.reason) == (LegStatus.SKIPPED, LegReason.NO_FOLLOWER)
+
+
+def test_a_leg_with_one_follower_fails_with_a_stated_reason(world: World) -> None:
+    # Given a leg left with one follower (WeChat's mass/send takes 2..10,000 openids)
+    world.wechat.followers = followers(1)
+    world.sending(text_spec())
+    # When it sends, twice (a retried task)
+    world.engine.send(APP_ID, CID, "g0")
+    step = world.engine.send(APP_ID, CID, "g0")
+    # Then nothing went to WeChat; the leg and its one batch are failed, saying why
+    assert step.next == "done"
+    assert world.wechat.sends == []
+    leg = world.leg("g0")
+    assert leg.status is LegStatus.FAILED and leg.failure is not None
+    assert leg.failure.code == "batch.one_follower" and "at least 2" in leg.reason
+    assert (leg.errors, leg.failed_batches, leg.batches) == (1, 1, 1)
+    (batch,) = world.campaigns.batches(APP_ID, CID, "g0")
+    assert (batch.status, batch.size, batch.attempts) == (BatchStatus.FAILED, 1, 0)
+    assert "at least 2" in batch.error
 
 
 def test_a_leg_that_is_not_sending_sends_nothing(world: World) -> None:

@@ -70,6 +70,16 @@ class BatchState(Record):
     finished_at: int | None = None  # when WeChat's result (report or mass/get) came in
     offline_at: int | None = None  # its news taken down (mass/delete, by this or a sibling batch)
     offline_article: int | None = None  # which article: 0 = the whole news item
+    # First attempt whose answer was lost: WeChat may have it (it de-duplicates for 24 h).
+    maybe_sent_at: int | None = None
+
+    def answer_lost(self, at: int) -> BatchState:
+        """An attempt at `at` may have reached WeChat (the first such time is kept)."""
+        return self if self.maybe_sent_at is not None else self._changed(maybe_sent_at=at)
+
+    def resumed(self) -> BatchState:
+        """Refused or given up: to be submitted again under the same clientmsgid (campaign resume)."""
+        return self._changed(status=BatchStatus.RETRY, attempts=0, next_try_at=0)
 
     def accepted(
         self, *, msg_id: int | None, msg_data_id: int | None, now: int, duplicate: bool = False

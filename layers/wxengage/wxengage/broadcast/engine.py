@@ -77,8 +77,13 @@ class Broadcast:
     def results(self, app_id: str, campaign_id: str, key: str) -> Step:
         return self._results.results(app_id, campaign_id, key)
 
-    def finish(self, app_id: str, campaign_id: str) -> dict[str, str]:
-        return self._finishing.finish(app_id, campaign_id)
+    def leg_failed(
+        self, app_id: str, campaign_id: str, key: str, execution: str, error: str, cause: str
+    ) -> dict[str, str]:
+        return self._finishing.leg_failed(app_id, campaign_id, key, execution, error, cause)
+
+    def finish(self, app_id: str, campaign_id: str, execution: str | None = None) -> dict[str, str]:
+        return self._finishing.finish(app_id, campaign_id, execution)
 
     def fail(
         self, app_id: str, campaign_id: str, execution: str, error: str, cause: str

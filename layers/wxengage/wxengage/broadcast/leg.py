@@ -9,13 +9,16 @@ from wxengage import clock
 from wxengage.accounts import Account
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import Next, Progress, Step
+from wxengage.broadcast.reasons import variants_failed
 from wxengage.broadcast.schedule import LegKind
 from wxengage.broadcast.spec import CampaignStatus
 from wxengage.broadcast.state import BatchState, BatchStatus, LegReason, LegState, LegStatus
 from wxengage.broadcast.timing import RESULTS_EVERY, STATS_EVERY, STATS_GIVE_UP, WAKE_EVERY
-from wxengage.broadcast.winner import VariantOutcome, decide
+from wxengage.broadcast.winner import Decision, VariantOutcome, decide
 from wxengage.observability import logger
 from wxengage.wechat.read_stats import ReadStats
+
+_DELIVERED = {LegStatus.SUCCEEDED, LegStatus.PARTIALLY_FAILED}
 
 
 class LegSteps:
@@ -64,6 +67,13 @@ class LegSteps:
         ]
         if any(not v.status.done for v in variants):
             return step.wait_until(now + RESULTS_EVERY)  # a variant is still sending
+        failed = [v.variant or v.key for v in variants if v.status is LegStatus.FAILED]
+        variants = [v for v in variants if v.status is not LegStatus.FAILED]
+        if failed and len(variants) < 2:
+            # Our rule: a test needs two variants that went out; the rest waits for a resume.
+            delivered = sum(v.status in _DELIVERED for v in variants)
+            self._progress.finish_leg(state, LegStatus.FAILED, variants_failed(failed, delivered))
+            return step
         group = next(g for g in c.spec.groups if g.name == state.group)
         assert group.ab_test is not None
         outcomes, ready = self._outcomes(self._ports.accounts.get(app_id), variants)
@@ -73,6 +83,14 @@ class LegSteps:
         for v, outcome in zip(variants, outcomes, strict=True):
             self._progress.save(v.read_by(outcome.readers))
         decision = decide(outcomes, group.ab_test.winner)
+        if failed:
+            decision = Decision(
+                winner=decision.winner,
+                send=decision.send,
+                p_value=decision.p_value,
+                reason=f"{decision.reason} (failed variants left out: {', '.join(failed)})",
+                outcomes=decision.outcomes,
+            )
         logger.info(
             "A/B decision",
             extra={

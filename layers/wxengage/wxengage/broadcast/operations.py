@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from wxengage import clock
 from wxengage.broadcast.ports import CampaignRecords, Executions, TimezoneSource
+from wxengage.broadcast.resume import RESUMABLE, ResumePlan, resume_plan
 from wxengage.broadcast.schedule import plan_legs, reschedule
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
 from wxengage.broadcast.state import Campaign, LegReason, LegStatus
@@ -107,6 +108,52 @@ class Campaigns:
     def send_now(self, app_id: str, campaign_id: str) -> Campaign:
         """Send every waiting group and variant now (winners keep the next-day rule)."""
         return self._move(app_id, campaign_id, int(clock.now_ts()), None, keep_lead=False)
+
+    def resume(self, app_id: str, campaign_id: str) -> tuple[Campaign, ResumePlan]:
+        """Run again, in a new execution, the legs and batches of a failed or partially failed
+        campaign that did not go out, each batch under its own clientmsgid (nothing twice)."""
+        c = self._store.get(app_id, campaign_id)
+        if c.status not in RESUMABLE:
+            raise CampaignStateError(
+                f"campaign {campaign_id} is {c.status.value}: only a failed or partially failed "
+                "campaign can be resumed"
+            )
+        states = self._store.legs(app_id, campaign_id)
+        batches = {s.key: self._store.batches(app_id, campaign_id, s.key) for s in states}
+        now = int(clock.now_ts())
+        plan = resume_plan(c, states, batches, now=now, timezone=self._timezones.timezone(app_id))
+        if states and not plan.legs:
+            raise CampaignStateError(
+                f"campaign {campaign_id}: nothing left to resume - every batch that did not go "
+                "out was accepted by WeChat, had one follower, or may have been delivered more "
+                "than 24 hours ago (see `campaign status`)"
+            )
+        # The campaign first (a conditional write): of two resumes at once, one wins here.
+        before, run = c, _next_run(c)
+        c = self._store.save(
+            c.scheduled(plan.schedule, execution=run, now=now).resumed(
+                plan.status, execution=run, now=now
+            )
+        )
+        wanted = set(plan.batches)
+        for s in states:
+            if s.key not in plan.legs:
+                continue
+            for b in batches[s.key]:
+                if (b.leg, b.number) in wanted:
+                    self._store.save(b.resumed())
+            self._store.save(s.resumed(now=now))
+        try:
+            self._executions.start(run, app_id, campaign_id)
+        except Exception:
+            # Nothing runs it: say so on the campaign, so resume can be asked again.
+            self._store.save(
+                self._store.get(app_id, campaign_id).in_status(
+                    before.status, now=int(clock.now_ts()), reason=before.failure or before.reason
+                )
+            )
+            raise
+        return c, plan
 
     def _move(
         self, app_id: str, campaign_id: str, at: int, leg: str | None, *, keep_lead: bool

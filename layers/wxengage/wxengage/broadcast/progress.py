@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from wxengage import clock
 from wxengage.broadcast.ports import CampaignRecords
+from wxengage.broadcast.reasons import Reason
 from wxengage.broadcast.spec import CampaignStatus
 from wxengage.broadcast.state import Campaign, GroupReport, LegState, LegStatus
 from wxengage.errors import ConflictError
@@ -70,7 +71,7 @@ class Progress:
         self._campaigns.save(state.started(now=now))
         self.refresh(state.app_id, state.campaign_id)
 
-    def finish_leg(self, state: LegState, status: LegStatus, reason: str) -> None:
+    def finish_leg(self, state: LegState, status: LegStatus, reason: str | Reason) -> None:
         self._campaigns.save(state.finished(status, reason, now=int(clock.now_ts())))
         count("CampaignLeg", 1, status=status.value)
         self.refresh(state.app_id, state.campaign_id)
@@ -93,7 +94,7 @@ class Progress:
         c: Campaign,
         status: CampaignStatus,
         *,
-        reason: str | None = None,
+        reason: str | Reason | None = None,
         groups: dict[str, GroupReport] | None = None,
     ) -> Campaign:
         """Save a status change, re-reading on a concurrent edit (a CLI reschedule, another leg)."""

@@ -118,6 +118,7 @@ def campaign_report(
         "name": c.spec.name,
         "status": c.status.value,
         "reason": c.reason,
+        "failure": c.failure.model_dump() if c.failure else None,  # code, en/zh, what to do
         "execution": c.execution,
         "started_at": _at(c.started_at),
         "seed": c.seed,
@@ -161,6 +162,7 @@ def _leg_row(
     row |= {
         "status": state.status.value,
         "reason": state.reason,
+        "failure": state.failure.model_dump() if state.failure else None,
         "audience": state.audience,
         "capped": state.capped,
         "batches": state.batches,

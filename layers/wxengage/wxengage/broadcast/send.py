@@ -10,6 +10,7 @@ from wxengage.broadcast.audience import batch_bounds, clientmsgid
 from wxengage.broadcast.caps import ledger_period
 from wxengage.broadcast.ports import BroadcastPorts, WeChatPort
 from wxengage.broadcast.progress import Next, Progress, Step
+from wxengage.broadcast.reasons import from_wechat, one_follower, unreachable
 from wxengage.broadcast.spec import mass_message
 from wxengage.broadcast.state import BatchState, BatchStatus, LegReason, LegState, LegStatus
 from wxengage.broadcast.timing import MAX_ATTEMPTS, PACE, RETRY_AFTER
@@ -91,9 +92,31 @@ class Sending:
         state = self._progress.save(
             state.planned(capped=state.audience - len(keep), batches=len(batches))
         )
+        if not keep:
+            self._progress.finish_leg(state, LegStatus.SKIPPED, LegReason.NO_FOLLOWER)
+            return self._progress.leg(app_id, cid, key)
         if not batches:
-            why = LegReason.NO_FOLLOWER if not keep else LegReason.ONE_FOLLOWER
-            self._progress.finish_leg(state, LegStatus.SKIPPED, why)
+            # One follower: WeChat refuses a mass/send under 2 openids (40130), so the batch
+            # fails here, on the record, without a call (WxJava WxOpenErrorMsgEnum CODE_40130).
+            why = one_follower()
+            lone = BatchState(
+                app_id=app_id,
+                campaign_id=cid,
+                leg=key,
+                number=1,
+                start=0,
+                size=len(keep),
+                clientmsgid=clientmsgid(cid, key, 1),
+                status=BatchStatus.FAILED,
+                error=why.text(),
+            )
+            self._ports.campaigns.create(lone)
+            state = self._progress.save(
+                state.planned(capped=state.audience - len(keep), batches=1).tallied(
+                    sent=0, filtered=0, errors=len(keep), failed_batches=1, estimated=0
+                )
+            )
+            self._progress.finish_leg(state, LegStatus.FAILED, why)
             return self._progress.leg(app_id, cid, key)
         return state
 
@@ -131,15 +154,22 @@ def submit(
             # Already submitted (a lost answer): record it, never send it again.
             msg_id, data_id = _job_ids(err.data or {})
             return batch.accepted(msg_id=msg_id, msg_data_id=data_id, now=now, duplicate=True)
+        # Stored and shown as a sentence with what to do (reasons.py), never WeChat's raw answer.
+        why = from_wechat(err.errcode, err.path, err.errmsg).text()
         if err.category in _RETRY_LATER:
             return batch.retry_at(
-                _retry_time(now), errcode=err.errcode, error=err.errmsg, max_attempts=MAX_ATTEMPTS
+                _retry_time(now), errcode=err.errcode, error=why, max_attempts=MAX_ATTEMPTS
             )
-        return batch.refused(errcode=err.errcode, error=str(err))
+        return batch.refused(errcode=err.errcode, error=why)
     except WeChatTransportError as err:
         # Maybe delivered: the same clientmsgid a minute later makes WeChat tell (45065/45066).
+        if err.maybe_delivered:
+            batch = batch.answer_lost(now)
         return batch.retry_at(
-            _retry_time(now), errcode=batch.errcode, error=str(err), max_attempts=MAX_ATTEMPTS
+            _retry_time(now),
+            errcode=batch.errcode,
+            error=unreachable(err.path).text(),
+            max_attempts=MAX_ATTEMPTS,
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from wxengage.broadcast.batch import BatchResult, BatchState, BatchStatus
+from wxengage.broadcast.reasons import Reason
 from wxengage.broadcast.record import Record
 from wxengage.broadcast.schedule import Leg, LegKind
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus, Content
@@ -29,11 +30,9 @@ __all__ = [
 
 
 class CampaignReason(StrEnum):
-    """Why a campaign ended where it did (failure reasons add the error they caught)."""
+    """Why a campaign was cancelled (failures carry a Reason: reasons.py)."""
 
     CANCELLED = "cancelled by the operator"
-    ALL_FAILED = "every batch failed"
-    SOME_FAILED = "some batches failed: see the legs"
 
 
 class LegReason(StrEnum):
@@ -41,7 +40,6 @@ class LegReason(StrEnum):
 
     CANCELLED = "the campaign was cancelled"
     NO_FOLLOWER = "no follower left to send to"
-    ONE_FOLLOWER = "1 follower left: WeChat needs at least 2"
 
 
 class GroupReport(BaseModel):
@@ -60,6 +58,7 @@ class Campaign(Record):
     spec: CampaignSpec
     status: CampaignStatus = CampaignStatus.DRAFT
     reason: str = ""  # why it is in this status (failures, cancels)
+    failure: Reason | None = None  # a failure's code, sentence and what to do (reason is its text)
     created_at: int
     updated_at: int
     version: int = 0
@@ -95,13 +94,15 @@ class Campaign(Record):
         status: CampaignStatus,
         *,
         now: int,
-        reason: str | None = None,
+        reason: str | Reason | None = None,
         groups: dict[str, GroupReport] | None = None,
     ) -> Campaign:
         """The campaign moved to `status` (the reason and segment reports kept unless given)."""
         changes: dict[str, Any] = {"status": status, "updated_at": now}
-        if reason is not None:
-            changes["reason"] = reason
+        if isinstance(reason, Reason):
+            changes |= {"reason": reason.text(), "failure": reason}
+        elif reason is not None:
+            changes |= {"reason": reason, "failure": None}
         if groups is not None:
             changes["groups"] = groups
         return self._changed(**changes)
@@ -114,6 +115,12 @@ class Campaign(Record):
         if now is None:
             return self._changed(legs=legs, execution=execution)
         return self._changed(legs=legs, execution=execution, updated_at=now)
+
+    def resumed(self, status: CampaignStatus, *, execution: str, now: int) -> Campaign:
+        """Claimed again by `execution` for what did not go out (`campaign resume`)."""
+        return self._changed(
+            status=status, execution=execution, reason="", failure=None, updated_at=now
+        )
 
     def cancelled(self, *, now: int) -> Campaign:
         return self._changed(
@@ -149,6 +156,7 @@ class LegState(Record):
     variant: str | None = None
     status: LegStatus = LegStatus.QUEUED
     reason: str = ""
+    failure: Reason | None = None  # a failure's code, sentence and what to do (reason is its text)
     version: int = 0
     content: Content | None = None  # for a winner leg: set when the winner is decided
     audience: int = 0  # openids the leg was meant for
@@ -177,8 +185,27 @@ class LegState(Record):
     def started(self, *, now: int) -> LegState:
         return self._changed(status=LegStatus.SENDING, started_at=now)
 
-    def finished(self, status: LegStatus, reason: str, *, now: int) -> LegState:
-        return self._changed(status=status, reason=reason, finished_at=now)
+    def finished(self, status: LegStatus, reason: str | Reason, *, now: int) -> LegState:
+        if isinstance(reason, Reason):
+            return self._changed(
+                status=status, reason=reason.text(), failure=reason, finished_at=now
+            )
+        return self._changed(status=status, reason=reason, failure=None, finished_at=now)
+
+    def explained(self, why: Reason) -> LegState:
+        """A failed leg's reason as a code, sentence and what to do (from its batches)."""
+        return self._changed(reason=why.text(), failure=why)
+
+    def resumed(self, *, now: int) -> LegState:
+        """Back in the run (`campaign resume`): sending again if it had a send list, else queued."""
+        sending = self.batches > 0 or (self.content is not None and self.decision is not None)
+        return self._changed(
+            status=LegStatus.SENDING if sending else LegStatus.QUEUED,
+            started_at=now if sending else self.started_at,
+            reason="",
+            failure=None,
+            finished_at=None,
+        )
 
     def planned(self, *, capped: int, batches: int) -> LegState:
         """Its send list cut into `batches`, `capped` followers left out by the ledger."""

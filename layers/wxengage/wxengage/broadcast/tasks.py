@@ -32,8 +32,19 @@ class LegTask(_Task):
     leg: Annotated[str, Field(min_length=1, max_length=16)]
 
 
+class LegFailed(_Task):
+    """A leg's Catch: its error as Step Functions caught it (logged; stored only as a Reason)."""
+
+    action: Literal["leg_failed"]
+    leg: Annotated[str, Field(min_length=1, max_length=16)]
+    execution: Id
+    error: str = ""
+    cause: str = ""
+
+
 class Finish(_Task):
     action: Literal["finish"]
+    execution: Id | None = None
 
 
 class Fail(_Task):
@@ -62,7 +73,7 @@ class ReadRates(_Task):
 
 
 Task = Annotated[
-    Segment | Prepare | LegTask | Finish | Fail | Preview | Offline | ReadRates,
+    Segment | Prepare | LegTask | LegFailed | Finish | Fail | Preview | Offline | ReadRates,
     Field(discriminator="action"),
 ]
 _TASK: TypeAdapter[Task] = TypeAdapter(Task)
@@ -88,8 +99,12 @@ def run_task(engine: Broadcast, task: Task) -> dict[str, Any]:
             return engine.send(task.app_id, task.campaign_id, task.leg).model_dump(mode="json")
         case LegTask():
             return engine.results(task.app_id, task.campaign_id, task.leg).model_dump(mode="json")
+        case LegFailed():
+            return engine.leg_failed(
+                task.app_id, task.campaign_id, task.leg, task.execution, task.error, task.cause
+            )
         case Finish():
-            return engine.finish(task.app_id, task.campaign_id)
+            return engine.finish(task.app_id, task.campaign_id, task.execution)
         case Fail():
             return engine.fail(
                 task.app_id, task.campaign_id, task.execution, task.error, task.cause
