@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wxengage.broadcast.schedule import LegKind
+from wxengage.broadcast.significance import wilson
 from wxengage.broadcast.state import Campaign, LegState
 from wxengage.clock import iso_z
 
@@ -75,4 +76,11 @@ def _leg_row(
         "estimated_batches": state.estimated,
         "readers": state.readers,
         "read_rate": round(rate, 6) if rate is not None else None,
+        # h-stats: the rate's 95 % Wilson interval; the winner's lift is in the decision.
+        "read_rate_ci95": _ci(state),
     }
+
+
+def _ci(state: LegState) -> list[float] | None:
+    ci = wilson(state.readers, state.sent) if state.readers is not None else None
+    return [round(ci.low, 6), round(ci.high, 6)] if ci else None
