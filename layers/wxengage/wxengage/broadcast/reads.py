@@ -80,7 +80,7 @@ def next_stats_check(now: int, deadline: int, state: StatsState, tries: int) -> 
     section 11: -1 and 45011 are retried with backoff), every STATS_EVERY otherwise; never later
     than the deadline, where the decision policy applies."""
     if state is StatsState.UNAVAILABLE:
-        wait = min(RETRY_AFTER * 2 ** min(tries, _MAX_DOUBLINGS), STATS_EVERY)
+        wait = min(RETRY_AFTER << min(tries, _MAX_DOUBLINGS), STATS_EVERY)
     else:
         wait = STATS_EVERY
     return max(now + 1, min(now + wait, deadline))
