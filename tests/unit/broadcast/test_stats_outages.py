@@ -12,7 +12,7 @@ from tests.unit.broadcast.test_leg import VARIANTS_AT, WINNER_AT, reads, variant
 from wxengage import clock
 from wxengage.broadcast.state import BatchStatus, LegStatus
 from wxengage.broadcast.timing import MASS_GET_AFTER, RESULTS_EVERY, STATS_GIVE_UP
-from wxengage.mass_jobs import MassJobResult
+from wxengage.mass_jobs import MassJobResult, article_mid
 from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError
 
 BUSY = WeChatApiError(-1, "system error", "/datacube/getarticletotaldetail")
@@ -187,3 +187,41 @@ def test_the_winner_legs_readers_are_collected_after_it_sent(world: World) -> No
     world.clock.advance(24 * 3600)
     assert world.engine.results(APP_ID, CID, "g0w").next == "done"
     assert world.leg("g0w").readers == 21
+
+
+def test_a_45065_batch_gets_its_msg_data_id_back_from_the_job_report(world: World) -> None:
+    # Given variant a's batch recovered through 45065 (no msg_data_id in the answer)
+    world.wechat.tagged = {2: followers(100)}
+    world.prepared(ab_spec())
+    world.clock.now = VARIANTS_AT
+    world.wechat.send_answers = [
+        WeChatApiError(45065, "clientmsgid exist", "/cgi-bin/message/mass/send", {"msg_id": 77})
+    ]
+    for key in ("g0v0", "g0v1"):
+        world.engine.check(APP_ID, CID, key)
+        world.engine.send(APP_ID, CID, key)
+    # When its MASSSENDJOBFINISH, whose article link names mid=4242, is collected
+    url = "https://mp.weixin.qq.com/s?__biz=MzA&mid=4242&idx=1&sn=abc"
+    for key in ("g0v0", "g0v1"):
+        for b in world.batches(key):
+            assert b.msg_id is not None
+            world.mass_jobs.results[b.msg_id] = MassJobResult(
+                app_id=APP_ID, msg_id=b.msg_id, status="send success", total_count=b.size,
+                filter_count=b.size, sent_count=b.size, error_count=0, reported_at=VARIANTS_AT,
+                msg_data_id=article_mid(url) if key == "g0v0" else None,
+            )  # fmt: skip
+        world.engine.results(APP_ID, CID, key)
+    # Then the batch is tied to its readers again, and a's reads count in the decision
+    assert world.batches("g0v0")[0].msg_data_id == 4242
+    reads(world, {"g0v0": 19, "g0v1": 1})
+    world.clock.now = WINNER_AT
+    world.engine.decide(APP_ID, CID, "g0w")
+    decision = world.leg("g0w").decision
+    assert decision is not None
+    assert (decision.winner, decision.excluded) == ("a", [])
+
+
+def test_an_article_link_without_a_numeric_mid_gives_nothing() -> None:
+    assert article_mid("https://mp.weixin.qq.com/s/abcdef") is None
+    assert article_mid(None) is None
+    assert article_mid("https://mp.weixin.qq.com/s?mid=12&idx=1") == 12
