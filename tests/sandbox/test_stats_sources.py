@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
+from click.testing import CliRunner
 
 from tests.conftest import FakeClock
 from tests.sandbox.test_mass_send import FOLLOWERS, NEWS, SERVICE, World, running_world
 from tests.sandbox.test_mass_stats import DAY, NEXT_MORNING, TOTAL, at
+from wxengage_cli.main import cli
+from wxengage_local.sandbox.stats import Legacy
 
 DETAIL = "/datacube/getarticletotaldetail"
 
@@ -69,3 +73,28 @@ def test_a_datacube_fault_answers_its_errcode_then_the_endpoint_recovers(
     # Then the first two answer -1 and the third the figures
     assert [a.get("errcode") for a in answers[:2]] == [-1, -1]
     assert len(answers[2]["list"]) == 1
+
+
+def test_the_cli_switches_the_legacy_endpoint_and_refuses_an_unknown_mode(
+    wx: World, fake_clock: FakeClock
+) -> None:
+    # Given read news of the 22nd
+    wx.control("POST", "reads", {"media_id": "M1", "rate": 0.4})
+    wx.send(FOLLOWERS, "n-1", NEWS)
+    at(wx, fake_clock, NEXT_MORNING)
+    # When the operator sets the legacy endpoint empty for this account, then tries a bad mode
+    result = CliRunner().invoke(
+        cli, ["sandbox", "--sandbox-url", wx.url, "legacy-stats", "empty", "--app-id", SERVICE]
+    )
+    bad = CliRunner().invoke(cli, ["sandbox", "--sandbox-url", wx.url, "legacy-stats", "gone"])
+    # Then it says so and getarticletotal answers empty; the bad mode is refused by click
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"getarticletotal now answers {SERVICE}'s statistics: empty"
+    assert wx.wechat(TOTAL, DAY) == {"list": []}
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_the_control_endpoint_refuses_a_bad_mode_and_changes_nothing(wx: World) -> None:
+    resp = requests.post(f"{wx.url}/_sandbox/stats", json={"legacy": "off"}, timeout=5)
+    assert resp.status_code == 400
+    assert wx.sandbox.reads.legacy(SERVICE) is Legacy.SERVED
