@@ -52,6 +52,24 @@ def test_a_statistics_outage_waits_with_backoff_then_the_policy_applies(
     leg = world.leg("g0w")
     assert (done.next, leg.status) == ("done", LegStatus.SKIPPED)
     assert leg.reason.startswith("no clear winner: no read statistics for a, b")
+    assert "statistics unavailable: 2026-11-22: getarticletotaldetail unavailable" in leg.reason
+
+
+def test_empty_answers_everywhere_are_told_apart_from_zero_readers(world: World) -> None:
+    # Given every endpoint answering an empty list for the send day, the legacy one included
+    variants_sent(world)
+    world.wechat.totals["2026-11-22"] = []
+    # When the decision is asked for at its time, then at the deadline
+    world.clock.now = WINNER_AT
+    waiting = world.engine.decide(APP_ID, CID, "g0w")
+    world.clock.now = world.campaign().leg("g0w").send_at + STATS_GIVE_UP
+    world.engine.decide(APP_ID, CID, "g0w")
+    # Then it waited (empty is not zero readers), and the decision says the answers were empty
+    assert waiting.next == "wait"
+    leg = world.leg("g0w")
+    assert leg.reason.startswith("no clear winner: no read statistics for a, b (statistics empty")
+    assert "getarticletotal empty (empty list (legacy, no longer maintained))" in leg.reason
+    assert (world.leg("g0v0").readers, world.leg("g0v1").readers) == (None, None)
 
 
 def test_network_errors_on_statistics_are_an_outage_too(

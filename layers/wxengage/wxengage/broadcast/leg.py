@@ -111,7 +111,13 @@ class LegSteps:
             for v in variants
         ]
         outcomes = [
-            VariantOutcome(name=r.name, sent=r.sent, readers=r.readers, excluded=r.excluded)
+            VariantOutcome(
+                name=r.name,
+                sent=r.sent,
+                readers=r.readers,
+                excluded=r.excluded,
+                stats=f"statistics {r.state.value}: {r.detail}" if r.detail else "",
+            )
             for r in reads
         ]
         waiting = {r.state for r in reads} - {StatsState.READY}

@@ -20,6 +20,8 @@ class VariantOutcome(BaseModel):
     readers: int | None  # None: WeChat has not reported reads
     # Delivered batches left out of the rate: their readers cannot be tied to this variant.
     excluded: list[str] = Field(default_factory=list)
+    # While readers is None: what the statistics endpoints said (not ready, empty, gone...).
+    stats: str = ""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -88,7 +90,8 @@ def decide(outcomes: list[VariantOutcome], rules: Winner) -> Decision:
     )
     p_value: float | None = None
     if missing:
-        why = f"no read statistics for {', '.join(missing)}"
+        said = next((o.stats for o in compared if o.read_rate is None and o.stats), "")
+        why = f"no read statistics for {', '.join(missing)}" + (f" ({said})" if said else "")
     elif small:
         why = ", ".join(
             f"{o.name} was sent to {o.sent} followers, fewer than the minimum {rules.min_sent}"
