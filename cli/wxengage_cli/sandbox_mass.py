@@ -86,4 +86,16 @@ def hold_reports(off: bool, keep_sending: bool, release: bool) -> None:
         click.echo("MASSSENDJOBFINISH resumed for new jobs; the held ones stay unreported")
 
 
-COMMANDS = (reads, masses, hold_reports)
+@click.command("legacy-stats")
+@app_id_filter("Only for this account (default: every account).", default="")
+@click.argument("mode", type=click.Choice(["served", "empty"]))
+def legacy_stats(app_id: str, mode: str) -> None:
+    """How the legacy getarticletotal answers: with figures (served), or {"list": []} (empty) as
+    it has been seen doing since WeChat stopped maintaining it. getarticletotaldetail and
+    getarticleread, the maintained endpoints, keep answering."""
+    call("POST", "/_sandbox/stats", body={"app_id": app_id, "legacy": mode})
+    whose = f"{app_id}'s" if app_id else "every account's"
+    click.echo(f"getarticletotal now answers {whose} statistics: {mode}")
+
+
+COMMANDS = (reads, masses, hold_reports, legacy_stats)

@@ -93,7 +93,9 @@ def finish_xml(account: Account, job: MassJob) -> str:
             "<CopyrightCheckResult><Count>0</Count><ResultList></ResultList>"
             "<CheckState>1</CheckState></CopyrightCheckResult>",
             "<ArticleUrlResult><Count>1</Count><ResultList><item><ArticleIdx>1</ArticleIdx>"
-            f"<ArticleUrl>{cdata(f'https://mp.weixin.qq.com/s/sandbox-{job.msg_data_id}')}"
+            # The link WeChat gives a sent article: its `mid` is the job's msg_data_id (the
+            # engine's only way back to it after a 45065 answer; see wxengage.mass_jobs).
+            f"<ArticleUrl>{cdata(article_url(job))}"
             "</ArticleUrl></item></ResultList></ArticleUrlResult>",
         ]
     return "<xml>" + "\n".join(parts) + "</xml>"
@@ -102,3 +104,10 @@ def finish_xml(account: Account, job: MassJob) -> str:
 def sender(app_id: str) -> str:
     """The openid-shaped sender WeChat puts on an account's job reports (stable per account)."""
     return "o" + hashlib.sha1(f"mass-report:{app_id}".encode()).hexdigest()[:27]
+
+
+def article_url(job: MassJob) -> str:
+    """The first article's link as WeChat writes it: __biz, mid (= msg_data_id), idx, sn."""
+    biz = hashlib.sha1(job.app_id.encode()).hexdigest()[:12]
+    sn = hashlib.sha1(f"{job.msg_id}".encode()).hexdigest()[:32]
+    return f"https://mp.weixin.qq.com/s?__biz={biz}&mid={job.msg_data_id}&idx=1&sn={sn}"

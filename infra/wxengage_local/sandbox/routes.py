@@ -58,6 +58,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/cgi-bin/message/mass/speed/set"): Route(mass.speed_set),
     ("POST", "/datacube/getarticletotal"): Route(stats.article_total),
     ("POST", "/datacube/getarticleread"): Route(stats.article_read),
+    ("POST", "/datacube/getarticletotaldetail"): Route(stats.article_total_detail),
+    ("POST", "/_sandbox/stats"): Route(stats.set_legacy, token=False),
     ("POST", "/_sandbox/reads"): Route(control.seed_reads, token=False),
     ("GET", "/_sandbox/reads"): Route(control.list_reads, token=False),
     ("GET", "/_sandbox/masses"): Route(control.list_masses, token=False),

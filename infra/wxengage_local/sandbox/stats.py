@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import threading
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from wxengage import clock
 from wxengage.accounts import AccountNotFoundError
-from wxengage_local.sandbox.protocol import Answer, Request, err
+from wxengage_local.sandbox.protocol import Answer, Request, err, refuse
 
 if TYPE_CHECKING:
     from wxengage_local.sandbox.core import WeChatSandbox
@@ -26,12 +27,36 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ERRMSG = {61500: "date format error", 61501: "date range error"}
 
 
+# getarticletotaldetail follows an article up to 30 days ("统计周期内(最大30天)", doc page
+# wedata/news/api_getarticletotaldetail).
+DETAIL_DAYS = 30
+
+
+class Legacy(StrEnum):
+    """How the legacy getarticletotal answers: with figures, or emptily as it has been seen doing
+    since it was marked no longer maintained (doc api_getarticletotal "本接口已停止维护";
+    community thread "getarticletotal,数据返回空?": {"list": []} for a day with reads)."""
+
+    SERVED = "served"
+    EMPTY = "empty"
+
+
 class ReadRates:
     """The share of a news item's recipients who read it, per account (or every account)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rates: dict[tuple[str, str], float] = {}
+        self._legacy: dict[str, Legacy] = {}  # app_id ("" for every account) -> mode
+
+    def set_legacy(self, app_id: str, mode: Legacy) -> None:
+        """From now on getarticletotal answers `mode` for the account ("": every account)."""
+        with self._lock:
+            self._legacy[app_id] = mode
+
+    def legacy(self, app_id: str) -> Legacy:
+        with self._lock:
+            return self._legacy.get(app_id, self._legacy.get("", Legacy.SERVED))
 
     def seed(self, app_id: str, media_id: str, rate: float) -> None:
         """From now on `rate` of the recipients read `media_id` ("" for app_id: every account)."""
@@ -54,6 +79,7 @@ class ReadRates:
     def clear(self, app_id: str | None = None) -> None:
         with self._lock:
             self._rates = {k: v for k, v in self._rates.items() if app_id and k[0] != app_id}
+            self._legacy = {k: v for k, v in self._legacy.items() if app_id and k != app_id}
 
 
 def readers(sandbox: WeChatSandbox, job: MassJob) -> int:
@@ -67,6 +93,8 @@ def article_total(sandbox: WeChatSandbox, req: Request) -> Answer:
     days, code = _days(sandbox, req)
     if code:
         return err(code, ERRMSG.get(code))
+    if sandbox.reads.legacy(req.app_id) is Legacy.EMPTY:
+        return 200, {"list": []}  # no errcode: emptiness is all a caller sees
     rows = []
     for day, last in days:
         for job in _news_sent(sandbox, req.app_id, day):
@@ -99,6 +127,48 @@ def article_read(sandbox: WeChatSandbox, req: Request) -> Answer:
         if (n := readers(sandbox, job)) > 0
     ]
     return 200, {"list": rows, "is_delay": False}
+
+
+def article_total_detail(sandbox: WeChatSandbox, req: Request) -> Answer:
+    """POST /datacube/getarticletotaldetail {"begin_date","end_date"} (maintained successor of
+    getarticletotal, doc wedata/news/api_getarticletotaldetail): every article published that
+    day, read or not, with a `detail_list` entry per day since (up to 30), each the sum since
+    publication; span 1 day (community thread: a 6-day span answered "dataRange error")."""
+    days, code = _days(sandbox, req)
+    if code:
+        return err(code, ERRMSG.get(code))
+    rows = []
+    for day, last in days:
+        for job in _news_sent(sandbox, req.app_id, day):
+            read = readers(sandbox, job)
+            stat_days = (day + timedelta(days=n) for n in range(DETAIL_DAYS))
+            rows.append(
+                {
+                    "ref_date": day.isoformat(),
+                    "msgid": f"{job.msg_data_id}_1",
+                    "publish_type": 0,  # 0: 已通知 (a mass send notifies its recipients)
+                    "detail_list": [
+                        {"stat_date": d.isoformat(), "read_user": read, "share_user": 0}
+                        for d in stat_days
+                        if d <= last
+                    ],
+                }
+            )
+    return 200, {"list": rows, "is_delay": False}
+
+
+def set_legacy(sandbox: WeChatSandbox, req: Request) -> Answer:
+    """POST /_sandbox/stats {"legacy": "served"|"empty", "app_id"?}: how getarticletotal answers."""
+    mode, app_id = req.body.get("legacy"), req.body.get("app_id") or ""
+    if mode not in {m.value for m in Legacy} or not isinstance(app_id, str):
+        return refuse(400, 'legacy must be "served" or "empty"; app_id a string')
+    if app_id:
+        try:
+            sandbox.accounts.get(app_id)
+        except AccountNotFoundError:
+            return refuse(404, f"no account {app_id} is registered")
+    sandbox.reads.set_legacy(app_id, Legacy(mode))
+    return 200, {"app_id": app_id or "*", "legacy": mode}
 
 
 def _detail(day: date, sent: int, read: int) -> dict[str, Any]:

@@ -145,6 +145,7 @@ class FakeWeChat:
         self.sends: list[tuple[list[str], dict[str, Any], str]] = []
         self.statuses: dict[int, str] = {}
         self.totals: dict[str, list[dict[str, Any]]] = {}  # day -> getarticletotal rows
+        self.total_details: dict[str, dict[str, Any]] = {}  # day -> getarticletotaldetail answer
         self.previews: list[tuple[str, dict[str, Any]]] = []
         self.deleted: list[tuple[int, int]] = []
         self._next_id = 1000
@@ -189,6 +190,10 @@ class FakeWeChat:
 
     def article_reads(self, day: str) -> list[dict[str, Any]]:
         return []
+
+    def article_total_details(self, day: str) -> dict[str, Any]:
+        # Scripted per day (h-stats); by default the maintained endpoint lists nothing yet.
+        return self.total_details.get(day, {"list": [], "is_delay": False})
 
     def report_reads(self, day: str, readers: dict[int, int]) -> None:
         """getarticletotal rows for the headline article of each msg_data_id."""

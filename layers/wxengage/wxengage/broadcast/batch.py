@@ -136,8 +136,10 @@ class BatchState(Record):
         return self._changed(ledgered=True)
 
     def reported(self, job: MassJobResult) -> BatchState:
-        """The job's counts, as MASSSENDJOBFINISH gave them."""
+        """The job's counts, as MASSSENDJOBFINISH gave them; a msg_data_id the send's answer
+        lacked (45065) is taken from the report's article link."""
         return self._changed(
+            msg_data_id=self.msg_data_id if self.msg_data_id is not None else job.msg_data_id,
             result=job.status,
             finished_at=job.reported_at,
             sent=job.sent_count,

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from wxengage import clock
 from wxengage.accounts import Account
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import Next, Progress, Step
+from wxengage.broadcast.reads import leg_reads, next_stats_check
 from wxengage.broadcast.reasons import variants_failed
 from wxengage.broadcast.schedule import LegKind
 from wxengage.broadcast.spec import CampaignStatus
-from wxengage.broadcast.state import BatchState, BatchStatus, LegReason, LegState, LegStatus
-from wxengage.broadcast.timing import RESULTS_EVERY, STATS_EVERY, STATS_GIVE_UP, WAKE_EVERY
+from wxengage.broadcast.state import LegReason, LegState, LegStatus
+from wxengage.broadcast.timing import RESULTS_EVERY, STATS_GIVE_UP, WAKE_EVERY
 from wxengage.broadcast.winner import Decision, VariantOutcome, decide
 from wxengage.observability import logger
-from wxengage.wechat.read_stats import ReadStats
+from wxengage.wechat.read_stats import ReadStats, StatsState
 
 _DELIVERED = {LegStatus.SUCCEEDED, LegStatus.PARTIALLY_FAILED}
 
@@ -76,10 +76,13 @@ class LegSteps:
             return step
         group = next(g for g in c.spec.groups if g.name == state.group)
         assert group.ab_test is not None
-        outcomes, ready = self._outcomes(self._ports.accounts.get(app_id), variants)
-        if not ready and now < c.leg(key).send_at + STATS_GIVE_UP:
+        outcomes, stats = self._outcomes(self._ports.accounts.get(app_id), variants)
+        deadline = c.leg(key).send_at + STATS_GIVE_UP
+        if stats is not StatsState.READY and now < deadline:
+            # Not ready, empty or a short outage: ask again (sooner after an outage) until the
+            # deadline, where the decision policy applies; never a failed campaign.
             self._progress.save(state.checked())
-            return step.wait_until(now + STATS_EVERY)
+            return step.wait_until(next_stats_check(now, deadline, stats, state.checks))
         for v, outcome in zip(variants, outcomes, strict=True):
             self._progress.save(v.read_by(outcome.readers))
         decision = decide(outcomes, group.ab_test.winner)
@@ -112,42 +115,30 @@ class LegSteps:
 
     def _outcomes(
         self, account: Account, variants: list[LegState]
-    ) -> tuple[list[VariantOutcome], bool]:
-        """Each variant's readers (None until WeChat reports them) and whether all are in."""
+    ) -> tuple[list[VariantOutcome], StatsState]:
+        """Each variant's readers (None until WeChat reports them), and the least ready state."""
         stats = ReadStats(self._ports.wechat(account))
         zone = ZoneInfo(account.settings.timezone)
-        outcomes: list[VariantOutcome] = []
-        ready = True
-        for v in variants:
-            batches = [
-                b
-                for b in self._ports.campaigns.batches(v.app_id, v.campaign_id, v.key)
-                if b.status is BatchStatus.SUBMITTED and b.msg_data_id is not None
-            ]
-            readers: int | None = 0
-            for day, day_batches in by_send_day(batches, zone).items():
-                found = stats.readers(day, [b.msg_data_id for b in day_batches if b.msg_data_id])
-                if found is None:
-                    readers = None
-                    break
-                assert readers is not None
-                readers += sum(found[b.msg_data_id] for b in day_batches if b.msg_data_id)
-            ready = ready and readers is not None
-            # Rates over the batches whose reads can be attributed (45065 answers lack msg_data_id).
-            outcomes.append(
-                VariantOutcome(
-                    name=v.variant or v.key,
-                    sent=sum(b.sent for b in batches),
-                    readers=readers if batches else None,
-                )
+        reads = [
+            leg_reads(
+                stats,
+                zone,
+                v.variant or v.key,
+                self._ports.campaigns.batches(v.app_id, v.campaign_id, v.key),
             )
-        return outcomes, ready
-
-
-def by_send_day(batches: list[BatchState], zone: ZoneInfo) -> dict[str, list[BatchState]]:
-    """Batches by the account-local day they were submitted (WeChat reports reads per day)."""
-    by_day: dict[str, list[BatchState]] = {}
-    for b in batches:
-        day = datetime.fromtimestamp(b.submitted_at or 0, tz=zone).strftime("%Y-%m-%d")
-        by_day.setdefault(day, []).append(b)
-    return by_day
+            for v in variants
+        ]
+        outcomes = [
+            VariantOutcome(
+                name=r.name,
+                sent=r.sent,
+                readers=r.readers,
+                excluded=r.excluded,
+                stats=f"statistics {r.state.value}: {r.detail}" if r.detail else "",
+            )
+            for r in reads
+        ]
+        waiting = {r.state for r in reads} - {StatsState.READY}
+        if StatsState.UNAVAILABLE in waiting:
+            return outcomes, StatsState.UNAVAILABLE  # an outage: ask again soon
+        return outcomes, (waiting.pop() if waiting else StatsState.READY)

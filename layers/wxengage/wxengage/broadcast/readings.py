@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wxengage.broadcast.leg import by_send_day
 from wxengage.broadcast.ports import BroadcastPorts
+from wxengage.broadcast.reads import leg_reads
 from wxengage.broadcast.schedule import LegKind
-from wxengage.broadcast.state import BatchStatus, LegState
-from wxengage.wechat.read_stats import ReadStats
+from wxengage.broadcast.state import LegState
+from wxengage.wechat.read_stats import ReadStats, StatsState
 
 NOT_SENT = "its variants are still to go out, or none went out"
 DECIDED = "decided: the decision's figures stand"
@@ -65,19 +65,7 @@ class Readings:
 
     def _readers(self, stats: ReadStats, zone: ZoneInfo, v: LegState) -> tuple[bool, int | None]:
         """Whether WeChat has the reads, and the readers over the batches they can be attributed
-        to (a msg_data_id is known; None when there is none: 45065 answers may lack it)."""
-        batches = [
-            b
-            for b in self._ports.campaigns.batches(v.app_id, v.campaign_id, v.key)
-            if b.status is BatchStatus.SUBMITTED and b.msg_data_id is not None
-        ]
-        if not batches:
-            return True, None
-        total = 0
-        for day, day_batches in by_send_day(batches, zone).items():
-            ids = [b.msg_data_id for b in day_batches if b.msg_data_id is not None]
-            found = stats.readers(day, ids)
-            if found is None:
-                return False, None
-            total += sum(found[i] for i in ids)
-        return True, total
+        to (None when none can be: the same rule the winner decision uses, broadcast/reads.py)."""
+        batches = self._ports.campaigns.batches(v.app_id, v.campaign_id, v.key)
+        reads = leg_reads(stats, zone, v.key, batches)
+        return reads.state is StatsState.READY, reads.readers

@@ -8,6 +8,7 @@ from typing import Any
 from wxengage.broadcast.batch import BatchResult, BatchState, BatchStatus
 from wxengage.broadcast.readings import undecided
 from wxengage.broadcast.schedule import LegKind
+from wxengage.broadcast.significance import wilson
 from wxengage.broadcast.state import Campaign, LegState
 from wxengage.clock import iso_z
 
@@ -173,6 +174,8 @@ def _leg_row(
         "estimated_batches": state.estimated,
         "readers": state.readers,
         "read_rate": round(rate, 6) if rate is not None else None,
+        # h-stats: the rate's 95 % Wilson interval; the winner's lift is in the decision.
+        "read_rate_ci95": _ci(state),
         "started_at": _at(state.started_at),
         "finished_at": _at(state.finished_at),
     }
@@ -218,3 +221,8 @@ def batch_row(b: BatchState) -> dict[str, Any]:
         "offline_at": _at(b.offline_at),
         "offline_article": b.offline_article,
     }
+
+
+def _ci(state: LegState) -> list[float] | None:
+    ci = wilson(state.readers, state.sent) if state.readers is not None else None
+    return [round(ci.low, 6), round(ci.high, 6)] if ci else None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from wxengage.broadcast.significance import Interval, Lift, lift, wilson
 from wxengage.broadcast.spec import NoWinner, Winner
 
 
@@ -15,8 +16,12 @@ class VariantOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    sent: int
+    sent: int  # recipients of the batches whose readers can be attributed
     readers: int | None  # None: WeChat has not reported reads
+    # Delivered batches left out of the rate: their readers cannot be tied to this variant.
+    excluded: list[str] = Field(default_factory=list)
+    # While readers is None: what the statistics endpoints said (not ready, empty, gone...).
+    stats: str = ""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -24,6 +29,17 @@ class VariantOutcome(BaseModel):
         if self.readers is None or self.sent <= 0:
             return None
         return self.readers / self.sent
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def interval(self) -> Interval | None:
+        """The read rate's 95 % Wilson interval."""
+        return None if self.readers is None else wilson(self.readers, self.sent)
+
+    @property
+    def unmeasurable(self) -> bool:
+        """Delivered, but no batch of it can be attributed: no rate can ever be had."""
+        return self.readers is None and self.sent <= 0 and bool(self.excluded)
 
 
 class Decision(BaseModel):
@@ -36,6 +52,9 @@ class Decision(BaseModel):
     p_value: float | None
     reason: str
     outcomes: list[VariantOutcome]
+    # The leader's (winner's) lift over each other measured variant, with 95 % intervals.
+    lifts: list[Lift] = Field(default_factory=list)
+    excluded: list[str] = Field(default_factory=list)  # "A batch 2 (...): why", per batch
 
 
 def two_proportion_p(readers_a: int, sent_a: int, readers_b: int, sent_b: int) -> float:
@@ -51,14 +70,28 @@ def two_proportion_p(readers_a: int, sent_a: int, readers_b: int, sent_b: int) -
 
 
 def decide(outcomes: list[VariantOutcome], rules: Winner) -> Decision:
-    """The best variant wins only if it beats every other one at the campaign's level."""
-    missing = [o.name for o in outcomes if o.read_rate is None]
-    small = [o for o in outcomes if o.sent < rules.min_sent]
-    ranked = sorted(outcomes, key=lambda o: o.read_rate or 0.0, reverse=True)
+    """The best variant wins only if it beats every other one at the campaign's level.
+
+    A variant none of whose batches can be attributed (every answer lost its msg_data_id) is
+    left out of the comparison when two or more measured variants remain, and the decision
+    names the batches left out; otherwise nothing can be compared and the policy applies."""
+    excluded = [f"{o.name} {why}" for o in outcomes for why in o.excluded]
+    gone = [o.name for o in outcomes if o.unmeasurable]
+    compared = [o for o in outcomes if not o.unmeasurable]
+    if len(compared) < 2:
+        compared = outcomes
+    missing = [o.name for o in compared if o.read_rate is None]
+    small = [o for o in compared if o.sent < rules.min_sent]
+    ranked = sorted(compared, key=lambda o: o.read_rate or 0.0, reverse=True)
     best = ranked[0]
+    lifts = _lifts(best, ranked[1:])
+    left_out = (
+        f"; left out: {', '.join(gone)} (no batch attributable)" if compared != outcomes else ""
+    )
     p_value: float | None = None
     if missing:
-        why = f"no read statistics for {', '.join(missing)}"
+        said = next((o.stats for o in compared if o.read_rate is None and o.stats), "")
+        why = f"no read statistics for {', '.join(missing)}" + (f" ({said})" if said else "")
     elif small:
         why = ", ".join(
             f"{o.name} was sent to {o.sent} followers, fewer than the minimum {rules.min_sent}"
@@ -77,9 +110,11 @@ def decide(outcomes: list[VariantOutcome], rules: Winner) -> Decision:
                 p_value=p_value,
                 reason=(
                     f"{best.name} read rate {_pct(best)} beats every other variant "
-                    f"(p={p_value:.4f} < {rules.significance})"
+                    f"(p={p_value:.4f} < {rules.significance}){left_out}"
                 ),
                 outcomes=outcomes,
+                lifts=lifts,
+                excluded=excluded,
             )
         why = (
             f"read rates are tied at {_pct(best)}"
@@ -87,7 +122,27 @@ def decide(outcomes: list[VariantOutcome], rules: Winner) -> Decision:
             else f"{best.name} leads at {_pct(best)} but p={p_value:.4f} is not below "
             f"{rules.significance}"
         )
-    return _no_winner(outcomes, ranked, rules, p_value, f"no clear winner: {why}")
+    decision = _no_winner(compared, ranked, rules, p_value, f"no clear winner: {why}{left_out}")
+    return Decision(
+        winner=None,
+        send=decision.send,
+        p_value=p_value,
+        reason=decision.reason,
+        outcomes=outcomes,
+        lifts=lifts if not missing else [],
+        excluded=excluded,
+    )
+
+
+def _lifts(best: VariantOutcome, others: list[VariantOutcome]) -> list[Lift]:
+    out: list[Lift] = []
+    for o in others:
+        if best.readers is None or o.readers is None:
+            continue
+        found = lift(o.name, best.readers, best.sent, o.readers, o.sent)
+        if found is not None:
+            out.append(found)
+    return out
 
 
 def _no_winner(

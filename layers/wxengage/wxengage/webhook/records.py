@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wxengage.mass_jobs import MassJobResult
+from wxengage.mass_jobs import MassJobResult, article_mid
 from wxengage.wechat import messages as m
 from wxengage.windows import Interaction, InteractionKind
 
@@ -79,6 +79,7 @@ def record_for(app_id: str, callback: m.Callback) -> CallbackRecord | None:
             sent_count=callback.sent_count,
             error_count=callback.error_count,
             reported_at=callback.create_time,
+            msg_data_id=article_mid(callback.article_url),
         )
         return MassJobRecord(key=key, mass=mass)
     ix = interaction_for(callback)

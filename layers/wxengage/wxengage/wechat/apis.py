@@ -96,6 +96,16 @@ class DataCubeApi(_Area):
         data = self._client.call("POST", "/datacube/getarticleread", body=body, idempotent=True)
         return list(data.get("list", []))
 
+    def get_article_total_detail(self, day: str) -> dict[str, Any]:
+        """getarticletotaldetail (maintained successor of getarticletotal): the articles published
+        on `day`, each with cumulative `detail_list` entries; the answer's `is_delay` says
+        whether the figures are up to date (doc: wedata/news/api_getarticletotaldetail)."""
+        body = {"begin_date": day, "end_date": day}
+        data = self._client.call(
+            "POST", "/datacube/getarticletotaldetail", body=body, idempotent=True
+        )
+        return {"list": list(data.get("list", [])), "is_delay": bool(data.get("is_delay"))}
+
 
 def _page(data: dict[str, Any]) -> tuple[list[str], str]:
     openids = [str(o) for o in data.get("data", {}).get("openid", [])]

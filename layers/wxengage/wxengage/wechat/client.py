@@ -242,6 +242,10 @@ class WeChatClient:
         """getarticleread for the articles sent on `day`."""
         return self.datacube.get_article_read(day)
 
+    def article_total_details(self, day: str) -> dict[str, Any]:
+        """getarticletotaldetail for the articles published on `day` (list and is_delay)."""
+        return self.datacube.get_article_total_detail(day)
+
 
 def _count_failure(path: str, failure: WeChatApiError | WeChatTransportError) -> None:
     """The WeChatApiError metric (dashboard, alarms on 45009, 40164 and stable_token): one per

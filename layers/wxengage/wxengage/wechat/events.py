@@ -139,6 +139,9 @@ class MassSendJobFinishEvent(Event):
     filter_count: int = Field(alias="FilterCount")
     sent_count: int = Field(alias="SentCount")
     error_count: int = Field(alias="ErrorCount")
+    # News: ArticleUrlResult/ResultList/item/ArticleUrl, the first article's link (its `mid`
+    # query parameter is the job's msg_data_id).
+    article_url: str | None = Field(default=None, alias="ArticleUrl")
 
 
 class TemplateSendJobFinishEvent(Event):
