@@ -17,6 +17,7 @@ from werkzeug.wsgi import ClosingIterator
 
 from wxengage_local.http import hang_up, reply, target, unsupported
 from wxengage_local.sandbox import api as api
+from wxengage_local.sandbox import catalog as catalog
 from wxengage_local.sandbox import control as control
 from wxengage_local.sandbox import mass as mass
 from wxengage_local.sandbox import stats as stats
@@ -71,6 +72,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/_sandbox/faults"): Route(control.add_fault, token=False),
     ("GET", "/_sandbox/faults"): Route(control.list_faults, token=False),
     ("POST", "/_sandbox/reset"): Route(control.reset, token=False),
+    ("POST", "/cgi-bin/user/info/batchget"): Route(catalog.batch_user_info),
+    ("POST", "/cgi-bin/draft/batchget"): Route(catalog.drafts),
+    ("POST", "/cgi-bin/freepublish/batchget"): Route(catalog.published),
+    ("POST", "/_sandbox/articles"): Route(catalog.put_article, token=False),
+    ("GET", "/_sandbox/articles"): Route(catalog.list_articles, token=False),
 }
 
 
