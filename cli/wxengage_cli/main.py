@@ -9,6 +9,7 @@ from wxengage_cli import (
     campaign,
     campaign_content,
     campaign_run,
+    catalog,
     followers,
     local,
     recall,
@@ -65,6 +66,7 @@ for _command in (
         *sandbox_mass.COMMANDS,
     ),
     status.status,
+    *catalog.COMMANDS,
 ):
     cli.add_command(_command)
 

@@ -39,9 +39,11 @@ class CatalogStore:
 
     def state(self, app_id: str) -> SyncState | None:
         """The account's sync state, or None before its first run."""
-        item = client("dynamodb").get_item(
-            TableName=self._table, Key=key(app_id=app_id, sk=_STATE), ConsistentRead=True
-        ).get("Item")
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self._table, Key=key(app_id=app_id, sk=_STATE), ConsistentRead=True)
+            .get("Item")
+        )
         return SyncState.model_validate_json(item["doc"]["S"]) if item else None
 
     def save_state(self, state: SyncState) -> None:
@@ -67,16 +69,13 @@ class CatalogStore:
     def articles(self, app_id: str) -> list[Article]:
         """The synced drafts and published items, newest first."""
         found = [
-            Article.model_validate_json(d)
-            for d in self._docs(app_id, f"{PREFIX}article#").values()
+            Article.model_validate_json(d) for d in self._docs(app_id, f"{PREFIX}article#").values()
         ]
         return sorted(found, key=lambda a: (-a.update_time, a.source.value, a.id))
 
     # --- plumbing -----------------------------------------------------------------------
 
-    def _replace(
-        self, app_id: str, prefix: str, kind: str, docs: Mapping[str, BaseModel]
-    ) -> int:
+    def _replace(self, app_id: str, prefix: str, kind: str, docs: Mapping[str, BaseModel]) -> int:
         stored = self._docs(app_id, prefix)
         changes = 0
         for sk, doc in docs.items():

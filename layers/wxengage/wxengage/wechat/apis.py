@@ -123,7 +123,9 @@ class CatalogApi(_Area):
         """freepublish/batchget, `count` 1..20, no_content=1: items carry `article_id`. Only
         articles published without a mass notification are listed (WeChat community staff)."""
         body = {"offset": offset, "count": count, "no_content": 1}
-        return self._client.call("POST", "/cgi-bin/freepublish/batchget", body=body, idempotent=True)
+        return self._client.call(
+            "POST", "/cgi-bin/freepublish/batchget", body=body, idempotent=True
+        )
 
 
 def _page(data: dict[str, Any]) -> tuple[list[str], str]:
