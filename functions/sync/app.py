@@ -13,8 +13,9 @@ from wxengage.wiring.sync import run_sync
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# Stop starting new pages this long before the function's timeout: a page (a batchget and up to
-# 100 writes) takes well under this, and the cursor is saved after each one.
+# Stop starting new pages this long before the function's timeout (a fifth of the time at most,
+# for a short timeout): a page (a batchget, up to 100 writes) takes well under it, and the cursor
+# is saved after each one.
 RESERVE_MS = 30_000
 
 
@@ -24,12 +25,13 @@ RESERVE_MS = 30_000
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """A Scheduled Event syncs every account; `{"app_id", "articles"}` syncs one now."""
     request = SyncRequest.from_event(event)
+    reserve = min(RESERVE_MS, context.get_remaining_time_in_millis() // 5)
     reports = run_sync(
         get_settings(),
         int(clock.now_ts()),
         app_id=request.app_id,
         articles=request.articles,
-        out_of_time=lambda: context.get_remaining_time_in_millis() < RESERVE_MS,
+        out_of_time=lambda: context.get_remaining_time_in_millis() < reserve,
     )
     for report in reports:
         count("SyncFollowersWritten", report.followers_written)
