@@ -114,3 +114,24 @@ def test_wechat_failing_mid_pass_loses_nothing(world: SyncWorld, fake_clock: Fak
     healed = world.invoke({"app_id": world.app_id})
     assert healed["accounts"][0]["errors"] == []
     assert world.item("o-0120")["tag_ids"] == {"L": [{"N": "7"}]}  # type: ignore[index]
+
+
+def test_one_accounts_failure_does_not_stop_the_others(world: SyncWorld) -> None:
+    # Given a second account whose credentials WeChat refuses (the sandbox knows no such app)
+    from tests.support.callbacks import register
+    from wxengage.wiring.sync import catalog_for, run_sync
+
+    register(world.settings, app_id="wx00000000000000aa")
+    world.wechat_follower("o-ann", [100])
+    world.stored_follower("o-ann")
+
+    def connect(app_id: str):  # type: ignore[no-untyped-def]
+        if app_id == "wx00000000000000aa":
+            raise RuntimeError("secrets unreadable")
+        return catalog_for(app_id, world.settings)
+
+    # When the schedule syncs every account
+    reports = {r.app_id: r for r in run_sync(world.settings, NOW, wechat=connect)}
+    # Then the failing one is reported and the sample account is synced all the same
+    assert reports["wx00000000000000aa"].errors == ["RuntimeError: secrets unreadable"]
+    assert reports[world.app_id].errors == [] and reports[world.app_id].followers_written == 1
