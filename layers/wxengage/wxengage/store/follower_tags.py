@@ -20,7 +20,14 @@ class FollowerTagStore:
             "TableName": self._table,
             "KeyConditionExpression": "app_id = :a",
             "ExpressionAttributeValues": expression_values(a=app_id),
-            "ProjectionExpression": "openid, subscribed, tag_ids, tags_synced_at",
+            # Names, not words: none of these may ever collide with DynamoDB's reserved words.
+            "ProjectionExpression": "#o, #s, #t, #a",
+            "ExpressionAttributeNames": {
+                "#o": "openid",
+                "#s": "subscribed",
+                "#t": "tag_ids",
+                "#a": "tags_synced_at",
+            },
             "Limit": limit,
         }
         if after:
