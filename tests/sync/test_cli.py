@@ -54,3 +54,30 @@ def test_bad_input_is_refused_before_anything_runs(world: SyncWorld) -> None:
     )
     assert "wx00000000000000ff" in wx("sync", "run", "--app-id", "wx00000000000000ff", ok=False)
     assert "no account" in wx("tags", "list", "--app-id", "wx00000000000000ff", ok=False)
+
+
+def test_seed_the_sandbox_with_the_cli_then_sync_and_list(world: SyncWorld) -> None:
+    # Given an operator on the local stack adding a draft to the sandbox's WeChat
+    sandbox = ["sandbox", "--sandbox-url", world.sandbox.url]
+    out = wx(
+        *sandbox, "articles", "add", "--app-id", world.app_id, "--id", "m9", "--title", "周末特惠"
+    )
+    assert f"draft m9 of {world.app_id}: 周末特惠" in out
+    assert "周末特惠" in wx(*sandbox, "articles", "list", "--app-id", world.app_id)
+    # When they sync / Then the engine's copy has it
+    wx("sync", "run", "--app-id", world.app_id)
+    assert "周末特惠" in wx("articles", "list", "--app-id", world.app_id)
+    # And the sandbox refuses a bad item in one line
+    bad = wx(
+        *sandbox,
+        "articles",
+        "add",
+        "--app-id",
+        world.app_id,
+        "--id",
+        "有空格 x",
+        "--title",
+        "t",
+        ok=False,
+    )
+    assert "sandbox refused: id:" in bad
