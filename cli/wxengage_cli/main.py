@@ -10,12 +10,14 @@ from wxengage_cli import (
     campaign_content,
     campaign_resume,
     campaign_run,
+    catalog,
     followers,
     local,
     recall,
     rules,
     rules_stats,
     sandbox,
+    sandbox_catalog,
     sandbox_faults,
     sandbox_followers,
     sandbox_mass,
@@ -64,8 +66,10 @@ for _command in (
         *sandbox_followers.COMMANDS,
         *sandbox_faults.COMMANDS,
         *sandbox_mass.COMMANDS,
+        *sandbox_catalog.COMMANDS,
     ),
     status.status,
+    *catalog.COMMANDS,
 ):
     cli.add_command(_command)
 _with(campaign.campaign, *campaign_resume.COMMANDS)  # its own module: failed runs, resumed

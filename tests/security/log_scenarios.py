@@ -395,12 +395,39 @@ def console(settings: Any, watch: Watch, clock: Any) -> None:
     watch.facts["signed_in"] = bool(token)
 
 
+def sync(settings: Any, watch: Watch, clock: Any) -> None:
+    """The catalog sync: tags, articles and followers' tags (a token fetched), then WeChat
+    refusing the token once and failing the article list."""
+    from tests.support.callbacks import APP_ID, text_xml
+    from wxengage_local.sandbox.faults import FaultSpec
+    from wxengage_local.ticker import scheduled_event
+
+    fn_webhook, fn_sync = handler("webhook"), handler("sync")
+    now = int(clock.now)
+    with sandbox_wechat(watch) as sandbox:
+        for n, openid in enumerate(("o-s1", "o-s2"), start=40):
+            sandbox.state.put_follower(APP_ID, openid, [100])
+            watch.call(
+                fn_webhook, post(text_xml(openid=openid, create_time=now, msg_id=n), now), "W"
+            )
+        with watch.at_debug():
+            first = watch.call(fn_sync, scheduled_event("sync"), "SyncFunction") or {}
+            sandbox.faults.add(FaultSpec(api="/cgi-bin/tags/get", errcode=40001))
+            sandbox.faults.add(FaultSpec(api="/cgi-bin/draft/batchget", errcode=48001))
+            clock.advance(3600)
+            watch.call(fn_sync, {"app_id": APP_ID, "articles": 20}, "SyncFunction")
+            watch.call(fn_sync, {"app_id": APP_ID, "articles": 0}, "SyncFunction")
+    reports = first.get("accounts") or [{}]
+    watch.facts["followers_written"] = reports[0].get("followers_written")
+
+
 # Scenario name -> (the functions it drives, how).
 SCENARIOS: dict[str, tuple[tuple[str, ...], Callable[[Any, Watch, Any], None]]] = {
     "webhook": (("webhook",), webhook),
     "recall": (("recall_sweep", "recall_sender"), recall),
     "broadcast": (("broadcast",), broadcast),
     "console": (("console",), console),
+    "sync": (("sync",), sync),
 }
 
 

@@ -74,6 +74,7 @@ DID_ITS_JOB: dict[str, Callable[[dict[str, Any]], bool]] = {
     "console": lambda r: (
         {200, 401, 403, 404, 422} <= set(r["facts"]["statuses"]) and r["facts"]["signed_in"]
     ),
+    "sync": lambda r: r["facts"]["followers_written"] == 2 and len(r["secrets"]) >= 4,
 }
 
 

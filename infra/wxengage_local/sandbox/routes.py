@@ -17,9 +17,11 @@ from werkzeug.wsgi import ClosingIterator
 
 from wxengage_local.http import hang_up, reply, target, unsupported
 from wxengage_local.sandbox import api as api
+from wxengage_local.sandbox import catalog as catalog
 from wxengage_local.sandbox import control as control
 from wxengage_local.sandbox import mass as mass
 from wxengage_local.sandbox import stats as stats
+from wxengage_local.sandbox import tags as tags
 from wxengage_local.sandbox.protocol import Answer, Request, err, has_unicode_escape, refuse
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         lambda s, r: s.stable_token(r.query, r.body), token=False
     ),
     ("POST", "/cgi-bin/tags/getidlist"): Route(api.tag_ids),
-    ("GET", "/cgi-bin/tags/get"): Route(api.tags),
+    ("GET", "/cgi-bin/tags/get"): Route(tags.tags_get),
     ("GET", "/cgi-bin/user/get"): Route(api.users),
     ("POST", "/cgi-bin/user/tag/get"): Route(api.tag_users),
     ("POST", "/cgi-bin/message/custom/send"): Route(api.custom_send),
@@ -73,6 +75,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/_sandbox/faults"): Route(control.add_fault, token=False),
     ("GET", "/_sandbox/faults"): Route(control.list_faults, token=False),
     ("POST", "/_sandbox/reset"): Route(control.reset, token=False),
+    ("POST", "/cgi-bin/user/info/batchget"): Route(catalog.batch_user_info),
+    ("POST", "/cgi-bin/draft/batchget"): Route(catalog.drafts),
+    ("POST", "/cgi-bin/freepublish/batchget"): Route(catalog.published),
+    ("POST", "/_sandbox/articles"): Route(catalog.put_article, token=False),
+    ("GET", "/_sandbox/articles"): Route(catalog.list_articles, token=False),
+    ("POST", "/cgi-bin/tags/create"): Route(tags.create),
+    ("POST", "/cgi-bin/tags/members/batchtagging"): Route(tags.batch_tagging),
 }
 
 

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -24,6 +24,9 @@ from wxengage.console.signin import SignInPort
 from wxengage.console.views import RangeError
 from wxengage.errors import ConflictError
 from wxengage.recall.rules import PlanCapError, RuleNotFoundError
+
+if TYPE_CHECKING:
+    from wxengage.console.routes_catalog import CatalogReader
 
 API = "/console/api"
 CSP = (
@@ -145,8 +148,9 @@ def build_api(
     static_dir: Path | None = None,
     signin: SignInPort | None = None,
     now: Callable[[], float] | None = None,
+    catalog: CatalogReader | None = None,
 ) -> APIGatewayHttpResolver:
-    """The resolver with every console route."""
+    """The resolver with every console route (the catalog's when given its synced copy)."""
     from wxengage import clock
     from wxengage.console.routes_accounts import register as register_accounts
     from wxengage.console.routes_rules import register as register_rules
@@ -157,6 +161,10 @@ def build_api(
     clock_now = now or clock.now_ts
     register_accounts(app, stores, clock_now)
     register_rules(app, stores, clock_now)
+    if catalog is not None:
+        from wxengage.console.routes_catalog import register as register_catalog
+
+        register_catalog(app, catalog, stores.accounts)
     return app
 
 

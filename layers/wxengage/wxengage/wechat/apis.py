@@ -107,6 +107,37 @@ class DataCubeApi(_Area):
         return {"list": list(data.get("list", [])), "is_delay": bool(data.get("is_delay"))}
 
 
+class CatalogApi(_Area):
+    """Tags & catalog: the account's tags, followers' tag ids in bulk, drafts and published
+    articles (read by the catalog sync, never in the webhook's path)."""
+
+    def get_tags(self) -> list[dict[str, Any]]:
+        """tags/get: every tag of the account, `{"id", "name", "count"}` (wechatpy tag.get)."""
+        data = self._client.call("GET", "/cgi-bin/tags/get", idempotent=True)
+        return list(data.get("tags", []))
+
+    def batch_user_info(self, openids: list[str]) -> list[dict[str, Any]]:
+        """user/info/batchget for up to 100 openids; each entry has `subscribe` and, for a
+        follower, `tagid_list` (wechatpy user.get_batch; fixture user_info_batchget.json)."""
+        body = {"user_list": [{"openid": o, "lang": "zh_CN"} for o in openids]}
+        data = self._client.call("POST", "/cgi-bin/user/info/batchget", body=body, idempotent=True)
+        return list(data.get("user_info_list", []))
+
+    def list_drafts(self, offset: int, count: int) -> dict[str, Any]:
+        """draft/batchget, `count` 1..20, without the articles' HTML (no_content=1):
+        `{"total_count", "item_count", "item": [{"media_id", "content": {"news_item"}, "update_time"}]}`."""
+        body = {"offset": offset, "count": count, "no_content": 1}
+        return self._client.call("POST", "/cgi-bin/draft/batchget", body=body, idempotent=True)
+
+    def list_published(self, offset: int, count: int) -> dict[str, Any]:
+        """freepublish/batchget, `count` 1..20, no_content=1: items carry `article_id`. Only
+        articles published without a mass notification are listed (WeChat community staff)."""
+        body = {"offset": offset, "count": count, "no_content": 1}
+        return self._client.call(
+            "POST", "/cgi-bin/freepublish/batchget", body=body, idempotent=True
+        )
+
+
 def _page(data: dict[str, Any]) -> tuple[list[str], str]:
     openids = [str(o) for o in data.get("data", {}).get("openid", [])]
     # An empty page may still echo a next_openid: stop there rather than loop forever.

@@ -13,6 +13,7 @@ from wxengage.console.ports import ConsoleStores
 from wxengage.settings import Settings, get_settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
+from wxengage.store.catalog import CatalogStore
 from wxengage.store.cognito import CognitoSignIn
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
@@ -36,7 +37,12 @@ def build_console(settings: Settings, static_dir: Path | None = None) -> APIGate
     """The console API for explicit settings (tests and the bench use this too)."""
     client_id = os.environ.get("WXENGAGE_CONSOLE_CLIENT_ID", "")
     signin = CognitoSignIn(client_id) if client_id else None
-    return build_api(console_stores(settings), static_dir=static_dir, signin=signin)
+    return build_api(
+        console_stores(settings),
+        static_dir=static_dir,
+        signin=signin,
+        catalog=CatalogStore(settings),
+    )
 
 
 @cache
