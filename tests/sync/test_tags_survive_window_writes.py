@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.sync.conftest import NOW, SyncWorld
 from wxengage.store.followers import FollowerStore
 from wxengage.windows import Interaction, InteractionKind, apply_interaction
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "FollowerStore writes the whole item with put_item from FollowerState, which has no "
-        "tag_ids/tags_synced_at fields yet: a later window write drops the synced tags. Fixed "
-        "when FollowerState carries both (h-lift, which reads them); then drop this mark."
-    ),
-)
 def test_a_message_after_the_sync_keeps_the_followers_tags(world: SyncWorld) -> None:
     # Given a follower whose tags the sync wrote
     world.wechat_follower("o-ann", [100])
