@@ -62,3 +62,41 @@ def test_a_recall_due_at_midnight_is_read_by_the_sweep_that_crosses_the_day(
     report = sweep([APP_ID], store, queue, midnight + 30)
     # Then both days were queried and the recall queued
     assert (report.queries, report.queued) == (2, 1)
+
+
+def test_rows_an_older_version_filed_by_minute_are_swept_after_the_upgrade(
+    stack: Settings, fake_clock: FakeClock
+) -> None:
+    # Given what the minute-bucket version left: a checkpoint without the day index, a recall
+    # due now and one due tomorrow, each filed under its due minute
+    import boto3
+
+    from wxengage.clock import iso_z
+
+    ddb = boto3.client("dynamodb")
+    now = int(fake_clock.now)
+    ddb.put_item(
+        TableName=stack.recalls_table,
+        Item={
+            "app_id": {"S": APP_ID},
+            "recall_id": {"S": "#sweep-checkpoint"},
+            "swept_to": {"N": str(now - now % 60 - 60)},
+        },
+    )
+    store, queue = RecallStore(stack), RecallQueue(stack)
+    for openid, due_at in (("o-now", now - 5), ("o-tomorrow", now + DAY)):
+        recall = planned(openid, due_at)
+        store.put_pending(recall)
+        ddb.update_item(
+            TableName=stack.recalls_table,
+            Key={"app_id": {"S": APP_ID}, "recall_id": {"S": recall.recall_id}},
+            UpdateExpression="SET due_bucket = :b",
+            ExpressionAttributeValues={":b": {"S": f"{APP_ID}#{iso_z(due_at)[:16]}"}},
+        )
+    # When the upgraded sweep runs now, and again a day later
+    first = sweep([APP_ID], store, queue, now)
+    fake_clock.advance(DAY + 60)
+    second = sweep([APP_ID], store, queue, int(fake_clock.now))
+    # Then each legacy row was queued when due, and the re-filing ran once
+    assert (first.queued, second.queued) == (1, 1)
+    assert store.refile_minute_buckets(APP_ID) == 0

@@ -281,6 +281,9 @@ class FakeDueRecalls(FakeHolds):
         ]
         return DueRead(rows=rows, queries=(now - now % 86400 - first_day) // 86400 + 1)
 
+    def refile_minute_buckets(self, app_id: str) -> int:
+        return 0  # the fake files by day from the start
+
     def mark_queued(self, recall: PendingRecall) -> bool:
         if recall.recall_id in self.queued:
             return False

@@ -97,6 +97,10 @@ class DueRecalls(Protocol):
         """pending -> queued; False if it was no longer pending."""
         ...
 
+    def refile_minute_buckets(self, app_id: str) -> int:
+        """Once per account, after an upgrade: re-file rows an older version indexed by minute."""
+        ...
+
     def save_checkpoint(self, app_id: str, minute_ts: int) -> None:
         """Move the checkpoint forward (never back)."""
         ...

@@ -27,6 +27,7 @@ from wxengage.store.dynamo import (
 DUE_INDEX = "due"
 _CHECKPOINT = "#sweep-checkpoint"
 _HOLD = "#recall-hold"
+_DAY_INDEX = "day"
 
 
 def due_bucket(app_id: str, ts: int) -> str:
@@ -245,14 +246,54 @@ class RecallStore:
             return False
         return True
 
-    def checkpoint(self, app_id: str) -> int | None:
-        """The minute the last sweep of this account completed up to (epoch seconds)."""
+    def refile_minute_buckets(self, app_id: str) -> int:
+        """Once per account: move rows a previous version filed under a minute partition
+        (`app#YYYY-MM-DDTHH:MM`) to their day partition, where the sweep reads; returns how many.
+
+        Until the account's checkpoint says the day index is in use, one Query of the account's
+        recall partition finds them (after an upgrade, once); each move is conditional, so a row
+        re-planned, queued or finished meanwhile is left as it is.
+        """
+        item = self._checkpoint_item(app_id)
+        if item is not None and item.get("due_index", {}).get("S") == _DAY_INDEX:
+            return 0
+        moved = 0
+        paginator = client("dynamodb").get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="app_id = :a",
+            FilterExpression="attribute_exists(due_bucket)",
+            ProjectionExpression="recall_id, due_bucket",
+            ExpressionAttributeValues=expression_values(a=app_id),
+        ):
+            for row in page["Items"]:
+                old = row["due_bucket"]["S"]
+                day = old[len(app_id) + 1 :][:10]
+                if len(old) == len(app_id) + 1 + 10:
+                    continue  # already a day partition
+                with suppress(ConflictError), conditional("recall moved meanwhile"):
+                    client("dynamodb").update_item(
+                        TableName=self._table,
+                        Key=key(app_id=app_id, recall_id=row["recall_id"]["S"]),
+                        UpdateExpression="SET due_bucket = :new",
+                        ConditionExpression="due_bucket = :old",
+                        ExpressionAttributeValues=expression_values(new=f"{app_id}#{day}", old=old),
+                    )
+                    moved += 1
+        return moved
+
+    def _checkpoint_item(self, app_id: str) -> dict[str, Any] | None:
         resp = client("dynamodb").get_item(
             TableName=self._table,
             Key=key(app_id=app_id, recall_id=_CHECKPOINT),
             ConsistentRead=True,
         )
-        item = resp.get("Item")
+        item: dict[str, Any] | None = resp.get("Item")
+        return item
+
+    def checkpoint(self, app_id: str) -> int | None:
+        """The minute the last sweep of this account completed up to (epoch seconds)."""
+        item = self._checkpoint_item(app_id)
         return int(item["swept_to"]["N"]) if item else None
 
     def save_checkpoint(self, app_id: str, minute_ts: int) -> None:
@@ -261,7 +302,13 @@ class RecallStore:
             client("dynamodb").put_item(
                 TableName=self._table,
                 Item=to_attributes(
-                    {"app_id": app_id, "recall_id": _CHECKPOINT, "swept_to": minute_ts}
+                    {
+                        "app_id": app_id,
+                        "recall_id": _CHECKPOINT,
+                        "swept_to": minute_ts,
+                        # Rows are filed by day from here on (refile_minute_buckets ran).
+                        "due_index": _DAY_INDEX,
+                    }
                 ),
                 ConditionExpression="attribute_not_exists(swept_to) OR swept_to < :m",
                 ExpressionAttributeValues=expression_values(m=minute_ts),
