@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from wxengage_local.demo_campaign import campaign_story
 
 READY_LINE = "wxengage local stack is up"
@@ -225,6 +227,7 @@ def recall_story(env: dict[str, str]) -> None:
     )
     # Pause leaps once the recall is out: carol answers within her window, as a person would.
     sent = wait_for_sent(env, expected=1, then=["local", "pause"])
+    print("$ wxengage local pause   (as soon as the recall is out)")
     print(run(["local", "clock"], env))
     hours = (_sandbox_clock(env) - wrote_at) / 3600
     print(f"   ({hours:.1f} virtual hours after carol wrote)")
@@ -250,8 +253,9 @@ def recall_story(env: dict[str, str]) -> None:
 
 
 def _sandbox_clock(env: dict[str, str]) -> float:
-    answer = json.loads(quiet(["local", "clock", "--json"], env))
-    return float(answer["now"])
+    """The stack's (virtual) now, straight from the sandbox: no CLI process to start."""
+    resp = requests.get(f"{env['WXENGAGE_SANDBOX_URL']}/_sandbox/clock", timeout=10)
+    return float(resp.json()["now"])
 
 
 def quiet(args: list[str], env: dict[str, str]) -> str:
