@@ -1,14 +1,15 @@
-"""Every private part of moto the local stack patches, in one place, for one pinned moto version.
+"""Every private part of moto the local stack patches, for one pinned moto version (the Step
+Functions clock patches, Wait and Retry, in moto_clock.py, installed only through here).
 
 Each patch replaces a private method of moto 5.2.5 (there is no public hook for these); a
 different moto may have moved or changed any of them, so each one first checks the version and
 refuses to run on another. Canary tests cover the patches (tests/local/test_lambda_hook.py,
-test_deploy.py, test_stack.py, test_moto_patches.py; the broadcast tests run the Wait states).
+test_deploy.py, test_stack.py, test_moto_patches.py, test_retry_on_clock.py; the broadcast
+tests run the Wait states).
 """
 
 from __future__ import annotations
 
-import calendar
 import importlib.metadata
 import json
 import threading
@@ -17,7 +18,6 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from wxengage import clock
 from wxengage_local.handlers import ACTIVITY, FakeLambdaContext, load_handler
 from wxengage_local.http import LoopbackServer
 from wxengage_local.template import FunctionSpec
@@ -192,132 +192,12 @@ def state_machines_follow_execution_config() -> None:
     StateMachine._wxengage_follows_config = True  # type: ignore[attr-defined]
 
 
-_installed: list[Waiter] = []
-# How many counted states this thread is inside (a Retry steps out of its own state's count).
-_counted = threading.local()
-# States that only wait (for time, or for their branches) are not work in progress.
-_WAITING_STATES = {"StateWait", "StateMap", "StateParallel"}
-
-
-def _count_states_as_activity() -> None:
-    """Every other state counts as activity while it runs: the warp clock never leaps between a
-    task deciding to send and the send (once; private moto API, pinned, covered by the tests)."""
-    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
-
-    if getattr(CommonStateField, "_wxengage_counted", False):
-        return
-    original = CommonStateField._eval_body
-
-    def _eval_body(self: Any, env: Any) -> None:
-        if type(self).__name__ in _WAITING_STATES:
-            return original(self, env)
-        _counted.depth = getattr(_counted, "depth", 0) + 1
-        try:
-            with ACTIVITY:
-                return original(self, env)
-        finally:
-            _counted.depth -= 1
-
-    CommonStateField._eval_body = _eval_body  # type: ignore[method-assign]
-    CommonStateField._wxengage_counted = True  # type: ignore[attr-defined]
-
-
-def _retry_on_clock() -> Callable[[], None]:
-    """A Retry's interval (IntervalSeconds, BackoffRate, MaxDelaySeconds, jitter) waits on the
-    installed waiter instead of time.sleep; returns `undo`.
-
-    A copy of `RetrierDecl._eval_body` (private, pinned moto 5.2.5) with only the sleep replaced.
-    The retrying Task counts as activity; while it waits it does not, so a warp clock can leap
-    over an outage's backoff as it leaps over a Wait state.
-    """
-    from moto.stepfunctions.parser.asl.component.common.retry.max_attempts_decl import (
-        MaxAttemptsOutcome,
-    )
-    from moto.stepfunctions.parser.asl.component.common.retry.retrier_decl import RetrierDecl
-    from moto.stepfunctions.parser.asl.component.common.retry.retrier_outcome import (
-        RetrierOutcome,
-    )
-
-    original = RetrierDecl._eval_body
-
-    def _eval_body(self: Any, env: Any) -> None:
-        self.error_equals.eval(env)
-        if not env.stack.pop():
-            env.stack.append(RetrierOutcome.Skipped)
-            return
-        self.max_attempts.eval(env=env)
-        if env.stack.pop() == MaxAttemptsOutcome.EXHAUSTED:
-            env.stack.append(RetrierOutcome.Failed)
-            return
-        self.interval_seconds.eval(env=env)
-        self.backoff_rate.eval(env=env)
-        self.max_delay_seconds.eval(env=env)
-        self.jitter_strategy.eval(env=env)
-        interval: float = env.stack.pop()
-        counted = getattr(_counted, "depth", 0) > 0  # a Task's retry, not a Map's
-        if counted:
-            ACTIVITY.__exit__()
-        try:
-            _installed[-1](clock.now_ts() + interval, lambda: not env.is_running())
-        finally:
-            if counted:
-                ACTIVITY.__enter__()
-        env.stack.append(RetrierOutcome.Executed)
-
-    RetrierDecl._eval_body = _eval_body  # type: ignore[method-assign]
-
-    def undo() -> None:
-        RetrierDecl._eval_body = original  # type: ignore[method-assign]
-
-    return undo
-
-
-_undo_retry: list[Callable[[], None]] = []
-
-
 def install_clock_waits(waiter: Waiter = wait_on_clock) -> Callable[[], None]:
     """Make moto's Wait states and Retry intervals wait on `waiter`; returns `uninstall`.
 
-    Patches `WaitFunction._eval_body` and `RetrierDecl._eval_body` (private, pinned moto;
-    canary tests cover them).
+    The patches themselves live in moto_clock.py (private, pinned moto; canary tests cover them).
     """
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
-        Timestamp,
-    )
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
-        WaitFunction,
-    )
+    from wxengage_local.moto_clock import install_clock_waits as install
 
     check_version()
-    if not _installed:
-        _count_states_as_activity()
-        original = WaitFunction._eval_body
-
-        def _eval_body(self: Any, env: Any) -> None:
-            if isinstance(self, Timestamp):
-                self.string.eval(env=env)
-                text = env.stack.pop()
-                parsed = Timestamp._from_timestamp_string(text)
-                if parsed is None:
-                    return original(self, env)  # moto reports the bad timestamp
-                target = float(calendar.timegm(parsed.timetuple()))
-            else:
-                target = clock.now_ts() + self._get_wait_seconds(env=env)
-            _installed[-1](target, lambda: not env.is_running())
-            return None
-
-        WaitFunction._eval_body = _eval_body  # type: ignore[method-assign]
-        WaitFunction._wxengage_original = original  # type: ignore[attr-defined]
-        _undo_retry.append(_retry_on_clock())
-    _installed.append(waiter)
-
-    def uninstall() -> None:
-        if waiter in _installed:
-            _installed.remove(waiter)
-        if not _installed and hasattr(WaitFunction, "_wxengage_original"):
-            WaitFunction._eval_body = WaitFunction._wxengage_original  # type: ignore[method-assign]
-            del WaitFunction._wxengage_original
-            while _undo_retry:
-                _undo_retry.pop()()
-
-    return uninstall
+    return install(waiter)

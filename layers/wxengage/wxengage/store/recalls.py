@@ -23,6 +23,7 @@ from wxengage.store.dynamo import (
     to_attributes,
     to_item,
 )
+from wxengage.store.recall_upgrade import refile_minute_buckets
 
 DUE_INDEX = "due"
 _CHECKPOINT = "#sweep-checkpoint"
@@ -257,30 +258,7 @@ class RecallStore:
         item = self._checkpoint_item(app_id)
         if item is not None and item.get("due_index", {}).get("S") == _DAY_INDEX:
             return 0
-        moved = 0
-        paginator = client("dynamodb").get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="app_id = :a",
-            FilterExpression="attribute_exists(due_bucket)",
-            ProjectionExpression="recall_id, due_bucket",
-            ExpressionAttributeValues=expression_values(a=app_id),
-        ):
-            for row in page["Items"]:
-                old = row["due_bucket"]["S"]
-                day = old[len(app_id) + 1 :][:10]
-                if len(old) == len(app_id) + 1 + 10:
-                    continue  # already a day partition
-                with suppress(ConflictError), conditional("recall moved meanwhile"):
-                    client("dynamodb").update_item(
-                        TableName=self._table,
-                        Key=key(app_id=app_id, recall_id=row["recall_id"]["S"]),
-                        UpdateExpression="SET due_bucket = :new",
-                        ConditionExpression="due_bucket = :old",
-                        ExpressionAttributeValues=expression_values(new=f"{app_id}#{day}", old=old),
-                    )
-                    moved += 1
-        return moved
+        return refile_minute_buckets(self._table, app_id)
 
     def _checkpoint_item(self, app_id: str) -> dict[str, Any] | None:
         resp = client("dynamodb").get_item(
