@@ -15,7 +15,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["webhook.py", "console.py", "sweep.py", "broadcast_plan.py", "load.py"]
+BENCHMARKS = [
+    "webhook.py",
+    "console.py",
+    "sweep.py",
+    "sweep_catch_up.py",
+    "broadcast_plan.py",
+    "load.py",
+]
 
 
 def main() -> int:

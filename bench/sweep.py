@@ -19,7 +19,7 @@ from wxengage.recall.planning import PendingRecall
 from wxengage.recall.sweep import sweep
 from wxengage.settings import Settings
 from wxengage.store.recall_queue import RecallQueue
-from wxengage.store.recalls import RecallStore, _due_key, minute_bucket
+from wxengage.store.recalls import RecallStore, _due_key, due_bucket
 from wxengage_local.aws import deploy
 
 APP_ID = "wx0123456789abcdef"
@@ -56,7 +56,7 @@ def fill(settings: Settings, n: int, rnd: random.Random) -> int:
                         "window_closes_at": {"N": str(recall.window_closes_at)},
                         "due_at": {"N": str(due_at)},
                         "status": {"S": "pending"},
-                        "due_bucket": {"S": minute_bucket(APP_ID, due_at)},
+                        "due_bucket": {"S": due_bucket(APP_ID, due_at)},
                         "due_key": {"S": _due_key(recall)},
                     }
                 }

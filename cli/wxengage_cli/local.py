@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import threading
 from pathlib import Path
@@ -48,9 +49,18 @@ def local() -> None:
     "--warp",
     is_flag=True,
     help=(
-        "Run on a virtual clock shared by the engine, the sandbox and the state machine's "
-        "waits: whenever nothing is running it leaps to the next wait, so a two-day A/B "
-        "campaign with its next-day winner finishes in seconds."
+        "Run on a virtual clock shared by the engine, the sandbox, the schedules and the state "
+        "machine's waits and retries: whenever nothing is running it leaps to the next thing "
+        "due (a Wait, a retry, the sweep of the next recall due), so a two-day A/B campaign or "
+        "a recall due in two days plays in seconds. `wxengage local pause|resume` steer it."
+    ),
+)
+@click.option(
+    "--paused",
+    is_flag=True,
+    help=(
+        "With --warp: start with leaps paused (time flows at wall speed) until "
+        "`wxengage local resume`, to set up several campaigns first."
     ),
 )
 @click.option(
@@ -78,6 +88,7 @@ def up(
     sandbox_port: int,
     speed: float,
     warp: bool,
+    paused: bool,
     template_path: Path | None,
     console_users: tuple[str, ...],
 ) -> None:
@@ -93,7 +104,10 @@ def up(
         stack_name=stack_name,
         speed=speed,
         warp=warp,
+        paused=paused,
     )
+    if paused and not warp:
+        raise click.UsageError("--paused steers the virtual clock: use it with --warp")
     users = parse_console_users(console_users)
     stop = threading.Event()
 
@@ -102,6 +116,8 @@ def up(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    # `kill -USR1 <pid>` prints every thread's stack to stderr: what is a stuck stack doing?
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         run.start()
     except OSError:
@@ -148,3 +164,73 @@ def console_sign_in(run: LocalRun, users: list[tuple[str, str, str]]) -> list[st
         password = gateway.console_auth.issuer.add_user(name, role, accounts)
         lines.append(f"  {name} / {password}  ({role}, accounts {accounts}; local only)")
     return lines
+
+
+_sandbox_url = click.option(
+    "--sandbox-url",
+    envvar="WXENGAGE_SANDBOX_URL",
+    default="http://127.0.0.1:3100",
+    show_default=True,
+    help="The running local stack's sandbox (printed by `wxengage local up`).",
+)
+
+
+def _steer(sandbox_url: str, paused: bool | None, as_json: bool) -> None:
+    import json
+
+    import requests
+
+    url = f"{sandbox_url.rstrip('/')}/_sandbox/warp"
+    try:
+        if paused is None:
+            resp = requests.get(url, timeout=15)
+        else:
+            resp = requests.post(url, json={"paused": paused}, timeout=15)
+    except requests.ConnectionError:
+        raise click.ClickException(
+            f"no local stack at {sandbox_url}: start it with `wxengage local up --warp`"
+        ) from None
+    answer = resp.json()
+    if resp.status_code != 200:
+        raise click.ClickException(str(answer.get("error", answer)))
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+        return
+    if not answer["warp"]:
+        click.echo(f"wall clock (no --warp): {answer['iso']}")
+        return
+    state = (
+        "paused: no leaps, time flows at wall speed" if answer["paused"] else "leaping when idle"
+    )
+    nxt = answer.get("next_due") or "nothing waiting"
+    click.echo(f"virtual clock {answer['iso']} (UTC), {state}; next due: {nxt}")
+
+
+_json = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+
+
+@local.command("pause")
+@_sandbox_url
+@_json
+def pause(sandbox_url: str, as_json: bool) -> None:
+    """Stop the --warp clock leaping (time flows at wall speed) until `local resume`.
+
+    Pause before creating and starting several campaigns: nothing leaps between your commands.
+    """
+    _steer(sandbox_url, True, as_json)
+
+
+@local.command("resume")
+@_sandbox_url
+@_json
+def resume(sandbox_url: str, as_json: bool) -> None:
+    """Let the --warp clock leap again whenever nothing is running."""
+    _steer(sandbox_url, False, as_json)
+
+
+@local.command("clock")
+@_sandbox_url
+@_json
+def clock_status(sandbox_url: str, as_json: bool) -> None:
+    """The local stack's clock: virtual or not, paused or not, and the next thing due."""
+    _steer(sandbox_url, None, as_json)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import secrets
@@ -13,20 +14,23 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import requests
 
 from wxengage_local.demo_campaign import campaign_story
 
 READY_LINE = "wxengage local stack is up"
 APP_ID = "wx5a1e5d3e0a9c0001"
 ALICE, BOB, CAROL = "o-alice-demo", "o-bob-demo", "o-carol-demo"
-# The longest lead (2880 minutes = the whole window) makes a recall due the moment a window
-# opens, so the demo shows one going out without waiting; real rules use 10..120 minutes.
+# A realistic lead: the recall is due 30 minutes before the follower's 48-hour window closes,
+# 47.5 hours after her message. Under --warp the clock leaps there as soon as all is quiet.
 DEMO_RULE = """\
 name: demo-recall
-lead_minutes: 2880
+lead_minutes: 30
 content:
   kind: default
   greeting: "Thanks for visiting our shop! Anything else we can help with?"
@@ -103,7 +107,13 @@ def main() -> int:
     )
     try:
         wait_ready(stack)
-        story(env)
+        # Keep reading the stack's output: a full pipe would block its handlers mid-log.
+        tail = drain(stack)
+        try:
+            story(env)
+        except BaseException:
+            print("== the local stack's last lines:\n" + "".join(tail), flush=True)
+            raise
     finally:
         stack.send_signal(signal.SIGINT)
         try:
@@ -126,6 +136,19 @@ def wait_ready(stack: subprocess.Popen[str], timeout: float = 180) -> None:
         if time.monotonic() > deadline:
             break
     raise SystemExit("the local stack did not come up; its output is above")
+
+
+def drain(stack: subprocess.Popen[str]) -> collections.deque[str]:
+    """Read the stack's output in the background, keeping its last lines for a failure report."""
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+
+    def read() -> None:
+        assert stack.stdout is not None
+        for line in stack.stdout:
+            tail.append(line)
+
+    threading.Thread(target=read, name="stack-output", daemon=True).start()
+    return tail
 
 
 def story(env: dict[str, str]) -> None:
@@ -182,9 +205,11 @@ def story(env: dict[str, str]) -> None:
 
 
 def recall_story(env: dict[str, str]) -> None:
-    """A rule, a follower's message, the sweep, the recall in WeChat's hands, and the answer."""
-    print("\n== carol writes; the sweep finds her recall due and the sender sends it once")
-    print("   (alice's window opened before the rule existed, so it does not count for the rule)")
+    """A rule, a follower's message, the clock leaping to her recall, the send, and her answer."""
+    print("\n== carol writes; her recall is due 47.5 hours later (30 minutes before her window")
+    print("   closes). The virtual clock leaps there, the every-minute sweep finds it and the")
+    print("   sender sends it once (alice's window opened before the rule existed: not counted)")
+    wrote_at = _sandbox_clock(env)
     print(
         run(
             [
@@ -200,23 +225,37 @@ def recall_story(env: dict[str, str]) -> None:
             env,
         )
     )
-    print(run(["recall", "sweep", "--app-id", APP_ID], env))
-    sent = wait_for_sent(env, expected=1)
+    # Pause leaps once the recall is out: carol answers within her window, as a person would.
+    sent = wait_for_sent(env, expected=1, then=["local", "pause"])
+    print("$ wxengage local pause   (as soon as the recall is out)")
+    print(run(["local", "clock"], env))
+    hours = (_sandbox_clock(env) - wrote_at) / 3600
+    print(f"   ({hours:.1f} virtual hours after carol wrote)")
     print(run(["sandbox", "sent", "--app-id", APP_ID], env))
     print("\n== carol taps the guide link: her message is the keyword, the webhook answers it")
     print(
         run(["sandbox", "say", "--app-id", APP_ID, "--openid", CAROL, "--text", "show offers"], env)
     )
-    print("\n== what the rule achieved today")
+    print("\n== what the rule achieved")
     print(run(["rules", "stats", "--app-id", APP_ID], env))
     stats = json.loads(run(["rules", "stats", "--app-id", APP_ID, "--json"], env))
-    today = stats["rows"][0]
+    sent_n = sum(int(row.get("sent", 0)) for row in stats["rows"])
+    recalled_n = sum(int(row.get("recalled", 0)) for row in stats["rows"])
     to_carol = [m for m in sent if m["openid"] == CAROL]
-    if len(sent) != 1 or len(to_carol) != 1 or (today["sent"], today["recalled"]) != (1, 1):
+    if len(sent) != 1 or len(to_carol) != 1 or (sent_n, recalled_n) != (1, 1):
         raise SystemExit(
             "the recall did not go out exactly once, or carol's answer was not counted"
         )
+    if not 47 <= hours < 48:
+        raise SystemExit(f"the recall went out {hours:.1f} h after carol wrote, not 47.5 h")
+    # Still paused: the campaign is created and started before the clock leaps again.
     campaign_story(APP_ID, env, run, quiet)
+
+
+def _sandbox_clock(env: dict[str, str]) -> float:
+    """The stack's (virtual) now, straight from the sandbox: no CLI process to start."""
+    resp = requests.get(f"{env['WXENGAGE_SANDBOX_URL']}/_sandbox/clock", timeout=10)
+    return float(resp.json()["now"])
 
 
 def quiet(args: list[str], env: dict[str, str]) -> str:
@@ -229,8 +268,10 @@ def quiet(args: list[str], env: dict[str, str]) -> str:
     return proc.stdout
 
 
-def wait_for_sent(env: dict[str, str], expected: int, timeout: float = 30) -> list[dict[str, Any]]:
-    """The local stack's queue pump delivers the queued recall within a second or two."""
+def wait_for_sent(
+    env: dict[str, str], expected: int, timeout: float = 60, then: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Poll the sandbox until `expected` recalls reached it, then run `then` at once."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         sent: list[dict[str, Any]] = json.loads(
@@ -243,8 +284,10 @@ def wait_for_sent(env: dict[str, str], expected: int, timeout: float = 30) -> li
             ).stdout
         )
         if len(sent) >= expected:
+            if then:
+                quiet(then, env)
             return sent
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise SystemExit("no recall reached the WeChat sandbox")
 
 

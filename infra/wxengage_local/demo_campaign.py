@@ -89,6 +89,8 @@ def campaign_story(app_id: str, env: dict[str, str], run: Run, quiet: Run) -> No
     print(created)
     campaign_id = created.split()[1]
     print(run(["campaign", "start", "--app-id", app_id, "--campaign", campaign_id], env))
+    print("== set up while paused; now the clock may leap again")
+    print(run(["local", "resume"], env))
     print("== the virtual clock leaps over the waits: variants, the night, the winner send")
     report = _wait_done(app_id, campaign_id, env, quiet)
     print(run(["campaign", "status", "--app-id", app_id, "--campaign", campaign_id], env))

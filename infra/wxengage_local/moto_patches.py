@@ -1,14 +1,15 @@
-"""Every private part of moto the local stack patches, in one place, for one pinned moto version.
+"""Every private part of moto the local stack patches, for one pinned moto version (the Step
+Functions clock patches, Wait and Retry, in moto_clock.py, installed only through here).
 
 Each patch replaces a private method of moto 5.2.5 (there is no public hook for these); a
 different moto may have moved or changed any of them, so each one first checks the version and
 refuses to run on another. Canary tests cover the patches (tests/local/test_lambda_hook.py,
-test_deploy.py, test_stack.py, test_moto_patches.py; the broadcast tests run the Wait states).
+test_deploy.py, test_stack.py, test_moto_patches.py, test_retry_on_clock.py; the broadcast
+tests run the Wait states).
 """
 
 from __future__ import annotations
 
-import calendar
 import importlib.metadata
 import json
 import threading
@@ -17,7 +18,6 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from wxengage import clock
 from wxengage_local.handlers import ACTIVITY, FakeLambdaContext, load_handler
 from wxengage_local.http import LoopbackServer
 from wxengage_local.template import FunctionSpec
@@ -192,69 +192,12 @@ def state_machines_follow_execution_config() -> None:
     StateMachine._wxengage_follows_config = True  # type: ignore[attr-defined]
 
 
-_installed: list[Waiter] = []
-# States that only wait (for time, or for their branches) are not work in progress.
-_WAITING_STATES = {"StateWait", "StateMap", "StateParallel"}
-
-
-def _count_states_as_activity() -> None:
-    """Every other state counts as activity while it runs: the warp clock never leaps between a
-    task deciding to send and the send (once; private moto API, pinned, covered by the tests)."""
-    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
-
-    if getattr(CommonStateField, "_wxengage_counted", False):
-        return
-    original = CommonStateField._eval_body
-
-    def _eval_body(self: Any, env: Any) -> None:
-        if type(self).__name__ in _WAITING_STATES:
-            return original(self, env)
-        with ACTIVITY:
-            return original(self, env)
-
-    CommonStateField._eval_body = _eval_body  # type: ignore[method-assign]
-    CommonStateField._wxengage_counted = True  # type: ignore[attr-defined]
-
-
 def install_clock_waits(waiter: Waiter = wait_on_clock) -> Callable[[], None]:
-    """Make moto's Wait states wait on `waiter`; returns `uninstall`.
+    """Make moto's Wait states and Retry intervals wait on `waiter`; returns `uninstall`.
 
-    Patches `WaitFunction._eval_body` (private, pinned moto; a canary test covers it).
+    The patches themselves live in moto_clock.py (private, pinned moto; canary tests cover them).
     """
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
-        Timestamp,
-    )
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
-        WaitFunction,
-    )
+    from wxengage_local.moto_clock import install_clock_waits as install
 
     check_version()
-    if not _installed:
-        _count_states_as_activity()
-        original = WaitFunction._eval_body
-
-        def _eval_body(self: Any, env: Any) -> None:
-            if isinstance(self, Timestamp):
-                self.string.eval(env=env)
-                text = env.stack.pop()
-                parsed = Timestamp._from_timestamp_string(text)
-                if parsed is None:
-                    return original(self, env)  # moto reports the bad timestamp
-                target = float(calendar.timegm(parsed.timetuple()))
-            else:
-                target = clock.now_ts() + self._get_wait_seconds(env=env)
-            _installed[-1](target, lambda: not env.is_running())
-            return None
-
-        WaitFunction._eval_body = _eval_body  # type: ignore[method-assign]
-        WaitFunction._wxengage_original = original  # type: ignore[attr-defined]
-    _installed.append(waiter)
-
-    def uninstall() -> None:
-        if waiter in _installed:
-            _installed.remove(waiter)
-        if not _installed and hasattr(WaitFunction, "_wxengage_original"):
-            WaitFunction._eval_body = WaitFunction._wxengage_original  # type: ignore[method-assign]
-            del WaitFunction._wxengage_original
-
-    return uninstall
+    return install(waiter)

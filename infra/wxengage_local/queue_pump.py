@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from wxengage_local.handlers import invoke_in_process
 from wxengage_local.template import FunctionSpec
@@ -62,6 +63,8 @@ class QueuePump:
         # full visibility timeout, so retries happen while you watch.
         self.retry_after_seconds = retry_after_seconds
         self._sqs: Any = None
+        self._busy_sqs: Any = None
+        self._busy_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.delivered = 0
@@ -94,6 +97,30 @@ class QueuePump:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+
+    def busy(self) -> bool:
+        """True while any queue holds a message, visible, in flight or delayed.
+
+        The warp clock never leaps while this is so: a recall the sweep just queued goes out at
+        the time it was due, and a retried one a few seconds later, not a leap later.
+        """
+        with self._busy_lock:
+            if self._busy_sqs is None:
+                # Its own client with short timeouts (the warp clock's threads call this).
+                config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
+                self._busy_sqs = boto3.session.Session().client("sqs", config=config)
+        names = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
+        for source in self.sources:
+            attributes = self._busy_sqs.get_queue_attributes(
+                QueueUrl=source.queue_url, AttributeNames=names
+            )["Attributes"]
+            if any(int(attributes.get(name, "0")) for name in names):
+                return True
+        return False
 
     def drain(self) -> int:
         """Deliver until every queue answers empty; returns how many messages were handed over."""

@@ -28,6 +28,7 @@ from wxengage_local.gateway import Gateway
 from wxengage_local.http import LoopbackServer, PortInUseError
 from wxengage_local.moto_patches import install_clock_waits, install_inprocess_lambda, moto_server
 from wxengage_local.queue_pump import QueuePump
+from wxengage_local.recall_probe import next_recall_due
 from wxengage_local.template import FunctionSpec, LocalTemplate
 from wxengage_local.ticker import Ticker
 from wxengage_local.warp import VirtualClock
@@ -39,6 +40,8 @@ LOCAL_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
+# The schedule the warp clock asks "when is the next recall due?" before leaping.
+RECALL_SWEEP = "RecallSweepFunction"
 
 
 class Service(Protocol):
@@ -141,12 +144,24 @@ class LocalStack:
             self._outputs = deploy(session, self.template.path, self.stack_name)
             physical = physical_ids(session, self.stack_name)
             resolver.bind(physical)
-            self._set_environment(self._function_environment(session))
+            environment = self._function_environment(session)
+            self._set_environment(environment)
             self.gateway = Gateway(self.functions, port=self._port)
             self.gateway.start()
-            self.ticker = Ticker(self.functions, speed=self._speed, clock=clock.now_ts)
-            self.ticker.start()
             self.pump = QueuePump.for_stack(session, self.functions, physical)
+            probes = {}
+            if self.clock is not None:
+                self.clock.add_blocker(self.pump.busy)
+                if "WXENGAGE_RECALLS_TABLE" in environment:
+                    probes[RECALL_SWEEP] = next_recall_due(environment["WXENGAGE_RECALLS_TABLE"])
+            self.ticker = Ticker(
+                self.functions,
+                speed=self._speed,
+                clock=clock.now_ts,
+                warp=self.clock,
+                probes=probes,
+            )
+            self.ticker.start()
             self.pump.start()
             self._running = True
             for service in self.services:

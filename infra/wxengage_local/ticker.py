@@ -1,9 +1,17 @@
-"""Fires the template's Schedule events locally (moto never fires schedules)."""
+"""Fires the template's Schedule events locally (moto never fires schedules).
+
+Under --warp the ticker also steers the virtual clock: between ticks it waits on that clock,
+and a job with a probe (the recall sweep: when is the next recall due?) tells the clock the
+first tick worth leaping to, so a recall due in two days is swept two virtual days later, in
+a moment. Jobs without a probe do not hold leaps back; after a leap they fire once, as
+EventBridge does after missed firings.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -15,6 +23,7 @@ from typing import Any
 
 from wxengage_local.handlers import invoke_in_process
 from wxengage_local.template import FunctionSpec
+from wxengage_local.warp import Horizon, VirtualClock
 
 log = logging.getLogger("wxengage.local.ticker")
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)$")
@@ -64,6 +73,17 @@ class Job:
     input: str | None
     next_after: Callable[[float], float] | None
     due: float | None = None
+    # When does firing this job next do something? (None: no probe, or nothing pending.)
+    probe: Horizon | None = None
+
+    def first_tick_from(self, at: float) -> float | None:
+        """The first tick of this job's grid at or after `at`."""
+        if self.due is None or self.next_after is None:
+            return None
+        every = self.next_after(0.0)
+        if at <= self.due:
+            return self.due
+        return self.due + math.ceil((at - self.due) / every) * every
 
     def event(self, when: float) -> Any:
         # EventBridge sends a target's constant Input instead of the Scheduled Event.
@@ -81,6 +101,8 @@ class Ticker:
         speed: float = 1.0,
         invoke: Invoke | None = None,
         clock: Callable[[], float] = time.time,
+        warp: VirtualClock | None = None,
+        probes: Mapping[str, Horizon] | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -95,10 +117,18 @@ class Ticker:
                     log.warning("%s.%s will not fire by itself: %s", f.logical_id, name, err)
                     after = None
                 self.jobs.append(
-                    Job(f, f"{f.logical_id}{name}", expr, f.schedule_inputs.get(name), after)
+                    Job(
+                        f,
+                        f"{f.logical_id}{name}",
+                        expr,
+                        f.schedule_inputs.get(name),
+                        after,
+                        probe=(probes or {}).get(f.logical_id),
+                    )
                 )
         self._invoke = invoke or invoke_in_process
         self._clock = clock
+        self._warp = warp if speed == 1 else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._origin = (clock(), time.monotonic())
@@ -119,6 +149,8 @@ class Ticker:
         for job in self.jobs:
             job.due = job.next_after(now) if job.next_after else None
         if any(job.due is not None for job in self.jobs):
+            if self._warp is not None:
+                self._warp.add_horizon(self.horizon)
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="schedule-ticker", daemon=True)
             self._thread.start()
@@ -129,6 +161,17 @@ class Ticker:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+
+    def horizon(self, now: float) -> float | None:
+        """The first tick at which a probed job has something due (for the warp clock)."""
+        ticks = []
+        for job in self.jobs:
+            if job.probe is None:
+                continue
+            found = job.probe(now)
+            if found is not None and (tick := job.first_tick_from(found)) is not None:
+                ticks.append(tick)
+        return min(ticks) if ticks else None
 
     def tick_now(self) -> int:
         """Fire every schedule once, now, in the calling thread; returns how many fired."""
@@ -141,17 +184,26 @@ class Ticker:
             now = self.now()
             for job in self.jobs:
                 if job.due is not None and job.next_after is not None and now >= job.due:
+                    # Like EventBridge, a late tick (an outage, a leap) does not replay the
+                    # firings it missed: it fires once, as the latest of them, and the schedule
+                    # stays on its grid.
                     when = job.due
-                    # Like EventBridge, a late tick does not replay the firings it missed, and
-                    # the schedule stays on its grid (a late tick does not shift later ones).
-                    due = job.next_after(job.due)
-                    while due <= now:
-                        due = job.next_after(due)
-                    job.due = due
+                    while job.next_after(when) <= now:
+                        when = job.next_after(when)
+                    job.due = job.next_after(when)
                     self._fire(job, when)
             pending = [job.due for job in self.jobs if job.due is not None]
+            if self._warp is not None and pending:
+                grid = min(pending)
+                # Wait on the virtual clock for nothing in particular: the clock may leap to a
+                # horizon (ours included) or another waiter, and we wake at the next tick.
+                self._warp.wait_until(math.inf, self._tick_or_stop(grid))
+                continue
             wait = (min(pending) - self.now()) / self.speed if pending else 1.0
             self._stop.wait(min(max(wait, 0.005), 1.0))
+
+    def _tick_or_stop(self, grid: float) -> Callable[[], bool]:
+        return lambda: self._stop.is_set() or self.now() >= grid
 
     def _fire(self, job: Job, when: float) -> None:
         try:

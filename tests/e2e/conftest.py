@@ -19,8 +19,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_local_stack(stack_name: str) -> Iterator[LocalRun]:
-    """A local stack deployed as `stack_name`, with the environment the CLI reads set to it."""
+def running_local_stack(
+    stack_name: str, *, warp: bool = False, paused: bool = False
+) -> Iterator[LocalRun]:
+    """A local stack deployed as `stack_name`, with the environment the CLI reads set to it
+    (on the virtual clock with `warp`, its leaps paused at first with `paused`)."""
     mp = pytest.MonkeyPatch()
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -35,6 +38,8 @@ def running_local_stack(stack_name: str) -> Iterator[LocalRun]:
         aws_port=free_port(),
         sandbox_port=free_port(),
         stack_name=stack_name,
+        warp=warp,
+        paused=paused,
     )
     _reset_process_caches()
     run.start()

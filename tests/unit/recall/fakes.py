@@ -19,6 +19,7 @@ from wxengage.recall.budget import CLAIM_STALE_SECONDS
 from wxengage.recall.holds import RecallHold
 from wxengage.recall.outcomes import FailureReason, StatKey
 from wxengage.recall.planning import PendingRecall, RecallStatus
+from wxengage.recall.ports import DueRead
 from wxengage.recall.rules import RecallRule, RuleNotFoundError, StoredRule
 from wxengage.windows import FollowerState, Interaction, InteractionKind, apply_interaction
 
@@ -263,11 +264,14 @@ class FakeDueRecalls(FakeHolds):
     def checkpoint(self, app_id: str) -> int | None:
         return self.checkpoints.get(app_id)
 
-    def due_in_minute(self, app_id: str, minute_ts: int, now: int) -> Iterable[PendingRecall]:
-        rows = self.by_minute.get((app_id, minute_ts), [])
-        return [
+    def due_since(self, app_id: str, since: int, now: int) -> DueRead:
+        # As the store: one query per UTC day from since's day, rows due (filed) by now.
+        first_day = since - since % 86400
+        rows = [
             r
-            for r in rows
+            for (app, minute), filed in sorted(self.by_minute.items())
+            if app == app_id and first_day <= minute <= now
+            for r in filed
             if (r.status is RecallStatus.CLAIMED and r.recall_id in self.claims)
             or (
                 r.status is not RecallStatus.CLAIMED
@@ -275,6 +279,10 @@ class FakeDueRecalls(FakeHolds):
                 and r.recall_id not in self.queued
             )
         ]
+        return DueRead(rows=rows, queries=(now - now % 86400 - first_day) // 86400 + 1)
+
+    def refile_minute_buckets(self, app_id: str) -> int:
+        return 0  # the fake files by day from the start
 
     def mark_queued(self, recall: PendingRecall) -> bool:
         if recall.recall_id in self.queued:

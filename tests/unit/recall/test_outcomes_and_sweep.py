@@ -7,7 +7,7 @@ from wxengage.recall.outcomes import Delivery, FailureReason, StatKey, refusal
 from wxengage.recall.planning import SkipReason
 from wxengage.recall.sweep import FIRST_LOOKBACK_SECONDS, SweepReport, describe, sweep
 
-# A whole minute (the sweep works in minute buckets), plus 30 s.
+# A whole minute (the sweep's checkpoint is a minute), plus 30 s: 10:00:30 UTC.
 NOW = 1_795_341_600 + 30
 MINUTE = NOW - NOW % 60
 
@@ -35,20 +35,18 @@ def test_outcome_values_are_the_strings_stored_and_logged() -> None:
     assert f"{Delivery.SKIPPED} {SkipReason.TAG}" == "skipped tag"
 
 
-def test_a_first_sweep_looks_back_an_hour_and_queues_what_is_due() -> None:
-    # Given recalls due 59 and 61 minutes ago, one due now, and one due later this minute
+def test_a_first_sweep_reads_the_day_an_hour_back_and_queues_what_is_due() -> None:
+    # Given recalls due 59 and 61 minutes ago (same UTC day), yesterday, now and later
     store, queue = FakeDueRecalls(), FakeQueue()
-    recalls = {
-        name: due(wrote(0, openid=name), due_at=NOW + offset)
-        for name, offset in {"recent": -59 * 60, "old": -61 * 60, "now": 0, "later": 20}.items()
-    }
-    for recall in recalls.values():
-        store.add(recall)
+    offsets = {"yesterday": -11 * H, "old": -61 * 60, "recent": -59 * 60, "now": 0, "later": 20}
+    for name, offset in offsets.items():
+        store.add(due(wrote(0, openid=name), due_at=NOW + offset))
     # When the account is swept for the first time
     report = sweep([APP_ID], store, queue, NOW)
-    # Then an hour of minutes was read; what was due is queued, the rest waits
-    assert [r.openid for r in queue.messages] == ["recent", "now"]
-    assert report == SweepReport(accounts=1, minutes=61, rows_read=2, due=2, queued=2)
+    # Then one query read the UTC day an hour back falls in: what was due that day is queued,
+    # the rest waits, and the day before (before any rule could have planned) is not read
+    assert [r.openid for r in queue.messages] == ["old", "recent", "now"]
+    assert report == SweepReport(accounts=1, minutes=61, queries=1, rows_read=3, due=3, queued=3)
     assert store.checkpoints == {APP_ID: MINUTE}
     assert FIRST_LOOKBACK_SECONDS == H
 
@@ -84,10 +82,10 @@ def test_a_recall_already_queued_is_counted_as_such() -> None:
 
 def test_describe_says_what_the_sweep_did() -> None:
     # Given a sweep report
-    report = SweepReport(accounts=2, minutes=3, rows_read=4, due=4, queued=3)
+    report = SweepReport(accounts=2, minutes=3, queries=2, rows_read=4, due=4, queued=3)
     # When it is described for a person
     # Then one line says it all
     assert describe(report, MINUTE) == (
-        "sweep at 2026-11-22T10:00:00Z: 2 account(s), 3 minute bucket(s), "
-        "4 index row(s) read, 4 due, 3 queued"
+        "sweep at 2026-11-22T10:00:00Z: 2 account(s), 3 minute(s) caught up in 2 index "
+        "quer(ies), 4 index row(s) read, 4 due, 3 queued"
     )

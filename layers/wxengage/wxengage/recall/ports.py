@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from wxengage.accounts import Account
 from wxengage.recall.holds import RecallHold
@@ -73,20 +73,32 @@ class RecallLedger(Protocol):
         ...
 
 
+class DueRead(NamedTuple):
+    """What one catch-up read of the due index found, and how many index queries it took."""
+
+    rows: list[PendingRecall]
+    queries: int
+
+
 class DueRecalls(Protocol):
-    """Pending recalls by the minute they come due, and the sweep's checkpoint."""
+    """Pending recalls by the time they come due, and the sweep's checkpoint."""
 
     def checkpoint(self, app_id: str) -> int | None:
         """The minute the last sweep of this account completed up to."""
         ...
 
-    def due_in_minute(self, app_id: str, minute_ts: int, now: int) -> Iterable[PendingRecall]:
-        """Pending recalls of one minute bucket that are due by `now`, and the claims whose
-        deadline (claimed_at + CLAIM_STALE_SECONDS) fell in it (status CLAIMED)."""
+    def due_since(self, app_id: str, since: int, now: int) -> DueRead:
+        """Pending recalls filed from `since` on that are due by `now`, and the claims whose
+        deadline (claimed_at + CLAIM_STALE_SECONDS) has passed (status CLAIMED); its cost
+        follows what is due, not how long ago `since` is."""
         ...
 
     def mark_queued(self, recall: PendingRecall) -> bool:
         """pending -> queued; False if it was no longer pending."""
+        ...
+
+    def refile_minute_buckets(self, app_id: str) -> int:
+        """Once per account, after an upgrade: re-file rows an older version indexed by minute."""
         ...
 
     def save_checkpoint(self, app_id: str, minute_ts: int) -> None:

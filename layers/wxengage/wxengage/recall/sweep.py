@@ -1,9 +1,9 @@
 """The sweep: read only what is due since the last checkpoint, hand it to the queue, move on.
 
-The same minute buckets carry the claims a sender never finished: a claim is filed under the
-minute its deadline falls in (claimed_at + CLAIM_STALE_SECONDS, longer than the sender's Lambda
-timeout), and the sweep that reads that minute records it failed/unknown_outcome. The send may
-have gone out, so it is never resent. A finished or released claim leaves that bucket.
+The same due index carries the claims a sender never finished: a claim is filed at its
+deadline (claimed_at + CLAIM_STALE_SECONDS, longer than the sender's Lambda timeout), and the
+first sweep after it records it failed/unknown_outcome. The send may have gone out, so it is
+never resent. A finished or released claim leaves the index.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from wxengage.recall.ports import DueRecalls, Queue, Stats
 from wxengage.recall.quiet_hours import local_day
 
 # A first sweep (no checkpoint yet) looks back an hour: pending recalls only exist for windows
-# opened after a rule was created, and each minute looked back costs one Query per account.
+# opened after a rule was created.
 FIRST_LOOKBACK_SECONDS = 3600
 _DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -28,7 +28,10 @@ class SweepReport(BaseModel):
     """What one sweep did, for logs, metrics and `wxengage recall sweep`."""
 
     accounts: int = 0
+    # Minutes caught up on (checkpoint to now) and the index queries that took: one per UTC
+    # day spanned, so a two-day leap is three queries, not 2,881.
     minutes: int = 0
+    queries: int = 0
     rows_read: int = 0
     due: int = 0
     queued: int = 0
@@ -47,7 +50,7 @@ def sweep(
     stats: Stats | None = None,
     timezones: Mapping[str, str] | None = None,
 ) -> SweepReport:
-    """Queue every recall due by `now`, minute bucket by minute bucket from each checkpoint.
+    """Queue every recall due by `now` that was filed since each account's checkpoint.
 
     The queue send comes before marking a recall queued: a crash in between re-sends it next
     time, and the sender's claim makes that harmless; the other order could lose it. A held
@@ -61,23 +64,25 @@ def sweep(
         if hold is not None and hold.active(now):
             report.held += 1
             continue
+        recalls.refile_minute_buckets(app_id)
         start = recalls.checkpoint(app_id)
         if start is None:
             start = this_minute - FIRST_LOOKBACK_SECONDS
-        for minute in range(start, this_minute + 60, 60):
-            report.minutes += 1
-            rows = list(recalls.due_in_minute(app_id, minute, now))
-            report.rows_read += len(rows)
-            stranded = [r for r in rows if r.status is RecallStatus.CLAIMED]
-            due = [r for r in rows if r.status is not RecallStatus.CLAIMED]
-            report.due += sum(1 for r in due if r.due_at <= now)
-            for recall in queue.send(due):
-                if recalls.mark_queued(recall):
-                    report.queued += 1
-                else:
-                    report.already_queued += 1
-            day = local_day(now, (timezones or {}).get(app_id, _DEFAULT_TIMEZONE))
-            report.stranded += _settle(stranded, recalls, stats, day, now)
+        report.minutes += (this_minute - start) // 60 + 1
+        read = recalls.due_since(app_id, start, now)
+        report.queries += read.queries
+        report.rows_read += len(read.rows)
+        stranded = [r for r in read.rows if r.status is RecallStatus.CLAIMED]
+        due = [r for r in read.rows if r.status is not RecallStatus.CLAIMED]
+        report.due += sum(1 for r in due if r.due_at <= now)
+        # One queue call per account, whatever was due: the queue adapter batches it.
+        for recall in queue.send(due) if due else []:
+            if recalls.mark_queued(recall):
+                report.queued += 1
+            else:
+                report.already_queued += 1
+        day = local_day(now, (timezones or {}).get(app_id, _DEFAULT_TIMEZONE))
+        report.stranded += _settle(stranded, recalls, stats, day, now)
         # The current minute stays open: rows due later in it are read by the next sweep.
         recalls.save_checkpoint(app_id, this_minute)
     return report
@@ -109,6 +114,7 @@ def describe(report: SweepReport, now: int) -> str:
         if n
     )
     return (
-        f"sweep at {iso_z(now)}: {report.accounts} account(s), {report.minutes} minute bucket(s), "
-        f"{report.rows_read} index row(s) read, {report.due} due, {report.queued} queued{extra}"
+        f"sweep at {iso_z(now)}: {report.accounts} account(s), {report.minutes} minute(s) caught "
+        f"up in {report.queries} index quer(ies), {report.rows_read} index row(s) read, "
+        f"{report.due} due, {report.queued} queued{extra}"
     )

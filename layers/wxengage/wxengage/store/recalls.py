@@ -1,8 +1,7 @@
-"""Recall store: pending recalls, indexed by the minute they come due, and their claims."""
+"""Recall store: pending recalls, indexed by the UTC day and time they come due, and their claims."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
 
@@ -13,6 +12,7 @@ from wxengage.recall.budget import CLAIM_STALE_SECONDS
 from wxengage.recall.holds import RecallHold
 from wxengage.recall.outcomes import FailureReason
 from wxengage.recall.planning import PendingRecall, RecallStatus
+from wxengage.recall.ports import DueRead
 from wxengage.settings import Settings
 from wxengage.store.aws import client
 from wxengage.store.dynamo import (
@@ -23,15 +23,28 @@ from wxengage.store.dynamo import (
     to_attributes,
     to_item,
 )
+from wxengage.store.recall_upgrade import refile_minute_buckets
 
 DUE_INDEX = "due"
 _CHECKPOINT = "#sweep-checkpoint"
 _HOLD = "#recall-hold"
+_DAY_INDEX = "day"
 
 
-def minute_bucket(app_id: str, ts: int) -> str:
-    """The index partition for one account and one UTC minute."""
-    return f"{app_id}#{iso_z(ts)[:16]}"
+def due_bucket(app_id: str, ts: int) -> str:
+    """The due index partition for one account and one UTC day.
+
+    A day, not a minute: the sweep reads what came due since its checkpoint with one Query per
+    day spanned (a range on due_key), so catching up after a leap or an outage costs what is
+    due, not one Query per minute elapsed. Writes are no hotter than with minute partitions:
+    every recall planned in the same moment lands in the same minute anyway.
+    """
+    return f"{app_id}#{iso_z(ts)[:10]}"
+
+
+def due_time_of(index_key: str) -> int:
+    """The time a due_key files its row at (the due time, or a claim's deadline)."""
+    return int(index_key.split("#", 1)[0])
 
 
 def _due_key(recall: PendingRecall) -> str:
@@ -56,9 +69,9 @@ class RecallStore:
             recall,
             recall_id=recall.recall_id,
             status=RecallStatus.PENDING,
-            # Filed under the current minute if already due: the sweep has passed older minutes
-            # (a late callback, or a lead close to the whole window) and would never read them.
-            due_bucket=minute_bucket(recall.app_id, max(recall.due_at, int(clock.now_ts()))),
+            # Filed under today if already due: the sweep has passed older days (a late
+            # callback, or a lead close to the whole window) and would never read them.
+            due_bucket=due_bucket(recall.app_id, max(recall.due_at, int(clock.now_ts()))),
             due_key=_due_key(recall),
             expires_at=recall.window_closes_at + self._retention,
         )
@@ -79,19 +92,27 @@ class RecallStore:
             "replanned" if old in (RecallStatus.PENDING.value, RecallStatus.QUEUED.value) else "new"
         )
 
-    def due_in_minute(self, app_id: str, minute_ts: int, now: int) -> Iterator[PendingRecall]:
-        """Pending recalls of one minute bucket that are due by `now`; reads only those rows."""
+    def due_since(self, app_id: str, since: int, now: int) -> DueRead:
+        """Every row of the due index filed from `since`'s day to `now` that is due by `now`.
+
+        One Query per UTC day spanned, each reading only rows whose due_key is <= now: rows
+        leave the index once queued or finished, so what is read is what is due (or a claim
+        past its deadline), however long ago `since` is.
+        """
         paginator = client("dynamodb").get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._table,
-            IndexName=DUE_INDEX,
-            KeyConditionExpression="due_bucket = :b AND due_key <= :k",
-            ExpressionAttributeValues=expression_values(
-                b=minute_bucket(app_id, minute_ts), k=f"{now:010d}~"
-            ),
-        ):
-            for item in page["Items"]:
-                yield from_item(PendingRecall, item)
+        rows: list[PendingRecall] = []
+        days = range(since - since % 86400, now - now % 86400 + 1, 86400)
+        for day in days:
+            for page in paginator.paginate(
+                TableName=self._table,
+                IndexName=DUE_INDEX,
+                KeyConditionExpression="due_bucket = :b AND due_key <= :k",
+                ExpressionAttributeValues=expression_values(
+                    b=due_bucket(app_id, day), k=f"{now:010d}~"
+                ),
+            ):
+                rows.extend(from_item(PendingRecall, item) for item in page["Items"])
+        return DueRead(rows=rows, queries=len(days))
 
     def get(self, app_id: str, recall_id: str) -> tuple[PendingRecall, dict[str, Any]] | None:
         """One recall with its raw item (status, claim, reason), or None."""
@@ -116,8 +137,8 @@ class RecallStore:
     def claim(self, recall: PendingRecall, token: str, now: int) -> bool:
         """Take ownership before calling WeChat; False if already claimed or superseded.
 
-        The claim is filed in the due index under its deadline's minute: should its sender be
-        stopped before it records an outcome, the sweep reading that minute settles it.
+        The claim is filed in the due index under its deadline: should its sender be
+        stopped before it records an outcome, the first sweep after that deadline settles it.
         """
         deadline = now + CLAIM_STALE_SECONDS
         return self._transition(
@@ -127,7 +148,7 @@ class RecallStore:
             to=RecallStatus.CLAIMED,
             t=token,
             now=now,
-            b=minute_bucket(recall.app_id, deadline),
+            b=due_bucket(recall.app_id, deadline),
             k=f"{deadline:010d}#{recall.recall_id}",
             pending=RecallStatus.PENDING,
             queued=RecallStatus.QUEUED,
@@ -135,7 +156,7 @@ class RecallStore:
 
     def release(self, recall: PendingRecall, token: str) -> bool:
         """Undo a claim when WeChat surely did not send: back to pending, filed under the current
-        minute, so the next sweep queues it again even if the queue gives up on its message (DLQ)
+        day, so the next sweep queues it again even if the queue gives up on its message (DLQ)
         or a racing redelivery already deleted it. A second queue message is harmless: claims."""
         now = int(clock.now_ts())
         return self._transition(
@@ -143,7 +164,7 @@ class RecallStore:
             "SET #s = :to, due_bucket = :b, due_key = :k REMOVE claim_token, claimed_at",
             "#s = :claimed AND claim_token = :t",
             to=RecallStatus.PENDING,
-            b=minute_bucket(recall.app_id, max(recall.due_at, now)),
+            b=due_bucket(recall.app_id, max(recall.due_at, now)),
             k=_due_key(recall),
             claimed=RecallStatus.CLAIMED,
             t=token,
@@ -226,14 +247,31 @@ class RecallStore:
             return False
         return True
 
-    def checkpoint(self, app_id: str) -> int | None:
-        """The minute the last sweep of this account completed up to (epoch seconds)."""
+    def refile_minute_buckets(self, app_id: str) -> int:
+        """Once per account: move rows a previous version filed under a minute partition
+        (`app#YYYY-MM-DDTHH:MM`) to their day partition, where the sweep reads; returns how many.
+
+        Until the account's checkpoint says the day index is in use, one Query of the account's
+        recall partition finds them (after an upgrade, once); each move is conditional, so a row
+        re-planned, queued or finished meanwhile is left as it is.
+        """
+        item = self._checkpoint_item(app_id)
+        if item is not None and item.get("due_index", {}).get("S") == _DAY_INDEX:
+            return 0
+        return refile_minute_buckets(self._table, app_id)
+
+    def _checkpoint_item(self, app_id: str) -> dict[str, Any] | None:
         resp = client("dynamodb").get_item(
             TableName=self._table,
             Key=key(app_id=app_id, recall_id=_CHECKPOINT),
             ConsistentRead=True,
         )
-        item = resp.get("Item")
+        item: dict[str, Any] | None = resp.get("Item")
+        return item
+
+    def checkpoint(self, app_id: str) -> int | None:
+        """The minute the last sweep of this account completed up to (epoch seconds)."""
+        item = self._checkpoint_item(app_id)
         return int(item["swept_to"]["N"]) if item else None
 
     def save_checkpoint(self, app_id: str, minute_ts: int) -> None:
@@ -242,7 +280,13 @@ class RecallStore:
             client("dynamodb").put_item(
                 TableName=self._table,
                 Item=to_attributes(
-                    {"app_id": app_id, "recall_id": _CHECKPOINT, "swept_to": minute_ts}
+                    {
+                        "app_id": app_id,
+                        "recall_id": _CHECKPOINT,
+                        "swept_to": minute_ts,
+                        # Rows are filed by day from here on (refile_minute_buckets ran).
+                        "due_index": _DAY_INDEX,
+                    }
                 ),
                 ConditionExpression="attribute_not_exists(swept_to) OR swept_to < :m",
                 ExpressionAttributeValues=expression_values(m=minute_ts),
