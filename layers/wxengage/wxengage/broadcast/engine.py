@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wxengage.accounts import Account
+from wxengage.broadcast.budget import CallBudget
 from wxengage.broadcast.finish import Finishing
 from wxengage.broadcast.leg import LegSteps
 from wxengage.broadcast.ports import (
@@ -39,6 +40,7 @@ class Broadcast:
         mass_jobs: MassJobs,
         followers: FollowerSource,
         wechat: Callable[[Account], WeChatPort],
+        budget: CallBudget | None = None,
     ) -> None:
         ports = BroadcastPorts(
             accounts=accounts,
@@ -48,6 +50,7 @@ class Broadcast:
             mass_jobs=mass_jobs,
             followers=followers,
             wechat=wechat,
+            budget=budget,
         )
         progress = Progress(campaigns)
         self._preparing = Preparing(ports, progress)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from wxengage import clock
+from wxengage.broadcast.budget import check_account_type
 from wxengage.broadcast.ports import CampaignRecords, Executions, TimezoneSource
 from wxengage.broadcast.schedule import plan_legs, reschedule
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
@@ -41,6 +42,7 @@ class Campaigns:
     def create(self, app_id: str, spec: CampaignSpec) -> Campaign:
         """A new draft (times are checked when it starts, against the clock then)."""
         self._timezones.timezone(app_id)  # the account must exist
+        check_account_type(spec, self._timezones.account_type(app_id))
         now = int(clock.now_ts())
         campaign = Campaign(
             app_id=app_id, campaign_id=new_campaign_id(), spec=spec, created_at=now, updated_at=now
@@ -57,6 +59,7 @@ class Campaigns:
                 f"campaign {campaign_id} is {c.status.value}: only drafts can be edited "
                 "(reschedule, send-now or cancel a started one)"
             )
+        check_account_type(spec, self._timezones.account_type(app_id))
         return self._store.save(c.edited(spec, now=int(clock.now_ts())))
 
     def start(self, app_id: str, campaign_id: str) -> Campaign:
@@ -64,6 +67,7 @@ class Campaigns:
         c = self._store.get(app_id, campaign_id)
         if c.status is not CampaignStatus.DRAFT:
             raise CampaignStateError(f"campaign {campaign_id} is already {c.status.value}")
+        check_account_type(c.spec, self._timezones.account_type(app_id))  # its type may change
         legs = plan_legs(c.spec, self._timezones.timezone(app_id), int(clock.now_ts()))
         c = self._store.save(c.scheduled(legs, execution=campaign_id))
         self._executions.start(campaign_id, app_id, campaign_id)

@@ -30,6 +30,16 @@ class MessageApi(_Area):
         body = {"touser": touser, **message, "clientmsgid": clientmsgid}
         return self._client.call("POST", "/cgi-bin/message/mass/send", body=body, idempotent=False)
 
+    def send_mass_all(
+        self, flt: dict[str, Any], message: dict[str, Any], clientmsgid: str
+    ) -> dict[str, Any]:
+        """mass/sendall to a tag or, with `{"is_to_all": true}`, to every follower (the only send
+        kept in the account's history); wechatpy client/api/message.py _send_mass_message."""
+        body = {"filter": flt, **message, "clientmsgid": clientmsgid}
+        return self._client.call(
+            "POST", "/cgi-bin/message/mass/sendall", body=body, idempotent=False
+        )
+
     def preview_mass(self, openid: str, message: dict[str, Any]) -> None:
         """Send a test message to one follower (no quota used)."""
         body = {"touser": openid, **message}
