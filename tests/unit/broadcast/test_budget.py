@@ -1,0 +1,170 @@
+"""The mass-call budget's policies: routes by account type, calls per leg, the day-by-day plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wxengage.accounts import AccountType, MassBudget
+from wxengage.broadcast.budget import (
+    AccountTypeError,
+    LegCalls,
+    Route,
+    Slot,
+    Target,
+    budget_day,
+    calls_needed,
+    check_account_type,
+    next_day,
+    plan_days,
+    resume_at,
+    target,
+    waiting_reason,
+)
+from wxengage.broadcast.spec import CampaignSpec, Group
+
+NOW = 1_795_341_600  # 2026-11-22T10:00:00Z = 18:00 in Beijing
+DAY = 86_400
+MIDNIGHT = 1_795_363_200  # 2026-11-23T00:00:00+08:00
+
+
+def group(audience: Any) -> Group:
+    return Group.model_validate(
+        {"name": "g", "audience": audience, "content": {"type": "text", "content": "hi"}}
+    )
+
+
+def spec(*groups: dict[str, Any]) -> CampaignSpec:
+    return CampaignSpec.model_validate({"name": "c", "groups": list(groups)})
+
+
+def text_group(name: str, audience: Any) -> dict[str, Any]:
+    return {"name": name, "audience": audience, "content": {"type": "text", "content": "hi"}}
+
+
+def ab_group() -> dict[str, Any]:
+    variant = {"content": {"type": "mpnews", "media_id": "M"}, "ratio": 0.2}
+    return {
+        "name": "ab",
+        "audience": {"tags": [2]},
+        "ab_test": {
+            "variants": [
+                {"name": "a", "send_at": "2026-11-23T10:00:00+08:00", **variant},
+                {"name": "b", "send_at": "2026-11-23T10:00:00+08:00", **variant},
+            ]
+        },
+    }
+
+
+@pytest.mark.parametrize("account_type", list(AccountType))
+def test_an_all_group_goes_out_as_one_sendall_to_all_on_either_type(
+    account_type: AccountType,
+) -> None:
+    tgt = target(group("all"), account_type)
+    assert (tgt.route, tgt.filter()) == (Route.TO_ALL, {"is_to_all": True})
+    assert tgt.one_a_day is (account_type is AccountType.SUBSCRIPTION)
+
+
+def test_tags_go_out_as_openid_batches_on_a_service_account_and_by_tag_on_a_subscription() -> None:
+    assert target(group({"tags": [5]}), AccountType.SERVICE).route is Route.OPENIDS
+    tgt = target(group({"tags": [5]}), AccountType.SUBSCRIPTION)
+    assert (tgt.route, tgt.filter(), tgt.one_a_day) == (
+        Route.TAG,
+        {"is_to_all": False, "tag_id": 5},
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("groups", "words"),
+    [
+        ([ab_group()], "cannot run A/B tests"),
+        ([text_group("a", {"tags": [2]}), text_group("r", "remaining")], "'remaining'"),
+        ([text_group("a", {"tags": [2, 3]})], "one tag per send"),
+    ],
+)
+def test_a_subscription_account_refuses_what_sendall_cannot_do_and_says_why(
+    groups: list[dict[str, Any]], words: str
+) -> None:
+    with pytest.raises(AccountTypeError, match=words):
+        check_account_type(spec(*groups), AccountType.SUBSCRIPTION)
+    # And a service account takes the same campaign
+    check_account_type(spec(*groups), AccountType.SERVICE)
+
+
+def test_a_subscription_account_takes_one_tag_per_group_and_all() -> None:
+    check_account_type(
+        spec(text_group("a", {"tags": [2]}), text_group("b", {"tags": [3]})),
+        AccountType.SUBSCRIPTION,
+    )
+    check_account_type(spec(text_group("a", "all")), AccountType.SUBSCRIPTION)
+
+
+def test_calls_are_one_per_batch_for_openids_and_one_for_a_sendall() -> None:
+    openids, to_all = Target(route=Route.OPENIDS), Target(route=Route.TO_ALL)
+    assert [calls_needed(n, openids) for n in (0, 1, 2, 10_000, 10_001, 1_000_000)] == [
+        0,
+        0,
+        1,
+        1,
+        2,
+        100,
+    ]
+    assert [calls_needed(n, to_all) for n in (0, 1, 1_000_000)] == [0, 1, 1]
+
+
+def test_days_are_beijing_days_and_resume_times_follow_the_slot() -> None:
+    assert budget_day(MIDNIGHT - 1) == "2026-11-22"
+    assert budget_day(MIDNIGHT) == "2026-11-23"
+    assert next_day(NOW) == MIDNIGHT
+    assert resume_at(Slot.MINUTE_FULL, NOW + 30) == NOW + 60
+    assert resume_at(Slot.DAY_FULL, NOW) == MIDNIGHT
+    assert resume_at(Slot.SEND_USED, NOW) == MIDNIGHT
+    assert waiting_reason(Slot.DAY_FULL, NOW, "Europe/Paris") == (
+        "the account's daily mass-call budget is used: continues 2026-11-22 17:00 (Europe/Paris)"
+    )
+
+
+def test_a_leg_larger_than_what_is_left_today_continues_tomorrow() -> None:
+    # Given 30 calls already used today of 100, and a leg of 250 calls due now
+    legs = [LegCalls(key="g0", label="g", send_at=NOW, calls=250)]
+    # When it is planned
+    plan = plan_days(legs, MassBudget(), now=NOW, used_today=30)
+    # Then 70 go today, 100 tomorrow from 00:00 and 80 the day after
+    assert [(s.day, s.calls, s.at) for s in plan] == [
+        ("2026-11-22", 70, NOW),
+        ("2026-11-23", 100, MIDNIGHT),
+        ("2026-11-24", 80, MIDNIGHT + DAY),
+    ]
+
+
+def test_legs_share_the_day_in_time_order() -> None:
+    # Given two legs the same day on a budget of 10 calls a day
+    legs = [
+        LegCalls(key="g1", label="late", send_at=NOW + 3600, calls=6),
+        LegCalls(key="g0", label="early", send_at=NOW, calls=6),
+    ]
+    plan = plan_days(legs, MassBudget(calls_per_day=10), now=NOW)
+    # Then the earlier leg takes 6, the later one 4 today and 2 tomorrow
+    assert [(s.key, s.day, s.calls) for s in plan] == [
+        ("g0", "2026-11-22", 6),
+        ("g1", "2026-11-22", 4),
+        ("g1", "2026-11-23", 2),
+    ]
+
+
+def test_a_subscription_account_sends_one_leg_a_day() -> None:
+    # Given three sendall legs due today, and today's send already used by another campaign
+    legs = [LegCalls(key=f"g{i}", label=f"g{i}", send_at=NOW + i, calls=1) for i in range(3)]
+    plan = plan_days(legs, MassBudget(), now=NOW, used_today=1, sends_today=1, sends_per_day=1)
+    # Then they go on the three following days, one each, at 00:00
+    assert [(s.key, s.day, s.at) for s in plan] == [
+        ("g0", "2026-11-23", MIDNIGHT),
+        ("g1", "2026-11-24", MIDNIGHT + DAY),
+        ("g2", "2026-11-25", MIDNIGHT + 2 * DAY),
+    ]
+
+
+def test_a_leg_with_no_call_is_not_planned() -> None:
+    assert plan_days([LegCalls(key="g0", label="g", send_at=NOW, calls=0)], MassBudget(), now=NOW) == []
