@@ -44,9 +44,7 @@ def test_calls_are_counted_per_day_and_minute_and_refused_beyond_either(
     assert all(int(str(i["expires_at"])) >= NOW + KEEP_SECONDS for i in items(stack))
 
 
-def test_a_subscription_account_gets_one_send_a_day(
-    stack: Settings, fake_clock: FakeClock
-) -> None:
+def test_a_subscription_account_gets_one_send_a_day(stack: Settings, fake_clock: FakeClock) -> None:
     store = MassBudgetStore(stack)
     takes = [store.take(APP_ID, NOW + i * 60, MassBudget(), sends_per_day=1) for i in range(2)]
     assert takes == [Slot.TAKEN, Slot.SEND_USED]

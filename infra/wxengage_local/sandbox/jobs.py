@@ -19,16 +19,16 @@ TOO_FAST_SECONDS = 60
 CAPS = {AccountType.SERVICE: 4, AccountType.SUBSCRIPTION: 1}
 # Mass sends a subscription account may submit per day; service accounts have no such quota.
 # developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
-# "对于认证订阅号，群发接口每天可成功调用1次" (errcode 45028 "has no masssend quota" beyond it:
+# "对于认证订阅号, 群发接口每天可成功调用1次" (errcode 45028 "has no masssend quota" beyond it:
 # community thread 00068a383183b08b0540eab396b800).
 SUBSCRIPTION_DAILY = 1
 # Service accounts: sendall is_to_all sends (the ones kept in the history list) plus console
-# sends, at most 4 a calendar month (same page: "服务号在一个月内，使用is_to_all为true群发的次数，
-# 加上公众平台官网群发...的次数，最多只能是4次"); the sandbox answers 45028 beyond them.
+# sends, at most 4 a calendar month (same page: "服务号在一个月内, 使用is_to_all为true群发的次数,
+# 加上公众平台官网群发...的次数, 最多只能是4次"); the sandbox answers 45028 beyond them.
 SERVICE_HISTORY_MONTHLY = 4
 # Mass-send calls (mass/send + mass/sendall) per account: 100 a day (API_Call_Limits.html table
 # "高级群发接口 100"; errcode 45009 "reach max api daily quota limit") and 60 a minute
-# (Batch_Sends_and_Originality_Checks "群发接口每分钟限制请求60次，超过限制的请求会被拒绝"; errcode
+# (Batch_Sends_and_Originality_Checks "群发接口每分钟限制请求60次, 超过限制的请求会被拒绝"; errcode
 # 45011 "api minute-quota reach limit" is the global code for per-minute limits, unverified
 # for this API in particular). Refused calls are not counted (unverified).
 DAILY_CALLS = 100
@@ -110,7 +110,7 @@ class MassJob:
     @property
     def in_history(self) -> bool:
         """Only sendall with is_to_all lands in the account's history list (same page as above:
-        "使用is_to_all为true且成功群发，会使得此次群发进入历史消息列表")."""
+        "使用is_to_all为true且成功群发, 会使得此次群发进入历史消息列表")."""
         return self.target == "all"
 
     @property

@@ -50,7 +50,7 @@ def send(sandbox: WeChatSandbox, req: Request) -> Answer:
     """POST /cgi-bin/message/mass/send {"touser": [2..10,000 openids], msgtype, clientmsgid}.
 
     Verified service accounts only: a subscription account gets 48001 "api unauthorized"
-    (permission table "根据OpenID列表群发【订阅号不可用，服务号认证后可用】"; WeChat staff in
+    (permission table "根据OpenID列表群发【订阅号不可用, 服务号认证后可用】"; WeChat staff in
     community thread 000c48394a07908b0503f5f5266000: "需要已认证的服务号")."""
     try:
         if sandbox.accounts.get(req.app_id).settings.type is AccountType.SUBSCRIPTION:

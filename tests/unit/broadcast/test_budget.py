@@ -167,4 +167,7 @@ def test_a_subscription_account_sends_one_leg_a_day() -> None:
 
 
 def test_a_leg_with_no_call_is_not_planned() -> None:
-    assert plan_days([LegCalls(key="g0", label="g", send_at=NOW, calls=0)], MassBudget(), now=NOW) == []
+    assert (
+        plan_days([LegCalls(key="g0", label="g", send_at=NOW, calls=0)], MassBudget(), now=NOW)
+        == []
+    )

@@ -76,9 +76,7 @@ def budget(world: World, monkeypatch: pytest.MonkeyPatch) -> FakeBudget:
 def use(world: World, account_type: AccountType, **budget: int) -> None:
     acc = account(account_type)
     settings = acc.settings.model_dump() | {"mass": budget}
-    world.accounts.account = acc.model_validate(
-        {"settings": settings, "secrets": acc.secrets}
-    )
+    world.accounts.account = acc.model_validate({"settings": settings, "secrets": acc.secrets})
 
 
 def test_an_all_group_is_one_sendall_to_all_and_the_ledger_keeps_who_was_reached(

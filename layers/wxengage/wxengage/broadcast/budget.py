@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from wxengage.accounts import AccountType, MassBudget
 from wxengage.broadcast.audience import batch_bounds
+from wxengage.broadcast.schedule import Leg, LegKind
 from wxengage.broadcast.spec import CampaignSpec, Group
 
 # WeChat's daily quotas (calls a day, a subscription account's one send a day) are counted per
@@ -19,7 +20,7 @@ from wxengage.broadcast.spec import CampaignSpec, Group
 # every quota page is written for China time; change it here if WeChat says otherwise).
 WECHAT_DAY_ZONE = ZoneInfo("Asia/Shanghai")
 # A subscription account has one successful mass send a day (Batch_Sends_and_Originality_Checks:
-# "对于认证订阅号，群发接口每天可成功调用1次，此次群发可选择发送给全部用户或某个标签").
+# "对于认证订阅号, 群发接口每天可成功调用1次, 此次群发可选择发送给全部用户或某个标签").
 SUBSCRIPTION_SENDS_PER_DAY = 1
 
 
@@ -94,7 +95,7 @@ def target(group: Group, account_type: AccountType) -> Target:
 
 def check_account_type(spec: CampaignSpec, account_type: AccountType) -> None:
     """Refuse (AccountTypeError) what a subscription account cannot send: it has only sendall,
-    to all or to one tag (no openid lists: mass/send answers 48001, "订阅号不可用，服务号认证后可用")."""
+    to all or to one tag (no openid lists: mass/send answers 48001, "订阅号不可用, 服务号认证后可用")."""
     if account_type is not AccountType.SUBSCRIPTION:
         return
     for g in spec.groups:
@@ -215,3 +216,46 @@ def plan_days(
                 left -= take
             at = next_day(at)
     return out
+
+
+def estimate_leg_calls(
+    spec: CampaignSpec,
+    legs: list[Leg],
+    group_sizes: dict[str, int],
+    account_type: AccountType,
+) -> list[LegCalls]:
+    """Each leg's calls from its group's estimated size (before segmenting knows the lists):
+    a variant takes its ratio of the group, the winner leg the rest."""
+    groups = {g.name: g for g in spec.groups}
+    out: list[LegCalls] = []
+    for leg in legs:
+        group = groups[leg.group]
+        size = group_sizes.get(leg.group, 0)
+        if group.ab_test is not None:
+            ratios = {v.name: v.ratio for v in group.ab_test.variants}
+            samples = {name: math.floor(r * size) for name, r in ratios.items()}
+            size = (
+                samples[leg.variant or ""]
+                if leg.kind is LegKind.VARIANT
+                else size - sum(samples.values())
+            )
+        calls = calls_needed(size, target(group, account_type))
+        out.append(LegCalls(key=leg.key, label=leg.label, send_at=leg.send_at, calls=calls))
+    return out
+
+
+def estimate_group_sizes(
+    spec: CampaignSpec, followers: int, tag_counts: dict[int, int]
+) -> dict[str, int]:
+    """Each group's size from WeChat's follower and tag counts: an upper bound where a follower
+    carries several of a group's tags; 'remaining' is what the other groups leave."""
+    sizes: dict[str, int] = {}
+    for g in spec.groups:
+        if g.audience.kind == "all":
+            sizes[g.name] = followers
+        elif g.audience.kind == "tags":
+            sizes[g.name] = min(followers, sum(tag_counts.get(t, 0) for t in g.audience.tags))
+    for g in spec.groups:
+        if g.audience.kind == "remaining":
+            sizes[g.name] = max(0, followers - sum(sizes.values()))
+    return sizes

@@ -69,6 +69,11 @@ class UserApi(_Area):
         )
         return _page(data)
 
+    def count_followers(self) -> int:
+        """How many follow the account (user/get's `total`; one call, the first page)."""
+        data = self._client.call("GET", "/cgi-bin/user/get", params={}, idempotent=True)
+        return int(data.get("total") or 0)
+
 
 class TagApi(_Area):
     """Tags: a follower's tags, a tag's followers."""
@@ -79,6 +84,11 @@ class TagApi(_Area):
             "POST", "/cgi-bin/tags/getidlist", body={"openid": openid}, idempotent=True
         )
         return [int(t) for t in data.get("tagid_list", [])]
+
+    def tag_counts(self) -> dict[int, int]:
+        """Each tag's follower count (tags/get: {"tags": [{"id", "name", "count"}]})."""
+        data = self._client.call("GET", "/cgi-bin/tags/get", idempotent=True)
+        return {int(t["id"]): int(t.get("count") or 0) for t in data.get("tags", [])}
 
     def get_tag_users(self, tag_id: int, next_openid: str = "") -> tuple[list[str], str]:
         """One page of followers carrying a tag, and where the next page starts."""
