@@ -171,3 +171,14 @@ def test_a_leg_with_no_call_is_not_planned() -> None:
         plan_days([LegCalls(key="g0", label="g", send_at=NOW, calls=0)], MassBudget(), now=NOW)
         == []
     )
+
+
+def test_all_of_the_followers_this_engine_has_seen_is_an_openid_list() -> None:
+    # On a service account: sendall to all would reach followers the engine never saw
+    assert target(group("all"), AccountType.SERVICE, "store").route is Route.OPENIDS
+    # On a subscription account: refused, there are no openid lists
+    seen = CampaignSpec.model_validate(
+        {"name": "c", "groups": [text_group("a", "all")], "audience_source": "store"}
+    )
+    with pytest.raises(AccountTypeError, match="audience_source store"):
+        check_account_type(seen, AccountType.SUBSCRIPTION)

@@ -81,12 +81,13 @@ class AccountTypeError(ValueError):
     """A campaign asks for what the account's type cannot do; the message says why."""
 
 
-def target(group: Group, account_type: AccountType) -> Target:
+def target(group: Group, account_type: AccountType, audience_source: str = "wechat") -> Target:
     """How a group's legs go out: `all` as sendall is_to_all on either type (the only send that
     reaches the account's history, Batch_Sends_and_Originality_Checks "关于群发时使用is_to_all为
-    true..."), tags on a subscription account as sendall by tag, anything else as openid lists."""
+    true..."), tags on a subscription account as sendall by tag, anything else as openid lists.
+    An `all` of the followers this engine has seen (audience_source store) is an openid list."""
     daily = account_type is AccountType.SUBSCRIPTION
-    if group.audience.kind == "all":
+    if group.audience.kind == "all" and (daily or audience_source == "wechat"):
         return Target(route=Route.TO_ALL, one_a_day=daily)
     if daily:
         return Target(route=Route.TAG, tag_id=group.audience.tags[0], one_a_day=True)
@@ -98,6 +99,11 @@ def check_account_type(spec: CampaignSpec, account_type: AccountType) -> None:
     to all or to one tag (no openid lists: mass/send answers 48001, "订阅号不可用, 服务号认证后可用")."""
     if account_type is not AccountType.SUBSCRIPTION:
         return
+    if spec.audience_source == "store":
+        raise AccountTypeError(
+            "a subscription account cannot send to the followers this engine has seen "
+            "(audience_source store): sendall reaches every follower or a tag, never a list"
+        )
     for g in spec.groups:
         if g.ab_test is not None:
             raise AccountTypeError(
@@ -239,7 +245,7 @@ def estimate_leg_calls(
                 if leg.kind is LegKind.VARIANT
                 else size - sum(samples.values())
             )
-        calls = calls_needed(size, target(group, account_type))
+        calls = calls_needed(size, target(group, account_type, spec.audience_source))
         out.append(LegCalls(key=leg.key, label=leg.label, send_at=leg.send_at, calls=calls))
     return out
 

@@ -100,7 +100,7 @@ class Sending:
     def _target(self, account: Account, state: LegState) -> Target:
         c = self._ports.campaigns.get(state.app_id, state.campaign_id)
         group = next(g for g in c.spec.groups if g.name == state.group)
-        return target(group, account.settings.type)
+        return target(group, account.settings.type, c.spec.audience_source)
 
     def _take_slot(self, account: Account, tgt: Target, now: int) -> Slot:
         """A slot of the account's mass-call budget for one call now (always, without one)."""
