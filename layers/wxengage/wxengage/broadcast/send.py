@@ -80,6 +80,10 @@ class Sending:
                             self._progress.leg(app_id, campaign_id, key).noted(reason)
                         )
                     continue
+                if state.reason:  # a budget wait is over: the note no longer holds
+                    state = self._progress.save(
+                        self._progress.leg(app_id, campaign_id, key).noted("")
+                    )
                 recipients = openids[batch.start : batch.start + batch.size]
                 batch, reached = submit_to(client, batch, recipients, message, now, tgt)
                 if not reached and self._ports.budget is not None:
