@@ -16,12 +16,15 @@ from wxengage.broadcast.budget import (
     budget_day,
     calls_needed,
     check_account_type,
+    estimate_group_sizes,
+    estimate_leg_calls,
     next_day,
     plan_days,
     resume_at,
     target,
     waiting_reason,
 )
+from wxengage.broadcast.schedule import plan_legs
 from wxengage.broadcast.spec import CampaignSpec, Group
 
 NOW = 1_795_341_600  # 2026-11-22T10:00:00Z = 18:00 in Beijing
@@ -182,3 +185,32 @@ def test_all_of_the_followers_this_engine_has_seen_is_an_openid_list() -> None:
     )
     with pytest.raises(AccountTypeError, match="audience_source store"):
         check_account_type(seen, AccountType.SUBSCRIPTION)
+
+
+def test_group_sizes_are_estimated_from_wechats_counts() -> None:
+    campaign = spec(
+        text_group("vip", {"tags": [1, 2]}),
+        text_group("new", {"tags": [3]}),
+        text_group("rest", "remaining"),
+    )
+    sizes = estimate_group_sizes(campaign, 50_000, {1: 12_000, 2: 3_000, 3: 5_000})
+    assert sizes == {"vip": 15_000, "new": 5_000, "rest": 30_000}
+    # A tag count above the followers (stale counts) is capped at the followers
+    assert estimate_group_sizes(spec(text_group("a", {"tags": [1]})), 10, {1: 99}) == {"a": 10}
+
+
+def test_leg_calls_follow_the_variants_ratios_and_the_account_type() -> None:
+    # Given an A/B group of 100,000 with two 20% variants, and the legs start would plan
+    campaign = spec(ab_group())
+    legs = plan_legs(campaign, "Asia/Shanghai", NOW)
+    # When the calls are estimated
+    calls = estimate_leg_calls(campaign, legs, {"ab": 100_000}, AccountType.SERVICE)
+    # Then each variant takes 2 batches of its 20,000 and the winner 6 of the 60,000 left
+    assert [(c.key, c.calls) for c in calls] == [("g0v0", 2), ("g0v1", 2), ("g0w", 6)]
+    # And an `all` group is one call, whatever its size, on either type
+    everyone = spec(text_group("all", "all"))
+    for account_type in AccountType:
+        (leg,) = estimate_leg_calls(
+            everyone, plan_legs(everyone, "Asia/Shanghai", NOW), {"all": 10**6}, account_type
+        )
+        assert leg.calls == 1
