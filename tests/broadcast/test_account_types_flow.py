@@ -4,13 +4,14 @@ machine and the sandbox."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.broadcast.conftest import World
 from tests.broadcast.test_state_machine import each_once, text_spec
-from wxengage.broadcast.state import BatchStatus
+from wxengage.broadcast.state import BatchStatus, LegState
 from wxengage.store.mass_budget import MassBudgetStore
 
 BEIJING_MIDNIGHT = 1_795_363_200  # 2026-11-23T00:00+08:00; the world starts at 18:00 there
@@ -95,18 +96,21 @@ def test_a_leg_larger_than_the_days_budget_continues_tomorrow(
         "wxengage.broadcast.budget.batch_bounds", lambda n: [(i, 2) for i in range(0, n, 2)]
     )
     openids = world.follow(6, tags={1: range(6)})
-    # When the campaign is started
+    # When the campaign is started (time held: no leap to tomorrow while we look)
     campaign_id = world.create(text_spec(("vip", {"tags": [1]})), tmp_path)
-    out = world.start(campaign_id)
-    # Then the plan shows 2 calls today and 1 tomorrow
+    with world.clock.held():
+        out = world.start(campaign_id)
+        leg = noted(world, campaign_id, "g0")
+        shown = world.status(campaign_id)["groups"][0]["legs"][0]
+        masses = world.masses()
+    # Then the plan showed 2 calls today and 1 tomorrow
     assert "2026-11-22  g0     vip                      2 calls" in out
     assert "2026-11-23  g0     vip                      1 call" in out
-    # And while it waits, the leg says it continues tomorrow
-    world.run_until(campaign_id, until=BEIJING_MIDNIGHT - 3600)
-    leg = world.legs(campaign_id)["g0"]
+    # And after two calls the leg waits, and its status says it continues tomorrow
+    assert len(masses) == 2
     assert leg.status.value == "sending"
     assert "daily mass-call budget is used: continues 2026-11-23 00:00" in leg.reason
-    assert len(world.masses()) == 2
+    assert (shown["status"], shown["reason"]) == ("sending", leg.reason)
     # And after midnight Beijing time the last batch goes, and everyone got it once
     world.run_until(campaign_id)
     batches = world.batches(campaign_id, "g0")
@@ -114,3 +118,14 @@ def test_a_leg_larger_than_the_days_budget_continues_tomorrow(
     assert batches[2].submitted_at is not None and batches[2].submitted_at >= BEIJING_MIDNIGHT
     assert set(each_once(world)) == set(openids)
     assert MassBudgetStore(world.settings).used(world.app_id, BEIJING_MIDNIGHT) == (1, 0)
+
+
+def noted(world: World, campaign_id: str, key: str, timeout: float = 60) -> LegState:
+    """The leg once it carries a reason (polled in real time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        leg = world.legs(campaign_id).get(key)
+        if leg is not None and leg.reason:
+            return leg
+        time.sleep(0.05)
+    raise AssertionError(f"leg {key} of {campaign_id} never said why it waits")
