@@ -203,3 +203,20 @@ def test_wechats_own_45009_moves_the_batch_to_tomorrow_instead_of_failing_it(
     (batch,) = world.batches("g0")
     assert (batch.status, batch.next_try_at, batch.errcode) == (BatchStatus.RETRY, MIDNIGHT, 45009)
     assert step.wake_at == clock.iso_z(MIDNIGHT)
+
+
+def test_a_leg_held_by_the_day_sleeps_until_midnight_not_minute_by_minute(
+    world: World, budget: FakeBudget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a budget of 1 call a day and a leg of 4 batches
+    use(world, AccountType.SERVICE, calls_per_day=1)
+    monkeypatch.setattr(
+        "wxengage.broadcast.send.batch_bounds", lambda n: [(i, 2) for i in range(0, n, 2)]
+    )
+    world.wechat.tagged[2] = followers(8)
+    world.sending(text_spec({"tags": [2]}))
+    # When it sends
+    step = world.engine.send(APP_ID, CID, "g0")
+    # Then one batch went and the leg sleeps until midnight (a wake a minute would fill its history)
+    assert len(world.wechat.sends) == 1
+    assert step.wake_at == clock.iso_z(MIDNIGHT)

@@ -61,19 +61,22 @@ class Sending:
         ledger_key, cap = ledger_period(account.settings, now)
         tgt = self._target(account, state)
         submitted = 0
+        blocked = False  # the shared budget refused a call: the rest waits for its time
         waiting: list[int] = []
         for batch in self._ports.campaigns.batches(app_id, campaign_id, key):
             if batch.status in (BatchStatus.PLANNED, BatchStatus.RETRY):
                 if batch.next_try_at > now:
                     waiting.append(batch.next_try_at)
                     continue
+                if blocked:
+                    continue  # the budget said when: no call before then
                 if submitted >= PACE:
                     waiting.append(now + RETRY_AFTER)
                     continue
                 slot = self._take_slot(account, tgt, now)
                 if slot is not Slot.TAKEN:
                     waiting.append(resume_at(slot, now))
-                    submitted = PACE  # the budget is shared: nothing more this run
+                    blocked = True
                     if slot is not Slot.MINUTE_FULL:
                         reason = waiting_reason(slot, now, account.settings.timezone)
                         state = self._progress.save(
