@@ -14,6 +14,7 @@ from wxengage.broadcast.budget import (
     check_account_type,
     estimate_group_sizes,
     estimate_leg_calls,
+    one_send_a_day,
     plan_days,
 )
 from wxengage.broadcast.schedule import plan_legs
@@ -36,6 +37,8 @@ def campaign_plan(ctx: CliContext, c: Campaign) -> tuple[list[DayShare] | None, 
     check_account_type(c.spec, settings.type)
     now = int(clock.now_ts())
     legs = plan_legs(c.spec, settings.timezone, now)
+    if settings.type is AccountType.SUBSCRIPTION:
+        legs = one_send_a_day(legs)  # as start plans them
     used, sends = MassBudgetStore(ctx.settings).used(c.app_id, now)
     daily = SUBSCRIPTION_SENDS_PER_DAY if settings.type is AccountType.SUBSCRIPTION else None
     budget = (

@@ -19,12 +19,13 @@ from wxengage.broadcast.budget import (
     estimate_group_sizes,
     estimate_leg_calls,
     next_day,
+    one_send_a_day,
     plan_days,
     resume_at,
     target,
     waiting_reason,
 )
-from wxengage.broadcast.schedule import plan_legs
+from wxengage.broadcast.schedule import Leg, LegKind, plan_legs
 from wxengage.broadcast.spec import CampaignSpec, Group
 
 NOW = 1_795_341_600  # 2026-11-22T10:00:00Z = 18:00 in Beijing
@@ -214,3 +215,26 @@ def test_leg_calls_follow_the_variants_ratios_and_the_account_type() -> None:
             everyone, plan_legs(everyone, "Asia/Shanghai", NOW), {"all": 10**6}, account_type
         )
         assert leg.calls == 1
+
+
+def test_a_subscription_accounts_legs_go_on_separate_days_at_their_time_of_day() -> None:
+    # Given three groups due now and one due tomorrow at 09:00 Beijing time
+    tomorrow_9 = MIDNIGHT + 9 * 3600
+    legs = [
+        Leg(key="g0", group="a", kind=LegKind.GROUP, send_at=NOW),
+        Leg(key="g1", group="b", kind=LegKind.GROUP, send_at=NOW),
+        Leg(key="g2", group="c", kind=LegKind.GROUP, send_at=tomorrow_9),
+        Leg(key="g3", group="d", kind=LegKind.GROUP, send_at=NOW),
+    ]
+    # When they are spread one a day
+    moved = one_send_a_day(legs)
+    # Then, first come by time: g0 keeps today, g1 and g3 (due now) take the next two days at
+    # 18:00, and g2 (due tomorrow 09:00) the first day left, at 09:00
+    assert [(leg.key, budget_day(leg.send_at)) for leg in moved] == [
+        ("g0", "2026-11-22"),
+        ("g1", "2026-11-23"),
+        ("g2", "2026-11-25"),
+        ("g3", "2026-11-24"),
+    ]
+    assert (moved[1].send_at, moved[2].send_at) == (NOW + DAY, tomorrow_9 + 2 * DAY)
+    assert moved[0] == legs[0]

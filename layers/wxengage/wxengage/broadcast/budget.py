@@ -265,3 +265,18 @@ def estimate_group_sizes(
         if g.audience.kind == "remaining":
             sizes[g.name] = max(0, followers - sum(sizes.values()))
     return sizes
+
+
+def one_send_a_day(legs: list[Leg]) -> list[Leg]:
+    """A subscription account's legs on separate WeChat days: a leg due on a day an earlier leg
+    (by time, then key) already takes moves to the next free day at the same time of day, so
+    the order the plan shows is the order they go out in."""
+    taken: set[str] = set()
+    moved: dict[str, Leg] = {}
+    for leg in sorted(legs, key=lambda leg: (leg.send_at, leg.key)):
+        at = leg.send_at
+        while budget_day(at) in taken:
+            at += 86_400  # Beijing has no daylight saving: a day is 86,400 s there
+        taken.add(budget_day(at))
+        moved[leg.key] = leg if at == leg.send_at else leg.at(at)
+    return [moved[leg.key] for leg in legs]

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from wxengage import clock
-from wxengage.broadcast.budget import check_account_type
+from wxengage.accounts import AccountType
+from wxengage.broadcast.budget import check_account_type, one_send_a_day
 from wxengage.broadcast.ports import CampaignRecords, Executions, TimezoneSource
 from wxengage.broadcast.schedule import plan_legs, reschedule
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
@@ -67,8 +68,11 @@ class Campaigns:
         c = self._store.get(app_id, campaign_id)
         if c.status is not CampaignStatus.DRAFT:
             raise CampaignStateError(f"campaign {campaign_id} is already {c.status.value}")
-        check_account_type(c.spec, self._timezones.account_type(app_id))  # its type may change
+        account_type = self._timezones.account_type(app_id)
+        check_account_type(c.spec, account_type)  # its type may have changed since create
         legs = plan_legs(c.spec, self._timezones.timezone(app_id), int(clock.now_ts()))
+        if account_type is AccountType.SUBSCRIPTION:
+            legs = one_send_a_day(legs)
         c = self._store.save(c.scheduled(legs, execution=campaign_id))
         self._executions.start(campaign_id, app_id, campaign_id)
         return c

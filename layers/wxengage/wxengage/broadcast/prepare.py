@@ -9,7 +9,7 @@ from typing import Any
 from wxengage import clock
 from wxengage.accounts import AccountType
 from wxengage.broadcast.audience import draw_samples, resolve_groups
-from wxengage.broadcast.budget import check_account_type
+from wxengage.broadcast.budget import check_account_type, one_send_a_day
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import CampaignConflictError, Progress
 from wxengage.broadcast.schedule import LegKind, leg_key, plan_legs
@@ -35,6 +35,8 @@ class Preparing:
             if c.execution not in (None, execution):
                 raise CampaignConflictError(f"campaign {campaign_id} was started as {c.execution}")
             legs = c.legs or plan_legs(c.spec, account.settings.timezone, now)
+            if not c.legs and account.settings.type is AccountType.SUBSCRIPTION:
+                legs = one_send_a_day(legs)  # started from the console: as `campaign start` does
             c = campaigns.save(c.segmenting(execution=execution, legs=legs, now=now))
             count("CampaignStatus", 1, status=c.status.value)
         elif c.execution != execution:
