@@ -136,6 +136,16 @@ def add(
 @click.option(
     "--cooldown-days", type=float, help="Days between recalls of the same follower; 0 turns it off."
 )
+@click.option(
+    "--mass-calls-per-day",
+    type=int,
+    help="Mass-send calls a day shared by every campaign (WeChat's default: 100).",
+)
+@click.option(
+    "--mass-calls-per-minute",
+    type=int,
+    help="Mass-send calls a minute shared by every campaign (WeChat's limit: 60).",
+)
 @pass_ctx
 def set_(
     ctx: CliContext,
@@ -150,6 +160,8 @@ def set_(
     reserve_messages: int | None,
     recalls_per_window: int | None,
     cooldown_days: float | None,
+    mass_calls_per_day: int | None,
+    mass_calls_per_minute: int | None,
 ) -> None:
     """Change an account's settings (validated first; credentials are not touched)."""
     store = AccountStore(ctx.settings)
@@ -171,6 +183,8 @@ def set_(
         "cooldown_days": cooldown_days,
     }
     current["recall"] |= {k: v for k, v in policy.items() if v is not None}
+    budget = {"calls_per_day": mass_calls_per_day, "calls_per_minute": mass_calls_per_minute}
+    current["mass"] |= {k: v for k, v in budget.items() if v is not None}
     updated = AccountSettings.model_validate(current)
     if plan is not None:  # a downgrade must not leave more rules enabled than the plan allows
         check_plan_fits(updated.plan, _enabled_rules(ctx, app_id))

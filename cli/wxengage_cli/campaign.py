@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from wxengage.accounts import AccountType
 from wxengage.broadcast.operations import Campaigns
 from wxengage.broadcast.report import campaign_report
 from wxengage.broadcast.spec import CampaignSpec
@@ -47,6 +48,9 @@ class _Timezones:
 
     def timezone(self, app_id: str) -> str:
         return self._accounts.read_settings(app_id).timezone
+
+    def account_type(self, app_id: str) -> AccountType:
+        return self._accounts.read_settings(app_id).type
 
 
 class _LazyExecutions:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 
 from wxengage.broadcast.report import reads_not_fetched
+from wxengage.broadcast.spec import CampaignStatus
 from wxengage.broadcast.state import Campaign
 from wxengage.store.campaigns import CampaignStore
 from wxengage_cli.campaign import account_times, campaign_id_option, campaigns
 from wxengage_cli.campaign_content import leg_key
+from wxengage_cli.campaign_plan import campaign_plan, echo_plan
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.localtime import Times
 from wxengage_cli.options import app_id_option, utc_option
@@ -21,9 +23,18 @@ from wxengage_cli.timeparse import parse_instant
 @utc_option()
 @pass_ctx
 def start(ctx: CliContext, app_id: str, campaign_id: str, utc: bool) -> None:
-    """Check the schedule against the clock and start the state machine."""
-    c = campaigns(ctx).start(app_id, campaign_id)
-    _echo_legs(c, f"campaign {campaign_id} started", account_times(ctx, app_id, utc))
+    """Print the day-by-day plan of mass calls, then start the state machine.
+
+    The plan is checked first (account type, schedule, WeChat's counts): a refusal starts nothing.
+    """
+    ops = campaigns(ctx)
+    times = account_times(ctx, app_id, utc)
+    draft = CampaignStore(ctx.settings).get(app_id, campaign_id)
+    if draft.status is CampaignStatus.DRAFT:
+        plan, head = campaign_plan(ctx, draft)
+        echo_plan(plan, head, times)
+    c = ops.start(app_id, campaign_id)
+    _echo_legs(c, f"campaign {campaign_id} started", times)
 
 
 @click.command("cancel")

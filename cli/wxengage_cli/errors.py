@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from pydantic import ValidationError
 
 from wxengage.accounts import AccountNotFoundError
+from wxengage.broadcast.budget import AccountTypeError
 from wxengage.broadcast.operations import CampaignStateError
 from wxengage.broadcast.schedule import ScheduleError
 from wxengage.broadcast.state import CampaignNotFoundError
@@ -55,6 +56,7 @@ SELF_EXPLAINED: tuple[type[Exception], ...] = (
     CampaignNotFoundError,
     CampaignStateError,
     ScheduleError,
+    AccountTypeError,
     ExecutionError,
     OSError,  # the machine refused: a port in use, a file not readable
 )

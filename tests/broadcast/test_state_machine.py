@@ -196,11 +196,11 @@ def test_reschedule_while_waiting_sends_at_the_new_time(world: World, tmp_path: 
 def test_one_failing_batch_makes_the_campaign_partially_failed(
     world: World, tmp_path: Path
 ) -> None:
-    # Given 10,002 followers (two batches) and WeChat refusing the first mass send for good
-    world.follow(10_002)
+    # Given 10,002 tagged followers (two batches) and WeChat refusing the first mass send for good
+    world.follow(10_002, tags={1: range(10_002)})
     world.fault(api="/cgi-bin/message/mass/send", errcode=40007, times=1)
-    # When a campaign sends to all of them
-    campaign_id = world.create(text_spec(("all", "all")), tmp_path)
+    # When a campaign sends to all of them by openid lists (a tag on a service account)
+    campaign_id = world.create(text_spec(("all", {"tags": [1]})), tmp_path)
     world.start(campaign_id)
     world.run_until(campaign_id)
     # Then one batch failed, the other was delivered, and the campaign is partially failed
@@ -237,7 +237,8 @@ def test_a_batch_retried_after_a_lost_answer_is_not_sent_twice(
 ) -> None:
     # Given WeChat accepting the first mass send but the answer never arriving
     openids = world.follow(30)
-    world.fault(api="/cgi-bin/message/mass/send", timeout_seconds=3, applied=True, times=1)
+    # (an `all` group is one mass/sendall with is_to_all)
+    world.fault(api="/cgi-bin/message/mass/sendall", timeout_seconds=3, applied=True, times=1)
     # When the campaign runs (the engine retries a minute later with the same clientmsgid)
     campaign_id = world.create(text_spec(("all", "all")), tmp_path)
     world.start(campaign_id)
@@ -275,7 +276,7 @@ def test_followers_at_the_monthly_cap_are_left_out_and_counted(
     world: World, tmp_path: Path
 ) -> None:
     # Given 10 followers of a service account, 3 of whom had 4 broadcasts this month already
-    openids = world.follow(10)
+    openids = world.follow(10, tags={1: range(10)})
     from wxengage.broadcast.caps import period
     from wxengage.store.ledger import BroadcastLedger
 
@@ -283,8 +284,8 @@ def test_followers_at_the_monthly_cap_are_left_out_and_counted(
     month = period(world.app_id, world.account_type, int(START), "Asia/Shanghai")
     for n in range(4):
         ledger.record(month, openids[:3], f"earlier-{n}", 4, int(START))
-    # When a campaign sends to all
-    campaign_id = world.create(text_spec(("all", "all")), tmp_path)
+    # When a campaign sends to all of them by openid lists (sendall cannot leave anyone out)
+    campaign_id = world.create(text_spec(("all", {"tags": [1]})), tmp_path)
     world.start(campaign_id)
     world.run_until(campaign_id)
     # Then the 3 were left out and reported as capped; the 7 got it and now count 1 this month

@@ -151,6 +151,13 @@ class World(Harness):
             body["clientmsgid"] = cmid
         return self.wechat(SEND, body, app_id=app_id)
 
+    def sendall(
+        self, cmid: str, message: dict[str, Any] = TEXT, app_id: str = SERVICE, tag: int = 0
+    ) -> Any:
+        """mass/sendall to every follower, or to `tag`."""
+        flt = {"is_to_all": False, "tag_id": tag} if tag else {"is_to_all": True}
+        return self.wechat(SENDALL, {"filter": flt, **message, "clientmsgid": cmid}, app_id=app_id)
+
     def masses(self, app_id: str = SERVICE) -> list[dict[str, Any]]:
         return list(self.control("GET", "masses", app_id=app_id)["masses"])
 
@@ -386,25 +393,25 @@ def test_a_service_account_follower_gets_at_most_4_a_calendar_month(
     assert (report.total_count, report.filter_count, report.sent_count) == (3, 1, 1)
 
 
-def test_a_subscription_account_sends_once_a_day_in_its_time_zone(
+def test_a_subscription_account_sends_once_a_day_in_beijing_time(
     wx: World, fake_clock: FakeClock
 ) -> None:
-    # Given a subscription account in New York that sent today (05:00 there)
+    # Given a subscription account (in New York) that sent to all at 18:00 Beijing time
     wx.follow(SUBSCRIPTION, "n0", "n1", "n2")
-    first = wx.send(["n0", "n1"], "d-1", app_id=SUBSCRIPTION)
-    # When it sends again at 23:59 New York (04:59Z the next UTC day), then at midnight there
-    fake_clock.now = 1_795_409_940  # 2026-11-23T04:59:00Z
+    first = wx.sendall("d-1", app_id=SUBSCRIPTION)
+    # When it sends again at 23:59 Beijing time, then at midnight there
+    fake_clock.now = 1_795_363_140  # 2026-11-22T15:59:00Z
     wx.forget_tokens()
-    second = wx.send(["n2", "n0"], "d-2", app_id=SUBSCRIPTION)
+    second = wx.sendall("d-2", app_id=SUBSCRIPTION)
     fake_clock.advance(60)
-    third = wx.send(["n2", "n0"], "d-3", app_id=SUBSCRIPTION)
+    third = wx.sendall("d-3", app_id=SUBSCRIPTION)
     # Then the second is refused with 45028 and sends nothing; the third is a new day's send
     assert first["errcode"] == 0
     assert (second["errcode"], second["errmsg"]) == (45028, "has no masssend quota")
     assert third["errcode"] == 0
     jobs = wx.masses(SUBSCRIPTION)
     assert [j["clientmsgid"] for j in jobs] == ["d-1", "d-3"]
-    assert jobs[1]["delivered"] == ["n2", "n0"]
+    assert jobs[1]["target"] == "all" and jobs[1]["in_history"]
 
 
 def test_a_service_account_has_no_daily_quota(wx: World) -> None:
@@ -612,7 +619,7 @@ def test_preview_is_logged_and_uses_no_quota_and_no_cap(wx: World) -> None:
         (None, "shop-owner", "image"),
     ]
     assert wx.masses(SUBSCRIPTION) == []
-    assert wx.send(["n0", "n1"], "d-1", app_id=SUBSCRIPTION)["errcode"] == 0
+    assert wx.sendall("d-1", app_id=SUBSCRIPTION)["errcode"] == 0
     assert wx.masses(SUBSCRIPTION)[0]["delivered"] == ["n0", "n1"]
 
 

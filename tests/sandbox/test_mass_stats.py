@@ -117,7 +117,7 @@ def test_the_day_is_the_accounts_own(wx: World, fake_clock: FakeClock) -> None:
     wx.follow(SUBSCRIPTION, "n0", "n1", "n2", "n3")
     wx.control("POST", "reads", {"media_id": "M1", "rate": 0.5})
     at(wx, fake_clock, 1_795_402_800)  # 2026-11-23T03:00:00Z
-    sent = wx.send(["n0", "n1", "n2", "n3"], "n-1", NEWS, app_id=SUBSCRIPTION)
+    sent = wx.sendall("n-1", NEWS, app_id=SUBSCRIPTION)  # a subscription account: sendall
     # When the 22nd and the 23rd are asked for at 07:59 and 08:00 New York on the 23rd
     at(wx, fake_clock, 1_795_438_740)  # 2026-11-23T12:59:00Z
     early = wx.wechat(TOTAL, DAY, app_id=SUBSCRIPTION)

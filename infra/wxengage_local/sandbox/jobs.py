@@ -18,7 +18,23 @@ TOO_FAST_SECONDS = 60
 # Mass sends a follower may receive: service accounts per calendar month, subscription per day.
 CAPS = {AccountType.SERVICE: 4, AccountType.SUBSCRIPTION: 1}
 # Mass sends a subscription account may submit per day; service accounts have no such quota.
+# developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html
+# "对于认证订阅号, 群发接口每天可成功调用1次" (errcode 45028 "has no masssend quota" beyond it:
+# community thread 00068a383183b08b0540eab396b800).
 SUBSCRIPTION_DAILY = 1
+# Service accounts: sendall is_to_all sends (the ones kept in the history list) plus console
+# sends, at most 4 a calendar month (same page: "服务号在一个月内, 使用is_to_all为true群发的次数,
+# 加上公众平台官网群发...的次数, 最多只能是4次"); the sandbox answers 45028 beyond them.
+SERVICE_HISTORY_MONTHLY = 4
+# Mass-send calls (mass/send + mass/sendall) per account: 100 a day (API_Call_Limits.html table
+# "高级群发接口 100"; errcode 45009 "reach max api daily quota limit") and 60 a minute
+# (Batch_Sends_and_Originality_Checks "群发接口每分钟限制请求60次, 超过限制的请求会被拒绝"; errcode
+# 45011 "api minute-quota reach limit" is the global code for per-minute limits, unverified
+# for this API in particular). Refused calls are not counted (unverified).
+DAILY_CALLS = 100
+MINUTE_CALLS = 60
+# WeChat counts its days in Beijing time (unverified: assumed, no page names the zone).
+WECHAT_ZONE = "Asia/Shanghai"
 # speed level -> realspeed, in units of 10,000 messages a minute (800k, 600k, ... 100k).
 SPEEDS = {0: 80, 1: 60, 2: 45, 3: 30, 4: 10}
 # The article_idx a deletion may name: a news item has at most 8 articles, a video is one.
@@ -45,6 +61,7 @@ ERRMSG = {
     40060: "invalid article idx",
     40130: "invalid openid list size, at least two openid",
     45028: "has no masssend quota",
+    48001: "api unauthorized",
     45065: "clientmsgid exist",
     45066: "same clientmsgid retry too fast",
     45067: "clientmsgid size out of limit",
@@ -87,6 +104,14 @@ class MassJob:
     status: JobStatus = JobStatus.SENDING
     report: Report = Report.PENDING
     deleted_articles: list[int] = field(default_factory=list)
+    # How it was addressed: "openids" (mass/send), "all" (sendall is_to_all), "tag:<id>".
+    target: str = "openids"
+
+    @property
+    def in_history(self) -> bool:
+        """Only sendall with is_to_all lands in the account's history list (same page as above:
+        "使用is_to_all为true且成功群发, 会使得此次群发进入历史消息列表")."""
+        return self.target == "all"
 
     @property
     def outcome(self) -> JobStatus:
@@ -122,6 +147,8 @@ class MassJob:
             "errors": 0,
             "delivered": list(self.delivered),
             "deleted_articles": list(self.deleted_articles),
+            "target": self.target,
+            "in_history": self.in_history,
         }
 
 
@@ -136,6 +163,10 @@ class MassState:
     received: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     previews: list[dict[str, Any]] = field(default_factory=list)
     speed: dict[str, int] = field(default_factory=dict)
+    # When each account's mass calls were accepted: the daily and per-minute budgets count these.
+    calls: dict[str, list[int]] = field(default_factory=dict)
+    # Per-account overrides of DAILY_CALLS / MINUTE_CALLS (tests set them).
+    limits: dict[str, tuple[int, int]] = field(default_factory=dict)
     # /_sandbox/mass-callbacks: reports held back; held jobs finish unless finish_held is off.
     hold_reports: bool = False
     finish_held: bool = True
@@ -166,6 +197,8 @@ class MassState:
             self.received = {k: v for k, v in self.received.items() if keep(k[0])}
             self.previews = [p for p in self.previews if keep(p["app_id"])]
             self.speed = {k: v for k, v in self.speed.items() if keep(k)}
+            self.calls = {k: v for k, v in self.calls.items() if keep(k)}
+            self.limits = {k: v for k, v in self.limits.items() if keep(k)}
             if app_id is None:
                 self.hold_reports, self.finish_held = False, True
 

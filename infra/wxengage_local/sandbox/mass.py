@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from wxengage import clock
 from wxengage.accounts import Account, AccountNotFoundError, AccountType
@@ -19,7 +17,6 @@ from wxengage_local.sandbox.jobs import (
     PREVIEW_CONTENT,
     SEND_CONTENT,
     SPEEDS,
-    SUBSCRIPTION_DAILY,
     TOO_FAST_SECONDS,
     JobStatus,
     MassJob,
@@ -27,6 +24,7 @@ from wxengage_local.sandbox.jobs import (
     read_content,
 )
 from wxengage_local.sandbox.protocol import Answer, Request, err, ok
+from wxengage_local.sandbox.quotas import count_call, refusal, span
 from wxengage_local.sandbox.reports import hold, release, report
 
 if TYPE_CHECKING:
@@ -49,7 +47,16 @@ __all__ = [
 
 
 def send(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /cgi-bin/message/mass/send {"touser": [2..10,000 openids], msgtype, clientmsgid}."""
+    """POST /cgi-bin/message/mass/send {"touser": [2..10,000 openids], msgtype, clientmsgid}.
+
+    Verified service accounts only: a subscription account gets 48001 "api unauthorized"
+    (permission table "根据OpenID列表群发【订阅号不可用, 服务号认证后可用】"; WeChat staff in
+    community thread 000c48394a07908b0503f5f5266000: "需要已认证的服务号")."""
+    try:
+        if sandbox.accounts.get(req.app_id).settings.type is AccountType.SUBSCRIPTION:
+            return _err(48001)
+    except AccountNotFoundError:
+        return _err(40013)
     touser = req.body.get("touser")
     if not isinstance(touser, list):
         return _err(40130)
@@ -57,7 +64,7 @@ def send(sandbox: WeChatSandbox, req: Request) -> Answer:
         return _err(40130)
     if not all(isinstance(o, str) and o for o in touser):
         return _err(40003)
-    return _submit(sandbox, req, list(dict.fromkeys(touser)))
+    return _submit(sandbox, req, list(dict.fromkeys(touser)), "openids")
 
 
 def send_all(sandbox: WeChatSandbox, req: Request) -> Answer:
@@ -72,7 +79,10 @@ def send_all(sandbox: WeChatSandbox, req: Request) -> Answer:
             return _err(47001)
         if not sandbox.state.known_tag(req.app_id, tag):
             return _err(45159)
-    return _submit(sandbox, req, _followers(sandbox, req.app_id, tag))
+    # wechatpy (client/api/message.py) sends {"tag_id", "is_to_all": false} for a tag and
+    # is_to_all true for everyone; only the latter is kept in the history list.
+    target = "all" if tag is None else f"tag:{tag}"
+    return _submit(sandbox, req, _followers(sandbox, req.app_id, tag), target)
 
 
 def preview(sandbox: WeChatSandbox, req: Request) -> Answer:
@@ -174,7 +184,7 @@ def _err(code: int) -> Answer:
     return err(code, ERRMSG.get(code))
 
 
-def _submit(sandbox: WeChatSandbox, req: Request, openids: list[str]) -> Answer:
+def _submit(sandbox: WeChatSandbox, req: Request, openids: list[str], target: str) -> Answer:
     msgtype, content, code = read_content(req.body, SEND_CONTENT)
     if code:
         return _err(code)
@@ -196,13 +206,10 @@ def _submit(sandbox: WeChatSandbox, req: Request, openids: list[str]) -> Answer:
             if at - seen.submitted_at < TOO_FAST_SECONDS:
                 return _err(45066)
             return 200, {"errcode": 45065, "errmsg": ERRMSG[45065], "msg_id": seen.msg_id}
-        if account.settings.type is AccountType.SUBSCRIPTION:
-            start, end = _span(account, at, month=False)
-            today = sum(
-                1 for j in state.jobs if j.app_id == req.app_id and start <= j.submitted_at < end
-            )
-            if today >= SUBSCRIPTION_DAILY:
-                return _err(45028)
+        code = refusal(state, account, target, at)
+        if code:
+            return _err(code)
+        count_call(state, req.app_id, at)
         job = MassJob(
             app_id=req.app_id,
             msg_id=next(state.msg_ids),
@@ -214,6 +221,7 @@ def _submit(sandbox: WeChatSandbox, req: Request, openids: list[str]) -> Answer:
             submitted_at=at,
             total=len(openids),
             delivered=_deliver(sandbox, account, openids, at),
+            target=target,
         )
         state.jobs.append(job)
         if cmid:
@@ -241,7 +249,8 @@ def _deliver(sandbox: WeChatSandbox, account: Account, openids: list[str], at: i
     who already had their mass sends this month (service) or today (subscription)."""
     app_id = account.settings.app_id
     following = sandbox.state.subscribed(app_id, openids)
-    start, end = _span(account, at, month=account.settings.type is AccountType.SERVICE)
+    monthly = account.settings.type is AccountType.SERVICE
+    start, end = span(at, account.settings.timezone, month=monthly)
     cap = CAPS[account.settings.type]
     received = sandbox.mass.received
     delivered = []
@@ -254,18 +263,6 @@ def _deliver(sandbox: WeChatSandbox, account: Account, openids: list[str], at: i
         times.append(at)
         delivered.append(openid)
     return delivered
-
-
-def _span(account: Account, at: int, *, month: bool) -> tuple[int, int]:
-    """The calendar month or day holding `at`, in the account's time zone, as [start, end)."""
-    local = datetime.fromtimestamp(at, tz=ZoneInfo(account.settings.timezone))
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if month:
-        start = start.replace(day=1)
-        end = (start + timedelta(days=32)).replace(day=1)
-    else:
-        end = start + timedelta(days=1)
-    return int(start.timestamp()), int(end.timestamp())
 
 
 def _tag_id(value: Any) -> int | None:

@@ -61,6 +61,20 @@ class RecallPolicy(BaseModel):
     cooldown_days: float = Field(default=7, ge=0, le=30)
 
 
+class MassBudget(BaseModel):
+    """Mass-send calls (mass/send and mass/sendall) the account may make, shared by every campaign.
+
+    Defaults are WeChat's figures: 100 calls a day for the mass-send API (API_Call_Limits,
+    "高级群发接口 100") and 60 requests a minute (Batch_Sends_and_Originality_Checks: "群发接口
+    每分钟限制请求60次"). Accounts with over 100k followers get more: raise them here.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    calls_per_day: int = Field(default=100, ge=1, le=100_000)
+    calls_per_minute: int = Field(default=60, ge=1, le=10_000)
+
+
 class AccountSettings(BaseModel):
     """Everything about an account that is not secret."""
 
@@ -75,6 +89,7 @@ class AccountSettings(BaseModel):
     freshness_seconds: int = Field(default=300, ge=0, le=86400)
     quiet_hours: QuietHours | None = None
     recall: RecallPolicy = RecallPolicy()
+    mass: MassBudget = MassBudget()
 
     @field_validator("timezone")
     @classmethod

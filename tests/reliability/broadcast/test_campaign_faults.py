@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.broadcast.conftest import World
 from tests.broadcast.test_state_machine import each_once, text_spec
 
-SEND = "/cgi-bin/message/mass/send"
+SEND = "/cgi-bin/message/mass/sendall"  # an `all` group goes out as one sendall to all
 
 
 def test_a_campaign_rides_out_wechat_faults_and_sends_each_follower_once(

@@ -143,6 +143,7 @@ class FakeWeChat:
         self.page_size = 3
         self.send_answers: list[dict[str, Any] | Exception] = []
         self.sends: list[tuple[list[str], dict[str, Any], str]] = []
+        self.sendalls: list[tuple[dict[str, Any], dict[str, Any], str]] = []
         self.statuses: dict[int, str] = {}
         self.totals: dict[str, list[dict[str, Any]]] = {}  # day -> getarticletotal rows
         self.total_details: dict[str, dict[str, Any]] = {}  # day -> getarticletotaldetail answer
@@ -166,6 +167,18 @@ class FakeWeChat:
         self, touser: list[str], message: dict[str, Any], clientmsgid: str
     ) -> dict[str, Any]:
         self.sends.append((list(touser), message, clientmsgid))
+        if self.send_answers:
+            answer = self.send_answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        self._next_id += 1
+        return {"errcode": 0, "msg_id": self._next_id, "msg_data_id": self._next_id * 10}
+
+    def mass_sendall(
+        self, flt: dict[str, Any], message: dict[str, Any], clientmsgid: str
+    ) -> dict[str, Any]:
+        self.sendalls.append((dict(flt), message, clientmsgid))
         if self.send_answers:
             answer = self.send_answers.pop(0)
             if isinstance(answer, Exception):

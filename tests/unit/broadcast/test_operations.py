@@ -6,6 +6,7 @@ import pytest
 
 from tests.unit.broadcast.conftest import CID, NOW, World, ab_spec, followers, text_spec
 from tests.unit.broadcast.fakes import APP_ID
+from wxengage.accounts import AccountType
 from wxengage.broadcast.operations import Campaigns, CampaignStateError
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
 from wxengage.broadcast.state import CampaignReason, LegReason, LegState, LegStatus
@@ -25,8 +26,14 @@ class FakeExecutions:
 
 
 class FakeTimezones:
+    def __init__(self, account_type: AccountType = AccountType.SERVICE) -> None:
+        self.type = account_type
+
     def timezone(self, app_id: str) -> str:
         return "Asia/Shanghai"
+
+    def account_type(self, app_id: str) -> AccountType:
+        return self.type
 
 
 @pytest.fixture

@@ -28,8 +28,9 @@ def _ops(world: World, executions: FakeExecutions | None = None) -> Campaigns:
 
 def _failed_send(world: World, n: int = 4) -> BatchState:
     """A one-group campaign whose only batch WeChat refused (40007): the campaign failed."""
-    world.wechat.followers = followers(n)
-    world.sending(text_spec())
+    # A tag group: openid batches (an `all` group goes as one sendall on a service account).
+    world.wechat.tagged = {2: followers(n)}
+    world.sending(text_spec({"tags": [2]}))
     world.wechat.send_answers.append(WeChatApiError(40007, "invalid media_id", "/cgi-bin/message/mass/send"))  # fmt: skip
     world.engine.send(APP_ID, CID, "g0")
     world.engine.results(APP_ID, CID, "g0")

@@ -13,6 +13,8 @@ from wxengage.broadcast.timing import MAX_ATTEMPTS, RETRY_AFTER
 from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError
 
 SEND = "/cgi-bin/message/mass/send"
+# A tag group on a service account goes out as openid batches (an `all` group is one sendall).
+BY_OPENIDS = {"tags": [2]}
 
 
 def test_batches_are_near_equal_numbered_and_keyed_by_campaign_leg_and_number() -> None:
@@ -34,9 +36,9 @@ def test_a_send_list_of_one_gives_no_batch() -> None:
 
 def test_a_send_submits_each_batch_once_and_counts_it_in_the_ledger(world: World) -> None:
     # Given a leg of 6 followers, 2 of whom already reached this month's cap
-    world.wechat.followers = followers(6)
+    world.wechat.tagged[2] = followers(6)
     world.ledger.capped_by_period[f"{APP_ID}#2026-11"] = {"o000001", "o000004"}
-    world.sending(text_spec())
+    world.sending(text_spec(BY_OPENIDS))
     # When it sends
     step = world.engine.send(APP_ID, CID, "g0")
     # Then the 4 others got one mass/send, and the leg notes the 2 left out
@@ -55,8 +57,8 @@ def test_a_send_submits_each_batch_once_and_counts_it_in_the_ledger(world: World
 
 def test_a_retried_send_never_submits_a_batch_twice(world: World) -> None:
     # Given a leg that already sent its batch
-    world.wechat.followers = followers(4)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(4)
+    world.sending(text_spec(BY_OPENIDS))
     world.engine.send(APP_ID, CID, "g0")
     # When the send task runs again
     world.engine.send(APP_ID, CID, "g0")
@@ -67,8 +69,8 @@ def test_a_retried_send_never_submits_a_batch_twice(world: World) -> None:
 
 def test_45066_waits_a_minute_and_retries_under_the_same_clientmsgid(world: World) -> None:
     # Given WeChat answers the first mass/send with 45066 (same clientmsgid too soon)
-    world.wechat.followers = followers(4)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(4)
+    world.sending(text_spec(BY_OPENIDS))
     world.wechat.send_answers = [WeChatApiError(45066, "clientmsgid too fast", SEND)]
     # When the leg sends
     step = world.engine.send(APP_ID, CID, "g0")
@@ -96,8 +98,8 @@ def test_45066_waits_a_minute_and_retries_under_the_same_clientmsgid(world: Worl
 
 def test_a_batch_not_due_yet_is_left_alone(world: World) -> None:
     # Given a batch waiting for its retry minute
-    world.wechat.followers = followers(4)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(4)
+    world.sending(text_spec(BY_OPENIDS))
     world.wechat.send_answers = [WeChatApiError(45066, "too fast", SEND)]
     world.engine.send(APP_ID, CID, "g0")
     # When the send runs again before that minute is over
@@ -110,8 +112,8 @@ def test_a_batch_not_due_yet_is_left_alone(world: World) -> None:
 
 def test_45065_with_the_job_id_records_the_batch_as_already_submitted(world: World) -> None:
     # Given a lost answer: WeChat says 45065 with the job it already has
-    world.wechat.followers = followers(4)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(4)
+    world.sending(text_spec(BY_OPENIDS))
     world.wechat.send_answers = [
         WeChatApiError(45065, "clientmsgid exist", SEND, data={"msg_id": 77, "msg_data_id": 770})
     ]
@@ -125,8 +127,8 @@ def test_45065_with_the_job_id_records_the_batch_as_already_submitted(world: Wor
 
 
 def test_45065_without_a_job_id_counts_the_batch_as_sent_estimated(world: World) -> None:
-    world.wechat.followers = followers(4)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(4)
+    world.sending(text_spec(BY_OPENIDS))
     world.wechat.send_answers = [WeChatApiError(45065, "clientmsgid exist", SEND)]
     world.engine.send(APP_ID, CID, "g0")
     (batch,) = world.batches("g0")
@@ -140,8 +142,8 @@ def test_45065_without_a_job_id_counts_the_batch_as_sent_estimated(world: World)
 
 def test_a_lost_answer_is_retried_until_the_attempts_run_out(world: World) -> None:
     # Given WeChat's answers never arrive
-    world.wechat.followers = followers(4)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(4)
+    world.sending(text_spec(BY_OPENIDS))
     world.wechat.send_answers = [
         WeChatTransportError(SEND, maybe_delivered=True, detail="read timeout")
         for _ in range(MAX_ATTEMPTS)
@@ -159,8 +161,8 @@ def test_a_lost_answer_is_retried_until_the_attempts_run_out(world: World) -> No
 
 def test_a_refused_batch_fails_at_once_with_wechats_error(world: World) -> None:
     # Given WeChat refuses the request for good (40130: too few openids)
-    world.wechat.followers = followers(4)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(4)
+    world.sending(text_spec(BY_OPENIDS))
     world.wechat.send_answers = [WeChatApiError(40130, "invalid openid list size", SEND)]
     # When the leg sends
     step = world.engine.send(APP_ID, CID, "g0")
@@ -176,8 +178,8 @@ def test_batches_are_paced_per_minute(world: World, monkeypatch: pytest.MonkeyPa
     # Given a pace of 2 batches a minute and a leg of 3 batches
     monkeypatch.setattr("wxengage.broadcast.send.PACE", 2)
     monkeypatch.setattr("wxengage.broadcast.send.batch_bounds", lambda n: [(0, 2), (2, 2), (4, 2)])
-    world.wechat.followers = followers(6)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(6)
+    world.sending(text_spec(BY_OPENIDS))
     # When it sends
     step = world.engine.send(APP_ID, CID, "g0")
     # Then two go now and the third a minute later
@@ -190,8 +192,8 @@ def test_batches_are_paced_per_minute(world: World, monkeypatch: pytest.MonkeyPa
 
 def test_a_leg_with_no_follower_is_skipped(world: World) -> None:
     # Given a leg left with nobody to send to
-    world.wechat.followers = followers(0)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(0)
+    world.sending(text_spec(BY_OPENIDS))
     # When it sends
     step = world.engine.send(APP_ID, CID, "g0")
     # Then nothing is sent and the leg is skipped with the reason
@@ -203,8 +205,8 @@ def test_a_leg_with_no_follower_is_skipped(world: World) -> None:
 
 def test_a_leg_with_one_follower_fails_with_a_stated_reason(world: World) -> None:
     # Given a leg left with one follower (WeChat's mass/send takes 2..10,000 openids)
-    world.wechat.followers = followers(1)
-    world.sending(text_spec())
+    world.wechat.tagged[2] = followers(1)
+    world.sending(text_spec(BY_OPENIDS))
     # When it sends, twice (a retried task)
     world.engine.send(APP_ID, CID, "g0")
     step = world.engine.send(APP_ID, CID, "g0")
@@ -221,7 +223,7 @@ def test_a_leg_with_one_follower_fails_with_a_stated_reason(world: World) -> Non
 
 
 def test_a_leg_that_is_not_sending_sends_nothing(world: World) -> None:
-    world.wechat.followers = followers(4)
+    world.wechat.tagged[2] = followers(4)
     world.prepared(text_spec())  # queued, not started
     assert world.engine.send(APP_ID, CID, "g0").next == "done"
     assert world.wechat.sends == []

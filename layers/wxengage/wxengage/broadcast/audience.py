@@ -19,10 +19,14 @@ def resolve_groups(
     spec: CampaignSpec,
     everyone: Callable[[], Iterable[str]],
     tagged: Callable[[int], Iterable[str]],
+    *,
+    dedupe: bool = True,
 ) -> tuple[dict[str, list[str]], dict[str, GroupReport]]:
     """Each group's openids, a follower in the first group (in order) that claims them.
 
     'remaining' takes every follower no other group has, wherever it stands in the order.
+    Without `dedupe` (sendall by tag: WeChat reaches every follower under the tag, whatever
+    other groups hold) each group keeps all it matched.
     """
     claimed: set[str] = set()
     lists: dict[str, list[str]] = {}
@@ -40,7 +44,8 @@ def resolve_groups(
             continue
         found = _matching(group, followers, tagged)
         keep = [o for o in found if o not in claimed]
-        claimed.update(keep)
+        if dedupe:
+            claimed.update(keep)
         lists[group.name] = keep
         reports[group.name] = GroupReport(
             resolved=len(found), overlap_removed=len(found) - len(keep), audience=len(keep)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wxengage.accounts import Account
+from wxengage.broadcast.budget import CallBudget
 from wxengage.broadcast.finish import Finishing
 from wxengage.broadcast.leg import LegSteps
 from wxengage.broadcast.ports import (
@@ -40,6 +41,7 @@ class Broadcast:
         mass_jobs: MassJobs,
         followers: FollowerSource,
         wechat: Callable[[Account], WeChatPort],
+        budget: CallBudget | None = None,
     ) -> None:
         ports = BroadcastPorts(
             accounts=accounts,
@@ -49,6 +51,7 @@ class Broadcast:
             mass_jobs=mass_jobs,
             followers=followers,
             wechat=wechat,
+            budget=budget,
         )
         progress = Progress(campaigns)
         self._preparing = Preparing(ports, progress)

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from wxengage import clock
+from wxengage.accounts import AccountType
+from wxengage.broadcast.budget import check_account_type, one_send_a_day
 from wxengage.broadcast.ports import CampaignRecords, Executions, TimezoneSource
 from wxengage.broadcast.resume import RESUMABLE, ResumePlan, resume_plan
 from wxengage.broadcast.schedule import plan_legs, reschedule
@@ -42,6 +44,7 @@ class Campaigns:
     def create(self, app_id: str, spec: CampaignSpec) -> Campaign:
         """A new draft (times are checked when it starts, against the clock then)."""
         self._timezones.timezone(app_id)  # the account must exist
+        check_account_type(spec, self._timezones.account_type(app_id))
         now = int(clock.now_ts())
         campaign = Campaign(
             app_id=app_id, campaign_id=new_campaign_id(), spec=spec, created_at=now, updated_at=now
@@ -58,6 +61,7 @@ class Campaigns:
                 f"campaign {campaign_id} is {c.status.value}: only drafts can be edited "
                 "(reschedule, send-now or cancel a started one)"
             )
+        check_account_type(spec, self._timezones.account_type(app_id))
         return self._store.save(c.edited(spec, now=int(clock.now_ts())))
 
     def start(self, app_id: str, campaign_id: str) -> Campaign:
@@ -65,7 +69,11 @@ class Campaigns:
         c = self._store.get(app_id, campaign_id)
         if c.status is not CampaignStatus.DRAFT:
             raise CampaignStateError(f"campaign {campaign_id} is already {c.status.value}")
+        account_type = self._timezones.account_type(app_id)
+        check_account_type(c.spec, account_type)  # its type may have changed since create
         legs = plan_legs(c.spec, self._timezones.timezone(app_id), int(clock.now_ts()))
+        if account_type is AccountType.SUBSCRIPTION:
+            legs = one_send_a_day(legs)
         c = self._store.save(c.scheduled(legs, execution=campaign_id))
         self._executions.start(campaign_id, app_id, campaign_id)
         return c

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from wxengage.accounts import Account
+from wxengage.accounts import Account, AccountType
+from wxengage.broadcast.budget import CallBudget
 from wxengage.broadcast.state import BatchState, Campaign, LegState
 from wxengage.mass_jobs import MassJobResult
 
@@ -20,6 +21,9 @@ class WeChatPort(Protocol):
     def tag_followers_page(self, tag_id: int, next_openid: str = "") -> tuple[list[str], str]: ...
     def mass_send(
         self, touser: list[str], message: dict[str, Any], clientmsgid: str
+    ) -> dict[str, Any]: ...
+    def mass_sendall(
+        self, flt: dict[str, Any], message: dict[str, Any], clientmsgid: str
     ) -> dict[str, Any]: ...
     def mass_status(self, msg_id: int) -> str: ...
     def mass_preview(self, openid: str, message: dict[str, Any]) -> None: ...
@@ -84,9 +88,10 @@ class Executions(Protocol):
 
 
 class TimezoneSource(Protocol):
-    """An account's timezone (the account must exist)."""
+    """An account's timezone and type (the account must exist)."""
 
     def timezone(self, app_id: str) -> str: ...
+    def account_type(self, app_id: str) -> AccountType: ...
 
 
 @dataclass(frozen=True)
@@ -100,3 +105,5 @@ class BroadcastPorts:
     mass_jobs: MassJobs
     followers: FollowerSource
     wechat: Callable[[Account], WeChatPort]
+    # The account's mass-call budget shared by every campaign (None: not counted, tests only).
+    budget: CallBudget | None = None

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from wxengage import clock
+from wxengage.accounts import AccountType
 from wxengage.broadcast.audience import draw_samples, resolve_groups
+from wxengage.broadcast.budget import check_account_type, one_send_a_day
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import CampaignConflictError, Progress
 from wxengage.broadcast.schedule import LegKind, leg_key, plan_legs
@@ -33,6 +35,8 @@ class Preparing:
             if c.execution not in (None, execution):
                 raise CampaignConflictError(f"campaign {campaign_id} was started as {c.execution}")
             legs = c.legs or plan_legs(c.spec, account.settings.timezone, now)
+            if not c.legs and account.settings.type is AccountType.SUBSCRIPTION:
+                legs = one_send_a_day(legs)  # started from the console: as `campaign start` does
             c = campaigns.save(c.segmenting(execution=execution, legs=legs, now=now))
             count("CampaignStatus", 1, status=c.status.value)
         elif c.execution != execution:
@@ -41,16 +45,23 @@ class Preparing:
             )
         if c.status is not CampaignStatus.SEGMENTING:
             return {"app_id": app_id, "campaign_id": campaign_id}  # a retried task: done already
+        # The account's type may have changed since the campaign was started.
+        check_account_type(c.spec, account.settings.type)
         client = self._ports.wechat(account)
+        dedupe = account.settings.type is not AccountType.SUBSCRIPTION
         if c.spec.audience_source == "store":
             lists, reports = resolve_groups(
-                c.spec, lambda: self._ports.followers.subscribed(app_id), lambda _tag: []
+                c.spec,
+                lambda: self._ports.followers.subscribed(app_id),
+                lambda _tag: [],
+                dedupe=dedupe,
             )
         else:
             lists, reports = resolve_groups(
                 c.spec,
                 lambda: pages(client.followers_page),
                 lambda tag: pages(lambda nxt: client.tag_followers_page(tag, nxt)),
+                dedupe=dedupe,
             )
         for name, openids in lists.items():
             self._ports.audiences.put(app_id, campaign_id, f"segments/{name}", openids)

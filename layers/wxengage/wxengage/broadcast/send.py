@@ -7,6 +7,16 @@ from typing import Any
 from wxengage import clock
 from wxengage.accounts import Account
 from wxengage.broadcast.audience import batch_bounds, clientmsgid
+from wxengage.broadcast.budget import (
+    SUBSCRIPTION_SENDS_PER_DAY,
+    Route,
+    Slot,
+    Target,
+    next_day,
+    resume_at,
+    target,
+    waiting_reason,
+)
 from wxengage.broadcast.caps import ledger_period
 from wxengage.broadcast.ports import BroadcastPorts, WeChatPort
 from wxengage.broadcast.progress import Next, Progress, Step
@@ -50,18 +60,38 @@ class Sending:
         message = mass_message(state.content)
         client = self._ports.wechat(account)
         ledger_key, cap = ledger_period(account.settings, now)
+        tgt = self._target(account, state)
         submitted = 0
+        blocked = False  # the shared budget refused a call: the rest waits for its time
         waiting: list[int] = []
         for batch in self._ports.campaigns.batches(app_id, campaign_id, key):
             if batch.status in (BatchStatus.PLANNED, BatchStatus.RETRY):
                 if batch.next_try_at > now:
                     waiting.append(batch.next_try_at)
                     continue
+                if blocked:
+                    continue  # the budget said when: no call before then
                 if submitted >= PACE:
                     waiting.append(now + RETRY_AFTER)
                     continue
+                slot = self._take_slot(account, tgt, now)
+                if slot is not Slot.TAKEN:
+                    waiting.append(resume_at(slot, now))
+                    blocked = True
+                    if slot is not Slot.MINUTE_FULL:
+                        reason = waiting_reason(slot, now, account.settings.timezone)
+                        state = self._progress.save(
+                            self._progress.leg(app_id, campaign_id, key).noted(reason)
+                        )
+                    continue
+                if state.reason:  # a budget wait is over: the note no longer holds
+                    state = self._progress.save(
+                        self._progress.leg(app_id, campaign_id, key).noted("")
+                    )
                 recipients = openids[batch.start : batch.start + batch.size]
-                batch = submit(client, batch, recipients, message, now)
+                batch, reached = submit_to(client, batch, recipients, message, now, tgt)
+                if not reached and self._ports.budget is not None:
+                    self._ports.budget.give_back(app_id, now, send=tgt.one_a_day)
                 count("MassBatch", 1, outcome=batch.status.value)
                 batch = self._ports.campaigns.save(batch)
                 submitted += 1
@@ -75,6 +105,20 @@ class Sending:
             return step.wait_until(min(waiting))
         return step
 
+    def _target(self, account: Account, state: LegState) -> Target:
+        c = self._ports.campaigns.get(state.app_id, state.campaign_id)
+        group = next(g for g in c.spec.groups if g.name == state.group)
+        return target(group, account.settings.type, c.spec.audience_source)
+
+    def _take_slot(self, account: Account, tgt: Target, now: int) -> Slot:
+        """A slot of the account's mass-call budget for one call now (always, without one)."""
+        if self._ports.budget is None:
+            return Slot.TAKEN
+        sends = SUBSCRIPTION_SENDS_PER_DAY if tgt.one_a_day else None
+        return self._ports.budget.take(
+            account.settings.app_id, now, account.settings.mass, sends_per_day=sends
+        )
+
     def _plan_batches(self, account: Account, state: LegState, now: int) -> LegState:
         """The send list (the leg's list less capped followers) cut into batches, once."""
         app_id, cid, key = state.app_id, state.campaign_id, state.key
@@ -86,7 +130,11 @@ class Sending:
             capped = self._ports.ledger.capped(ledger_period(account.settings, now)[0])
             keep = [o for o in openids if o not in capped]
             audiences.put(app_id, cid, f"sends/{key}", keep)
-        batches = plan_batches(app_id, cid, key, len(keep))
+        if self._target(account, state).sendall:
+            # One sendall reaches the whole audience; its snapshot is what the ledger records.
+            batches = plan_batches(app_id, cid, key, len(keep), sendall=True)
+        else:
+            batches = plan_batches(app_id, cid, key, len(keep))
         for batch in batches:
             self._ports.campaigns.create(batch)
         state = self._progress.save(
@@ -121,8 +169,12 @@ class Sending:
         return state
 
 
-def plan_batches(app_id: str, campaign_id: str, leg: str, recipients: int) -> list[BatchState]:
-    """The batches of a send list of `recipients` openids, numbered from 1, none refused for size."""
+def plan_batches(
+    app_id: str, campaign_id: str, leg: str, recipients: int, *, sendall: bool = False
+) -> list[BatchState]:
+    """The batches of a send list of `recipients` openids, numbered from 1, none refused for size
+    (`sendall`: one call for them all, which has no openid-count limit)."""
+    bounds = [(0, recipients)] if sendall and recipients > 0 else batch_bounds(recipients)
     return [
         BatchState(
             app_id=app_id,
@@ -133,8 +185,59 @@ def plan_batches(app_id: str, campaign_id: str, leg: str, recipients: int) -> li
             size=size,
             clientmsgid=clientmsgid(campaign_id, leg, number),
         )
-        for number, (start, size) in enumerate(batch_bounds(recipients), start=1)
+        for number, (start, size) in enumerate(bounds, start=1)
     ]
+
+
+def submit_to(
+    client: WeChatPort,
+    batch: BatchState,
+    recipients: list[str],
+    message: dict[str, Any],
+    now: int,
+    tgt: Target,
+) -> tuple[BatchState, bool]:
+    """One mass/send or sendall attempt, what it made of the batch (not yet saved), and whether
+    the call may have reached WeChat (False only when it certainly did not: its slot goes back)."""
+    try:
+        if tgt.sendall:
+            answer = client.mass_sendall(tgt.filter(), message, batch.clientmsgid)
+        else:
+            answer = client.mass_send(recipients, message, batch.clientmsgid)
+        msg_id, data_id = _job_ids(answer)
+        return batch.accepted(msg_id=msg_id, msg_data_id=data_id, now=now), True
+    except WeChatApiError as err:
+        reached = "/mass/" in err.path  # a token fetch that failed never made the mass call
+        if err.category is ErrorCategory.CLIENTMSGID_EXISTS:
+            # Already submitted (a lost answer): record it, never send it again.
+            msg_id, data_id = _job_ids(err.data or {})
+            return batch.accepted(
+                msg_id=msg_id, msg_data_id=data_id, now=now, duplicate=True
+            ), reached
+        # Stored and shown as a sentence with what to do (reasons.py), never WeChat's raw answer.
+        why = from_wechat(err.errcode, err.path, err.errmsg).text()
+        if err.category in _RETRY_LATER:
+            return batch.retry_at(
+                _retry_time(now), errcode=err.errcode, error=why, max_attempts=MAX_ATTEMPTS
+            ), reached
+        if err.category is ErrorCategory.DAILY_QUOTA or (
+            err.category is ErrorCategory.MASS_QUOTA and tgt.one_a_day
+        ):
+            # WeChat's day is used (by the console, another tool): the batch goes tomorrow.
+            return batch.retry_at(
+                next_day(now), errcode=err.errcode, error=why, max_attempts=MAX_ATTEMPTS
+            ), reached
+        return batch.refused(errcode=err.errcode, error=why), reached
+    except WeChatTransportError as err:
+        # Maybe delivered: the same clientmsgid a minute later makes WeChat tell (45065/45066).
+        if err.maybe_delivered:
+            batch = batch.answer_lost(now)
+        return batch.retry_at(
+            _retry_time(now),
+            errcode=batch.errcode,
+            error=unreachable(err.path).text(),
+            max_attempts=MAX_ATTEMPTS,
+        ), err.maybe_delivered
 
 
 def submit(
@@ -145,32 +248,7 @@ def submit(
     now: int,
 ) -> BatchState:
     """One mass/send attempt and what it made of the batch (not yet saved)."""
-    try:
-        answer = client.mass_send(recipients, message, batch.clientmsgid)
-        msg_id, data_id = _job_ids(answer)
-        return batch.accepted(msg_id=msg_id, msg_data_id=data_id, now=now)
-    except WeChatApiError as err:
-        if err.category is ErrorCategory.CLIENTMSGID_EXISTS:
-            # Already submitted (a lost answer): record it, never send it again.
-            msg_id, data_id = _job_ids(err.data or {})
-            return batch.accepted(msg_id=msg_id, msg_data_id=data_id, now=now, duplicate=True)
-        # Stored and shown as a sentence with what to do (reasons.py), never WeChat's raw answer.
-        why = from_wechat(err.errcode, err.path, err.errmsg).text()
-        if err.category in _RETRY_LATER:
-            return batch.retry_at(
-                _retry_time(now), errcode=err.errcode, error=why, max_attempts=MAX_ATTEMPTS
-            )
-        return batch.refused(errcode=err.errcode, error=why)
-    except WeChatTransportError as err:
-        # Maybe delivered: the same clientmsgid a minute later makes WeChat tell (45065/45066).
-        if err.maybe_delivered:
-            batch = batch.answer_lost(now)
-        return batch.retry_at(
-            _retry_time(now),
-            errcode=batch.errcode,
-            error=unreachable(err.path).text(),
-            max_attempts=MAX_ATTEMPTS,
-        )
+    return submit_to(client, batch, recipients, message, now, Target(route=Route.OPENIDS))[0]
 
 
 def _retry_time(sent_at: int) -> int:

@@ -211,6 +211,10 @@ class LegState(Record):
         """Its send list cut into `batches`, `capped` followers left out by the ledger."""
         return self._changed(capped=capped, batches=batches)
 
+    def noted(self, reason: str) -> LegState:
+        """Still under way, with why it waits (the mass-call budget: continues tomorrow)."""
+        return self._changed(reason=reason)
+
     def read_by(self, readers: int | None) -> LegState:
         return self._changed(readers=readers)
 

@@ -30,6 +30,16 @@ class MessageApi(_Area):
         body = {"touser": touser, **message, "clientmsgid": clientmsgid}
         return self._client.call("POST", "/cgi-bin/message/mass/send", body=body, idempotent=False)
 
+    def send_mass_all(
+        self, flt: dict[str, Any], message: dict[str, Any], clientmsgid: str
+    ) -> dict[str, Any]:
+        """mass/sendall to a tag or, with `{"is_to_all": true}`, to every follower (the only send
+        kept in the account's history); wechatpy client/api/message.py _send_mass_message."""
+        body = {"filter": flt, **message, "clientmsgid": clientmsgid}
+        return self._client.call(
+            "POST", "/cgi-bin/message/mass/sendall", body=body, idempotent=False
+        )
+
     def preview_mass(self, openid: str, message: dict[str, Any]) -> None:
         """Send a test message to one follower (no quota used)."""
         body = {"touser": openid, **message}
@@ -59,6 +69,11 @@ class UserApi(_Area):
         )
         return _page(data)
 
+    def count_followers(self) -> int:
+        """How many follow the account (user/get's `total`; one call, the first page)."""
+        data = self._client.call("GET", "/cgi-bin/user/get", params={}, idempotent=True)
+        return int(data.get("total") or 0)
+
 
 class TagApi(_Area):
     """Tags: a follower's tags, a tag's followers."""
@@ -69,6 +84,11 @@ class TagApi(_Area):
             "POST", "/cgi-bin/tags/getidlist", body={"openid": openid}, idempotent=True
         )
         return [int(t) for t in data.get("tagid_list", [])]
+
+    def tag_counts(self) -> dict[int, int]:
+        """Each tag's follower count (tags/get: {"tags": [{"id", "name", "count"}]})."""
+        data = self._client.call("GET", "/cgi-bin/tags/get", idempotent=True)
+        return {int(t["id"]): int(t.get("count") or 0) for t in data.get("tags", [])}
 
     def get_tag_users(self, tag_id: int, next_openid: str = "") -> tuple[list[str], str]:
         """One page of followers carrying a tag, and where the next page starts."""

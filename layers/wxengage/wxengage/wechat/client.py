@@ -222,6 +222,12 @@ class WeChatClient:
         """Submit one mass-send batch; the answer carries msg_id and msg_data_id."""
         return self.message.send_mass(touser, message, clientmsgid)
 
+    def mass_sendall(
+        self, flt: dict[str, Any], message: dict[str, Any], clientmsgid: str
+    ) -> dict[str, Any]:
+        """Submit one mass/sendall (to a tag, or to all with is_to_all)."""
+        return self.message.send_mass_all(flt, message, clientmsgid)
+
     def mass_preview(self, openid: str, message: dict[str, Any]) -> None:
         """Send a test message to one follower (no quota used)."""
         self.message.preview_mass(openid, message)

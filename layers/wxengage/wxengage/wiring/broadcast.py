@@ -13,6 +13,7 @@ from wxengage.store.audiences import AudienceStore
 from wxengage.store.campaigns import CampaignStore
 from wxengage.store.followers import FollowerStore
 from wxengage.store.ledger import BroadcastLedger
+from wxengage.store.mass_budget import MassBudgetStore
 from wxengage.store.mass_jobs import MassJobStore
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def build_broadcast(settings: Settings) -> Broadcast:
         mass_jobs=MassJobStore(settings),
         followers=FollowerStore(settings),
         wechat=lambda account: _client(account, settings),
+        budget=MassBudgetStore(settings),
     )
 
 

@@ -1,0 +1,54 @@
+"""Campaigns on a subscription account: refused up front when sendall cannot do them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.broadcast.conftest import CID, EXECUTION, World, ab_spec, followers, text_spec
+from tests.unit.broadcast.fakes import APP_ID, FakeAccounts
+from tests.unit.broadcast.test_operations import FakeExecutions, FakeTimezones
+from wxengage.accounts import AccountType
+from wxengage.broadcast.budget import AccountTypeError
+from wxengage.broadcast.operations import Campaigns
+from wxengage.broadcast.spec import CampaignSpec
+
+
+def test_an_ab_test_on_a_subscription_account_is_refused_at_create_and_nothing_is_written(
+    world: World,
+) -> None:
+    ops = Campaigns(world.campaigns, FakeExecutions(), FakeTimezones(AccountType.SUBSCRIPTION))
+    with pytest.raises(AccountTypeError, match="subscription account cannot run A/B tests"):
+        ops.create(APP_ID, CampaignSpec.model_validate(ab_spec()))
+    assert world.campaigns.docs == {}
+
+
+def test_a_campaign_started_after_the_account_became_a_subscription_is_refused(
+    world: World,
+) -> None:
+    executions = FakeExecutions()
+    c = Campaigns(world.campaigns, executions, FakeTimezones()).create(
+        APP_ID, CampaignSpec.model_validate(ab_spec())
+    )
+    ops = Campaigns(world.campaigns, executions, FakeTimezones(AccountType.SUBSCRIPTION))
+    with pytest.raises(AccountTypeError):
+        ops.start(APP_ID, c.campaign_id)
+    assert executions.started == []
+    assert world.campaigns.get(APP_ID, c.campaign_id).status.value == "draft"
+
+
+def test_subscription_tag_groups_keep_every_follower_under_their_tag(world: World) -> None:
+    # Given a subscription account and two tag groups sharing a follower
+    world.accounts = FakeAccounts(AccountType.SUBSCRIPTION)
+    shared = followers(1, "s")
+    world.wechat.tagged = {2: followers(3, "a") + shared, 3: followers(2, "b") + shared}
+    spec = text_spec({"tags": [2]})
+    spec["groups"].append(
+        {"name": "b", "audience": {"tags": [3]}, "content": {"type": "text", "content": "b"}}
+    )
+    world.draft(spec)
+    # When it is segmented
+    world.engine.segment(APP_ID, CID, EXECUTION)
+    # Then each group keeps its whole tag: sendall by tag reaches them all, overlap or not
+    reports = world.campaign().groups
+    assert (reports["all"].audience, reports["b"].audience) == (4, 3)
+    assert reports["b"].overlap_removed == 0
