@@ -14,6 +14,7 @@ class Delivery(StrEnum):
     SKIPPED = "skipped"
     FAILED = "failed"
     DUPLICATE = "duplicate"  # another sender claimed it first: nothing done here
+    REPLANNED = "replanned"  # its rule now wants it later: pending again until then
     DROPPED = "dropped"  # nothing left to record it against
 
 
@@ -39,6 +40,8 @@ class StatKey(StrEnum):
     RECALLED = "recalled"
     # Of the failed: claims no sender finished (it was stopped), settled by the sweep.
     STRANDED = "stranded"
+    # Of the failed: the send may have reached WeChat (timeout after sending, stranded claim).
+    FAILED_UNKNOWN_OUTCOME = "failed_unknown_outcome"
     SKIPPED_LEFT = "skipped_left"
     SKIPPED_WINDOW_CLOSED = "skipped_window_closed"
     SKIPPED_QUOTA = "skipped_quota"

@@ -25,6 +25,9 @@ from wxengage.store.dynamo import (
 )
 
 DUE_INDEX = "due"
+# Sparse: only pending recalls carry `pending_rule`, so an edit or a delete reads exactly the
+# rule's pending recalls (template.yaml: RecallsTable's pending_rule index).
+RULE_INDEX = "pending_rule"
 _CHECKPOINT = "#sweep-checkpoint"
 _HOLD = "#recall-hold"
 
@@ -34,7 +37,12 @@ def minute_bucket(app_id: str, ts: int) -> str:
     return f"{app_id}#{iso_z(ts)[:16]}"
 
 
-def _due_key(recall: PendingRecall) -> str:
+def pending_rule(app_id: str, rule_id: str) -> str:
+    """The rule index partition for one rule's pending recalls."""
+    return f"{app_id}#{rule_id}"
+
+
+def due_key(recall: PendingRecall) -> str:
     # Zero-padded due time first, so a range condition reads only rows already due.
     return f"{recall.due_at:010d}#{recall.recall_id}"
 
@@ -59,7 +67,8 @@ class RecallStore:
             # Filed under the current minute if already due: the sweep has passed older minutes
             # (a late callback, or a lead close to the whole window) and would never read them.
             due_bucket=minute_bucket(recall.app_id, max(recall.due_at, int(clock.now_ts()))),
-            due_key=_due_key(recall),
+            due_key=due_key(recall),
+            pending_rule=pending_rule(recall.app_id, recall.rule_id),
             expires_at=recall.window_closes_at + self._retention,
         )
         # Never let a late, older window replace a newer one's plan.
@@ -105,9 +114,10 @@ class RecallStore:
 
     def mark_queued(self, recall: PendingRecall) -> bool:
         """pending -> queued, leaving the due index (the index is sparse)."""
-        return self._transition(
+        return transition(
+            self._table,
             recall,
-            "SET #s = :to REMOVE due_bucket, due_key",
+            "SET #s = :to REMOVE due_bucket, due_key, pending_rule",
             "#s = :pending",
             to=RecallStatus.QUEUED,
             pending=RecallStatus.PENDING,
@@ -120,9 +130,11 @@ class RecallStore:
         stopped before it records an outcome, the sweep reading that minute settles it.
         """
         deadline = now + CLAIM_STALE_SECONDS
-        return self._transition(
+        return transition(
+            self._table,
             recall,
-            "SET #s = :to, claim_token = :t, claimed_at = :now, due_bucket = :b, due_key = :k",
+            "SET #s = :to, claim_token = :t, claimed_at = :now, due_bucket = :b, due_key = :k"
+            " REMOVE pending_rule",
             "#s IN (:pending, :queued)",
             to=RecallStatus.CLAIMED,
             t=token,
@@ -138,13 +150,16 @@ class RecallStore:
         minute, so the next sweep queues it again even if the queue gives up on its message (DLQ)
         or a racing redelivery already deleted it. A second queue message is harmless: claims."""
         now = int(clock.now_ts())
-        return self._transition(
+        return transition(
+            self._table,
             recall,
-            "SET #s = :to, due_bucket = :b, due_key = :k REMOVE claim_token, claimed_at",
+            "SET #s = :to, due_bucket = :b, due_key = :k, pending_rule = :r"
+            " REMOVE claim_token, claimed_at",
             "#s = :claimed AND claim_token = :t",
             to=RecallStatus.PENDING,
             b=minute_bucket(recall.app_id, max(recall.due_at, now)),
-            k=_due_key(recall),
+            k=due_key(recall),
+            r=pending_rule(recall.app_id, recall.rule_id),
             claimed=RecallStatus.CLAIMED,
             t=token,
         )
@@ -153,7 +168,8 @@ class RecallStore:
         self, recall: PendingRecall, token: str, status: RecallStatus, reason: str, now: int
     ) -> bool:
         """Record the outcome of a claimed recall."""
-        return self._transition(
+        return transition(
+            self._table,
             recall,
             "SET #s = :to, outcome = :r, finished_at = :now REMOVE due_bucket, due_key",
             "#s = :claimed AND claim_token = :t",
@@ -166,7 +182,8 @@ class RecallStore:
 
     def abandon(self, recall: PendingRecall, now: int) -> bool:
         """A claim older than CLAIM_STALE_SECONDS -> failed/unknown_outcome (never resent)."""
-        return self._transition(
+        return transition(
+            self._table,
             recall,
             "SET #s = :to, outcome = :r, finished_at = :now REMOVE due_bucket, due_key, claim_token",
             "#s = :claimed AND claimed_at <= :cutoff",
@@ -175,6 +192,24 @@ class RecallStore:
             now=now,
             cutoff=now - CLAIM_STALE_SECONDS,
             claimed=RecallStatus.CLAIMED,
+        )
+
+    def reschedule(self, recall: PendingRecall, fresh: PendingRecall) -> bool:
+        """A queued recall back to pending at a later due time (its rule's lead changed)."""
+        return transition(
+            self._table,
+            recall,
+            "SET #s = :to, due_at = :d, in_quiet_hours = :q, due_bucket = :b, due_key = :k,"
+            " pending_rule = :r",
+            "#s IN (:pending, :queued)",
+            to=RecallStatus.PENDING,
+            d=fresh.due_at,
+            q=fresh.in_quiet_hours,
+            b=minute_bucket(recall.app_id, fresh.due_at),
+            k=due_key(fresh),
+            r=pending_rule(recall.app_id, recall.rule_id),
+            pending=RecallStatus.PENDING,
+            queued=RecallStatus.QUEUED,
         )
 
     def hold(self, app_id: str) -> RecallHold | None:
@@ -206,26 +241,6 @@ class RecallStore:
                 TableName=self._table, Key=key(app_id=app_id, recall_id=_HOLD)
             )
 
-    def _transition(
-        self, recall: PendingRecall, update: str, condition: str, **values: str | int
-    ) -> bool:
-        try:
-            with conditional(f"recall {recall.recall_id} moved on"):
-                client("dynamodb").update_item(
-                    TableName=self._table,
-                    Key=key(app_id=recall.app_id, recall_id=recall.recall_id),
-                    UpdateExpression=update,
-                    # Same window only: a newer message re-planned this follower meanwhile.
-                    ConditionExpression=f"({condition}) AND window_opened_at = :w",
-                    ExpressionAttributeNames={"#s": "status"},
-                    ExpressionAttributeValues=expression_values(
-                        **values, w=recall.window_opened_at
-                    ),
-                )
-        except ConflictError:
-            return False
-        return True
-
     def checkpoint(self, app_id: str) -> int | None:
         """The minute the last sweep of this account completed up to (epoch seconds)."""
         resp = client("dynamodb").get_item(
@@ -247,3 +262,23 @@ class RecallStore:
                 ConditionExpression="attribute_not_exists(swept_to) OR swept_to < :m",
                 ExpressionAttributeValues=expression_values(m=minute_ts),
             )
+
+
+def transition(
+    table: str, recall: PendingRecall, update: str, condition: str, **values: str | int | bool
+) -> bool:
+    """One conditional move of a recall item; False when the condition no longer holds."""
+    try:
+        with conditional(f"recall {recall.recall_id} moved on"):
+            client("dynamodb").update_item(
+                TableName=table,
+                Key=key(app_id=recall.app_id, recall_id=recall.recall_id),
+                UpdateExpression=update,
+                # Same window only: a newer message re-planned this follower meanwhile.
+                ConditionExpression=f"({condition}) AND window_opened_at = :w",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=expression_values(**values, w=recall.window_opened_at),
+            )
+    except ConflictError:
+        return False
+    return True
