@@ -18,7 +18,7 @@ from wxengage.recall.rules import check_plan_fits
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
 from wxengage.wiring.rules import RuleChanges
-from wxengage_cli.changes import applies
+from wxengage_cli.changes import applies_json
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.options import app_id_option
 
@@ -179,9 +179,10 @@ def set_(
         check_plan_fits(updated.plan, _enabled_rules(ctx, app_id))
     store.update_settings(updated)
     change = RuleChanges(ctx.settings).settings_changed(before, updated)
-    click.echo(json.dumps(updated.model_dump(mode="json"), indent=2))
-    # On stderr: stdout stays the settings as JSON for scripts.
-    click.echo(applies(ctx, app_id, change, False), err=True)
+    # The settings as JSON (scripts read them), plus from when they apply and what moved.
+    click.echo(
+        json.dumps(updated.model_dump(mode="json") | applies_json(change, updated), indent=2)
+    )
 
 
 def _enabled_rules(ctx: CliContext, app_id: str) -> list[str]:

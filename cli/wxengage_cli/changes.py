@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from wxengage.accounts import AccountSettings
+from wxengage.clock import iso_z
 from wxengage.store.accounts import AccountStore
 from wxengage.wiring.rules import Change
 from wxengage_cli.context import CliContext
@@ -29,3 +33,13 @@ def applies(ctx: CliContext, app_id: str, change: Change, utc: bool) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def applies_json(change: Change, account: AccountSettings) -> dict[str, Any]:
+    """The same for JSON output: UTC, `_local` beside it, and each re-planned rule's counts."""
+    return {
+        "applies_at": iso_z(change.applies_at),
+        "applies_at_local": Times(account.timezone).local(change.applies_at),
+        "next_sweep_at_local": Times(account.timezone).local(change.sweep_at),
+        "replanned": {name: r.model_dump() for name, r in change.replans.items()},
+    }

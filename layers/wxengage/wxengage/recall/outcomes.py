@@ -14,8 +14,8 @@ class Delivery(StrEnum):
     SKIPPED = "skipped"
     FAILED = "failed"
     DUPLICATE = "duplicate"  # another sender claimed it first: nothing done here
-    REPLANNED = "replanned"  # its rule now wants it later: pending again until then
     DROPPED = "dropped"  # nothing left to record it against
+    REPLANNED = "replanned"  # its rule now wants it later: pending again until then
 
 
 class FailureReason(StrEnum):
