@@ -23,6 +23,7 @@ from tests.support.callbacks import APP_ID, register
 from wxengage.recall.quiet_hours import local_day
 from wxengage.settings import Settings
 from wxengage.store.followers import FollowerStore
+from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
 from wxengage.windows import FollowerState, Opener
 from wxengage_local.runner import LocalRun
@@ -198,7 +199,10 @@ def test_an_operator_signs_in_writes_a_rule_in_chinese_and_reads_the_numbers(
     stats = StatsStore(settings)
     today = local_day(now, "Asia/Shanghai")
     for counter, n in (("pending", 40), ("sent", 25), ("recalled", 9), ("skipped_holdout", 3)):
-        stats.add(APP_ID, "48小时召回", today, counter, n)
+        # Stats go by the rule's id, not its name
+        stats.add(
+            APP_ID, RuleStore(settings).get(APP_ID, "48小时召回").stats_key, today, counter, n
+        )
     wait_for(browser, "a.stats").click()
     # Then the chart and the table show the range, with a CSV download offered
     wait_for(browser, "#stats-chart")
