@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["webhook.py", "console.py", "sweep.py", "broadcast_plan.py", "load.py"]
+BENCHMARKS = ["webhook.py", "console.py", "sweep.py", "broadcast_plan.py", "load.py", "replan.py"]
 
 
 def main() -> int:

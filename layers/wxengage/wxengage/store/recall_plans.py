@@ -11,11 +11,13 @@ from wxengage.store.dynamo import expression_values, from_item
 from wxengage.store.recalls import (
     RULE_INDEX,
     RecallStore,
-    due_key,
+    _due_key,
     minute_bucket,
     pending_rule,
     transition,
 )
+
+CHECKPOINT_REUSE_SECONDS = 10
 
 
 class RulePlans:
@@ -24,6 +26,16 @@ class RulePlans:
     def __init__(self, settings: Settings) -> None:
         self._table = settings.recalls_table
         self._recalls = RecallStore(settings)
+        # The sweep's checkpoint per account and when it was read: one read per re-plan, not
+        # one per recall moved (it only ever moves forward, so a few seconds old is a floor).
+        self._checkpoints: dict[str, tuple[int, int]] = {}
+
+    def _floor(self, app_id: str, now: int) -> int:
+        seen = self._checkpoints.get(app_id)
+        if seen is None or now - seen[1] > CHECKPOINT_REUSE_SECONDS:
+            seen = (self._recalls.checkpoint(app_id) or 0, now)
+            self._checkpoints[app_id] = seen
+        return max(now, seen[0])
 
     def pending_of_rule(self, app_id: str, rule_id: str) -> Iterator[PendingRecall]:
         """The rule's pending recalls (not those queued or being sent), from the rule index."""
@@ -57,7 +69,7 @@ class RulePlans:
         Filed under the current minute when already due (or under the sweep's checkpoint, should
         this clock be behind the sweep's): the next sweep then hands it out.
         """
-        floor = max(now, self._recalls.checkpoint(recall.app_id) or 0)
+        floor = self._floor(recall.app_id, now)
         return transition(
             self._table,
             recall,
@@ -66,7 +78,7 @@ class RulePlans:
             d=fresh.due_at,
             q=fresh.in_quiet_hours,
             b=minute_bucket(recall.app_id, max(fresh.due_at, floor)),
-            k=due_key(fresh),
+            k=_due_key(fresh),
             old=recall.due_at,
             pending=RecallStatus.PENDING,
         )

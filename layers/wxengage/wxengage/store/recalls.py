@@ -42,7 +42,7 @@ def pending_rule(app_id: str, rule_id: str) -> str:
     return f"{app_id}#{rule_id}"
 
 
-def due_key(recall: PendingRecall) -> str:
+def _due_key(recall: PendingRecall) -> str:
     # Zero-padded due time first, so a range condition reads only rows already due.
     return f"{recall.due_at:010d}#{recall.recall_id}"
 
@@ -67,7 +67,7 @@ class RecallStore:
             # Filed under the current minute if already due: the sweep has passed older minutes
             # (a late callback, or a lead close to the whole window) and would never read them.
             due_bucket=minute_bucket(recall.app_id, max(recall.due_at, int(clock.now_ts()))),
-            due_key=due_key(recall),
+            due_key=_due_key(recall),
             pending_rule=pending_rule(recall.app_id, recall.rule_id),
             expires_at=recall.window_closes_at + self._retention,
         )
@@ -158,7 +158,7 @@ class RecallStore:
             "#s = :claimed AND claim_token = :t",
             to=RecallStatus.PENDING,
             b=minute_bucket(recall.app_id, max(recall.due_at, now)),
-            k=due_key(recall),
+            k=_due_key(recall),
             r=pending_rule(recall.app_id, recall.rule_id),
             claimed=RecallStatus.CLAIMED,
             t=token,
@@ -206,7 +206,7 @@ class RecallStore:
             d=fresh.due_at,
             q=fresh.in_quiet_hours,
             b=minute_bucket(recall.app_id, fresh.due_at),
-            k=due_key(fresh),
+            k=_due_key(fresh),
             r=pending_rule(recall.app_id, recall.rule_id),
             pending=RecallStatus.PENDING,
             queued=RecallStatus.QUEUED,
