@@ -22,6 +22,7 @@ BENCHMARKS = [
     "sweep_catch_up.py",
     "broadcast_plan.py",
     "load.py",
+    "replan.py",
 ]
 
 

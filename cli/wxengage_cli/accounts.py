@@ -17,6 +17,8 @@ from wxengage.accounts import (
 from wxengage.recall.rules import check_plan_fits
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
+from wxengage.wiring.rules import RuleChanges
+from wxengage_cli.changes import applies_json
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.options import app_id_option
 
@@ -165,7 +167,8 @@ def set_(
 ) -> None:
     """Change an account's settings (validated first; credentials are not touched)."""
     store = AccountStore(ctx.settings)
-    current = store.read_settings(app_id).model_dump()
+    before = store.read_settings(app_id)
+    current = before.model_dump()
     given = {
         "mode": mode,
         "type": type_,
@@ -189,7 +192,11 @@ def set_(
     if plan is not None:  # a downgrade must not leave more rules enabled than the plan allows
         check_plan_fits(updated.plan, _enabled_rules(ctx, app_id))
     store.update_settings(updated)
-    click.echo(json.dumps(updated.model_dump(mode="json"), indent=2))
+    change = RuleChanges(ctx.settings).settings_changed(before, updated)
+    # The settings as JSON (scripts read them), plus from when they apply and what moved.
+    click.echo(
+        json.dumps(updated.model_dump(mode="json") | applies_json(change, updated), indent=2)
+    )
 
 
 def _enabled_rules(ctx: CliContext, app_id: str) -> list[str]:

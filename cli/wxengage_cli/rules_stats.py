@@ -23,6 +23,7 @@ from wxengage.recall.lift import describe as describe_lift
 from wxengage.recall.outcomes import FailureReason
 from wxengage.recall.planning import SkipReason
 from wxengage.recall.quiet_hours import local_day
+from wxengage.recall.rules import StoredRule
 from wxengage.store.accounts import AccountStore
 from wxengage.store.rules import RuleStore
 from wxengage.store.stats import RETENTION_SECONDS, StatsStore
@@ -51,6 +52,11 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
     type=_DAY,
     help=f"Last day, YYYY-MM-DD (default: today). Stats are kept {KEPT_DAYS} days.",
 )
+@click.option(
+    "--include-deleted",
+    is_flag=True,
+    help="Also deleted rules (shown as NAME[deleted], with their id in JSON).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per rule and day.")
 @utc_option()
@@ -61,6 +67,7 @@ def stats(
     rule_name: str | None,
     first: datetime | None,
     last: datetime | None,
+    include_deleted: bool,
     as_json: bool,
     as_csv: bool,
     utc: bool,
@@ -73,7 +80,13 @@ def stats(
     rule_store = RuleStore(ctx.settings)
     if rule_name:
         rule_store.get(app_id, rule_name)
-    names = [rule_name] if rule_name else [r.rule.name for r in rule_store.all(app_id)]
+    # Stats are kept by rule id: a re-created rule of the same name has its own.
+    live = [r for r in rule_store.all(app_id) if not rule_name or r.rule.name == rule_name]
+    gone = rule_store.deleted(app_id) if include_deleted else []
+    gone = [r for r in gone if not rule_name or r.rule.name == rule_name]
+    keys = {label(r): r.stats_key for r in [*live, *gone]}
+    ids = {label(r): r.rule_id for r in [*live, *gone]}
+    names = list(keys)
     now = int(clock.now_ts())
     today = date.fromisoformat(local_day(now, settings.timezone))
     days = day_range(today, first.date() if first else None, last.date() if last else None)
@@ -81,9 +94,9 @@ def stats(
     rows: list[dict[str, Any]] = []
     lifts: list[dict[str, Any]] = []
     for name in names:
-        found = store.days(app_id, name, days[-1].isoformat(), days[0].isoformat())
+        found = store.days(app_id, keys[name], days[-1].isoformat(), days[0].isoformat())
         rows += [
-            {"rule": name, "when": when(day, today), "day": day.isoformat()}
+            {"rule": name, "rule_id": ids[name], "when": when(day, today), "day": day.isoformat()}
             | summarise(found.get(day.isoformat(), {}))
             for day in days
         ]
@@ -104,6 +117,13 @@ def stats(
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     click.echo(describe(report, len(days), Times(settings.timezone, utc), now))
+
+
+def label(stored: StoredRule) -> str:
+    """The rule's name; a deleted rule's carries its id (a re-created rule may share the name)."""
+    if stored.deleted_at is None:
+        return stored.rule.name
+    return f"{stored.rule.name}[deleted {stored.rule_id}]"
 
 
 def day_range(today: date, first: date | None, last: date | None) -> list[date]:

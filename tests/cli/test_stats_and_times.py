@@ -48,7 +48,8 @@ def counted(stack: Settings, fake_clock: FakeClock) -> str:
     """An account with one rule and counters on today, two days ago and the oldest kept day."""
     register(stack)
     ok("rules", "put", "--app-id", APP_ID, "--file", str(RULE))
-    rule: str = json.loads(ok("rules", "list", "--app-id", APP_ID, "--json"))[0]["name"]
+    [listed] = json.loads(ok("rules", "list", "--app-id", APP_ID, "--json"))
+    rule: str = listed["name"]
     stats = StatsStore(stack)
     counters = {
         TODAY: {"pending": 5, "sent": 3, "failed": 2, "failed_unknown_outcome": 1},
@@ -58,7 +59,7 @@ def counted(stack: Settings, fake_clock: FakeClock) -> str:
     }
     for day, found in counters.items():
         for counter, n in found.items():
-            stats.add(APP_ID, rule, day, counter, n)
+            stats.add(APP_ID, listed["rule_id"], day, counter, n)  # stats go by the rule's id
     return rule
 
 

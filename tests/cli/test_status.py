@@ -71,7 +71,7 @@ def test_alarms_dead_letters_a_stale_sweep_the_funnel_and_campaigns(
     assert (
         wx("rules", "put", "--app-id", APP_ID, "--file", str(RULE / "default-reply.yaml"))[0] == 0
     )
-    rule = json.loads(wx("rules", "list", "--app-id", APP_ID, "--json")[1])[0]["name"]
+    rule = json.loads(wx("rules", "list", "--app-id", APP_ID, "--json")[1])[0]["rule_id"]
     stats = StatsStore(stack)
     today = "2026-11-22"  # 18:00 in Asia/Shanghai
     for counter, n in [("pending", 5), ("sent", 3), ("recalled", 1), ("skipped_holdout", 1)]:

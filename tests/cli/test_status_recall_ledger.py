@@ -22,7 +22,7 @@ def test_a_held_account_and_stranded_claims_are_shown_as_problems(
     assert (
         wx("rules", "put", "--app-id", APP_ID, "--file", str(RULE / "default-reply.yaml"))[0] == 0
     )
-    rule = json.loads(wx("rules", "list", "--app-id", APP_ID, "--json")[1])[0]["name"]
+    rule = json.loads(wx("rules", "list", "--app-id", APP_ID, "--json")[1])[0]["rule_id"]
     now = int(fake_clock.now)
     recalls = RecallStore(stack)
     recalls.save_checkpoint(APP_ID, now - now % 60 - 600)

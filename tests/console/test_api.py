@@ -12,6 +12,7 @@ from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
+from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
 from wxengage.windows import FollowerState, Opener
 
@@ -43,6 +44,11 @@ WRITES = [
     ("POST", f"{BASE}/rules/48小时召回/disable", None),
 ]
 OPERATOR = claims("operator")
+
+
+def rule_key(stack: Settings, name: str) -> str:
+    """Stats go by the rule's id, not its name."""
+    return RuleStore(stack).get(APP_ID, name).stats_key
 
 
 @pytest.mark.parametrize(("method", "path"), READS + [(m, p) for m, p, _ in WRITES])
@@ -190,8 +196,8 @@ def test_rule_stats_over_a_range_as_json_and_csv(console: Call, stack: Settings)
     console("PUT", f"{BASE}/rules", OPERATOR, RULE)
     stats = StatsStore(stack)
     for counter, n in (("pending", 5), ("sent", 3), ("skipped_holdout", 1), ("recalled", 2)):
-        stats.add(APP_ID, "48小时召回", "2026-11-20", counter, n)
-    stats.add(APP_ID, "48小时召回", "2026-11-22", "failed", 1)
+        stats.add(APP_ID, rule_key(stack, "48小时召回"), "2026-11-20", counter, n)
+    stats.add(APP_ID, rule_key(stack, "48小时召回"), "2026-11-22", "failed", 1)
     query = {"from": "2026-11-20", "to": "2026-11-22"}
     # When a viewer reads the range, as JSON and as CSV
     body = console("GET", f"{BASE}/rules/48小时召回/stats", claims("viewer"), query=query).json()
@@ -271,7 +277,7 @@ def test_campaigns_list_status_and_the_ab_result(console: Call, stack: Settings)
 def test_overview_shows_health_and_todays_funnel(console: Call, stack: Settings) -> None:
     # Given a rule with today's counts and a sweep checkpoint ten minutes old
     console("PUT", f"{BASE}/rules", OPERATOR, RULE)
-    StatsStore(stack).add(APP_ID, "48小时召回", "2026-11-22", "sent", 4)
+    StatsStore(stack).add(APP_ID, rule_key(stack, "48小时召回"), "2026-11-22", "sent", 4)
     RecallStore(stack).save_checkpoint(APP_ID, NOW - 600)
     # When a viewer opens the overview
     body = console("GET", f"{BASE}/overview", claims("viewer")).json()
@@ -452,7 +458,7 @@ def test_the_overview_and_wxengage_status_read_the_same(console: Call, stack: Se
     console("PUT", f"{BASE}/rules", OPERATOR, RULE)
     stats = StatsStore(stack)
     for counter, n in (("pending", 7), ("sent", 4), ("skipped_quota", 2), ("recalled", 1)):
-        stats.add(APP_ID, "48小时召回", "2026-11-22", counter, n)
+        stats.add(APP_ID, rule_key(stack, "48小时召回"), "2026-11-22", counter, n)
     RecallStore(stack).save_checkpoint(APP_ID, NOW - 60)
     seed_campaign(stack, NOW)
     # When the console's overview and `wxengage status --json` are read

@@ -23,6 +23,7 @@ from tests.support.callbacks import APP_ID, register
 from wxengage.recall.quiet_hours import local_day
 from wxengage.settings import Settings
 from wxengage.store.followers import FollowerStore
+from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
 from wxengage.windows import FollowerState, Opener
 from wxengage_local.runner import LocalRun
@@ -197,9 +198,10 @@ def test_an_operator_signs_in_writes_a_rule_in_chinese_and_reads_the_numbers(
     # When they open its stats (counts on today's page of the account's calendar)
     stats = StatsStore(settings)
     today = local_day(now, "Asia/Shanghai")
+    key = RuleStore(settings).get(APP_ID, "48小时召回").stats_key  # stats go by the rule's id
     counts = (("pending", 40), ("sent", 25), ("recalled", 9), ("skipped_holdout", 3))
     for counter, n in (*counts, ("recalled_holdout", 1)):
-        stats.add(APP_ID, "48小时召回", today, counter, n)
+        stats.add(APP_ID, key, today, counter, n)
     wait_for(browser, "a.stats").click()
     # Then the chart and the table show the range, with a CSV download offered
     wait_for(browser, "#stats-chart")

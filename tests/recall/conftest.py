@@ -128,13 +128,23 @@ class World:
         self.deliver()
         return report
 
+    def rule_key(self, name: str) -> str:
+        """The key a rule's recalls and stats go by (its id): the live rule of that name, else
+        the last deleted one."""
+        store = RuleStore(self.settings)
+        live = [r for r in store.all(APP_ID) if r.rule.name == name]
+        gone = [r for r in store.deleted(APP_ID) if r.rule.name == name]
+        found = live or gone[-1:]
+        assert found, f"no rule {name} ever"
+        return found[0].stats_key
+
     def stats(self, rule: str = "r1") -> dict[str, int]:
         return StatsStore(self.settings).day(
-            APP_ID, rule, local_day(int(self.clock.now), "Asia/Shanghai")
+            APP_ID, self.rule_key(rule), local_day(int(self.clock.now), "Asia/Shanghai")
         )
 
     def recall(self, openid: str, rule: str = "r1") -> tuple[str, str]:
-        found = RecallStore(self.settings).get(APP_ID, f"{openid}#{rule}")
+        found = RecallStore(self.settings).get(APP_ID, f"{openid}#{self.rule_key(rule)}")
         assert found is not None, f"no recall planned for {openid}"
         return found[1]["status"]["S"], found[1].get("outcome", {}).get("S", "")
 

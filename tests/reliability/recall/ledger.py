@@ -36,7 +36,7 @@ def statuses(world: World, openids: list[str], rule: str = "r1") -> dict[str, tu
     store = RecallStore(world.settings)
     out = {}
     for openid in openids:
-        found = store.get(APP_ID, f"{openid}#{rule}")
+        found = store.get(APP_ID, f"{openid}#{world.rule_key(rule)}")
         assert found is not None, f"no recall planned for {openid}"
         item: dict[str, Any] = found[1]
         out[openid] = (item["status"]["S"], item.get("outcome", {}).get("S", ""))

@@ -116,7 +116,13 @@ def test_sweeps_under_wechat_faults_send_once_and_account_for_every_failure(
     assert {o for o, (s, _) in outcomes.items() if s == "sent"} <= set(received), figures
     assert len(received) == sent + PLAN["lost_answer_applied"], figures
     # And the rule's stats account for every follower, each failure once and nothing else
-    assert stats == {"pending": FOLLOWERS, "sent": sent, "failed": unknown, "recalled": 0}, figures
+    assert stats == {
+        "pending": FOLLOWERS,
+        "sent": sent,
+        "failed": unknown,
+        "recalled": 0,
+        "failed_unknown_outcome": unknown,  # every failure here is an unknown outcome
+    }, figures
     # And every retry gave its claim back first, every WeChat failure is counted once by the
     # client's metric, and each refused token cost exactly one refetch. (The client counts
     # every 40001 answer, also the ones its own refetch recovers from.)

@@ -132,7 +132,7 @@ def test_callbacks_retried_three_times_out_of_order_never_move_a_window_back(wor
     assert stats == {"pending": 12, "sent": 0, "failed": 0, "recalled": 0}, f"{stats}; {figures}"
     recalls = RecallStore(world.settings)
     for openid in story:
-        found = recalls.get(APP_ID, f"{openid}#r1")
+        found = recalls.get(APP_ID, f"{openid}#{world.rule_key('r1')}")
         stored = store.get(APP_ID, openid)
         assert found is not None and stored is not None, openid
         assert found[0].window_opened_at == stored.window_opened_at, (openid, found[0])

@@ -318,7 +318,9 @@ def test_a_lost_answer_is_an_unknown_outcome_and_never_resent(world: World) -> N
     assert outcome == Outcome(Delivery.FAILED, "unknown_outcome")
     assert again.status is Delivery.DUPLICATE and world.wechat.sent == []
     assert world.row() == (RecallStatus.FAILED, "unknown_outcome")
-    assert world.state().messages_left == 4 and world.stats.of() == {StatKey.FAILED: 1}
+    assert world.state().messages_left == 4
+    # And stats say why: failed, of which unknown_outcome (issue 11 point 8)
+    assert world.stats.of() == {StatKey.FAILED: 1, StatKey.FAILED_UNKNOWN_OUTCOME: 1}
 
 
 def test_a_refusal_for_good_fails_with_the_errcode(world: World) -> None:

@@ -23,12 +23,16 @@ def test_a_claim_older_than_any_sender_is_settled_as_unknown_outcome_once() -> N
     report = sweep([APP_ID], store, queue, NOW, stats=stats, timezones=TZ)
     # Then it is failed/unknown_outcome, counted as failed and as stranded, and not queued
     assert store.abandoned == {recall.recall_id: FailureReason.UNKNOWN_OUTCOME}
-    assert stats.of() == {StatKey.FAILED: 1, StatKey.STRANDED: 1}
+    assert stats.of() == {StatKey.FAILED: 1, StatKey.STRANDED: 1, StatKey.FAILED_UNKNOWN_OUTCOME: 1}
     assert queue.messages == [] and (report.stranded, report.due, report.queued) == (1, 0, 0)
     # And a later sweep reading that minute again settles nothing more
     store.checkpoints[APP_ID] = MINUTE - 60
     again = sweep([APP_ID], store, queue, NOW + 10, stats=stats, timezones=TZ)
-    assert again.stranded == 0 and stats.of() == {StatKey.FAILED: 1, StatKey.STRANDED: 1}
+    assert again.stranded == 0 and stats.of() == {
+        StatKey.FAILED: 1,
+        StatKey.STRANDED: 1,
+        StatKey.FAILED_UNKNOWN_OUTCOME: 1,
+    }
 
 
 def test_a_claim_a_sender_may_still_hold_is_left_alone() -> None:

@@ -107,6 +107,8 @@ def test_a_pending_recall_keeps_its_index_and_ttl_attributes() -> None:
         "recall_id": {"S": "o-ann#r1"},
         "openid": {"S": "o-ann"},
         "rule": {"S": "r1"},
+        # Planned without an id (as before ids existed): the id is derived from the name
+        "rule_id": {"S": "legacy-7231"},
         "window_opened_at": {"N": "100"},
         "window_closes_at": {"N": "200"},
         "due_at": {"N": "150"},
@@ -160,6 +162,8 @@ def test_a_rule_is_one_json_document_beside_its_copied_out_key_and_flag() -> Non
         "app_id": {"S": APP},
         "name": {"S": "r1"},
         "rule": {"S": rule.model_dump_json()},
+        # Stored without an id (as before ids existed): the id is derived from the name
+        "rule_id": {"S": "legacy-7231"},
         "enabled": {"BOOL": True},
         "created_at": {"N": "10"},
         "updated_at": {"N": "20"},

@@ -82,7 +82,7 @@ def day_counters(rules: RulesPort, stats: StatsPort, app_id: str, day: str) -> C
     """Every counter of one day, added up over the account's rules."""
     totals: Counter[str] = Counter()
     for stored in rules.all(app_id):
-        totals.update(stats.day(app_id, stored.rule.name, day))
+        totals.update(stats.day(app_id, stored.stats_key, day))
     return totals
 
 

@@ -113,9 +113,9 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         app_id = granted(app_id, Role.VIEWER)
         name = path_param(name)
         settings = stores.accounts.read_settings(app_id)
-        stores.rules.get(app_id, name)
+        stored = stores.rules.get(app_id, name)
         days = day_range(from_day, to_day, local_day(int(now()), settings.timezone))
-        counters = [(d, stores.stats.day(app_id, name, d)) for d in days]
+        counters = [(d, stores.stats.day(app_id, stored.stats_key, d)) for d in days]
         rows = [funnel(d, c) for d, c in counters]
         lifts = [day_lift(d, c) for d, c in counters]
         if format == "csv":

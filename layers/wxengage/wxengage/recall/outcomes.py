@@ -15,6 +15,7 @@ class Delivery(StrEnum):
     FAILED = "failed"
     DUPLICATE = "duplicate"  # another sender claimed it first: nothing done here
     DROPPED = "dropped"  # nothing left to record it against
+    REPLANNED = "replanned"  # its rule now wants it later: pending again until then
 
 
 class FailureReason(StrEnum):
@@ -41,6 +42,8 @@ class StatKey(StrEnum):
     RECALLED_HOLDOUT = "recalled_holdout"
     # Of the failed: claims no sender finished (it was stopped), settled by the sweep.
     STRANDED = "stranded"
+    # Of the failed: the send may have reached WeChat (timeout after sending, stranded claim).
+    FAILED_UNKNOWN_OUTCOME = "failed_unknown_outcome"
     SKIPPED_LEFT = "skipped_left"
     SKIPPED_WINDOW_CLOSED = "skipped_window_closed"
     SKIPPED_QUOTA = "skipped_quota"

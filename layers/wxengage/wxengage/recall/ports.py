@@ -60,6 +60,10 @@ class RecallLedger(Protocol):
         """Record the outcome of a claimed recall."""
         ...
 
+    def reschedule(self, recall: PendingRecall, fresh: PendingRecall) -> bool:
+        """A queued recall back to pending at `fresh`'s later due time; False if it moved on."""
+        ...
+
     def hold(self, app_id: str) -> RecallHold | None:
         """The account's hold on recall sends (active or expired), or None."""
         ...

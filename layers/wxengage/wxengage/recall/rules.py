@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -17,6 +17,7 @@ from pydantic import (
 
 from wxengage.accounts import Plan, QuietHours
 from wxengage.names import DisplayName
+from wxengage.recall.rule_ids import legacy_rule_id, rule_key
 
 # Printable Unicode (issue 13): rule names are labels; ids and stats keys carry no meaning in them.
 RuleName = DisplayName
@@ -240,13 +241,32 @@ class RecallRule(BaseModel):
 
 
 class StoredRule(BaseModel):
-    """A rule with the times that decide which windows it counts."""
+    """A rule with its identity and the times that decide which windows it counts."""
 
     model_config = ConfigDict(frozen=True)
 
     rule: RecallRule
+    rule_id: Annotated[str, Field(min_length=3, max_length=300, pattern=r"^[A-Za-z0-9_-]+$")]
     created_at: int
     updated_at: int
+    # Set on the record a deleted rule leaves behind (its history stays readable by id).
+    deleted_at: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_id(cls, data: Any) -> Any:
+        # A rule stored before ids existed: migrated on read, the same way in every reader.
+        if isinstance(data, dict) and "rule_id" not in data:
+            rule = data.get("rule")
+            name = rule.name if isinstance(rule, RecallRule) else (rule or {}).get("name")
+            if isinstance(name, str):
+                return data | {"rule_id": legacy_rule_id(name)}
+        return data
+
+    @property
+    def stats_key(self) -> str:
+        """The key the rule's stats are counted under (see rule_key)."""
+        return rule_key(self.rule_id)
 
 
 class RuleNotFoundError(LookupError):

@@ -12,7 +12,7 @@ from wxengage.observability import count, logger
 from wxengage.recall.content import custom_message
 from wxengage.recall.holds import RecallHold
 from wxengage.recall.outcomes import Delivery, FailureReason, StatKey, refusal
-from wxengage.recall.planning import PendingRecall, RecallStatus, SkipReason
+from wxengage.recall.planning import PendingRecall, RecallStatus, SkipReason, replanned
 from wxengage.recall.policy import first_reason, reserve, unreserve
 from wxengage.recall.ports import Accounts, Followers, RecallLedger, Rules, Stats, WeChatFor
 from wxengage.recall.quiet_hours import local_day
@@ -22,6 +22,8 @@ from wxengage.wechat.api_errors import WeChatApiError, WeChatTransportError
 from wxengage.windows import FollowerState, hold_out
 
 TAG_CACHE_SECONDS = 120
+# A queued recall whose rule now wants it later than this goes back to wait (the sweep's step).
+RESCHEDULE_SLACK_SECONDS = 60
 
 
 class RetryLater(Exception):
@@ -75,9 +77,18 @@ class Sender:
         except AccountNotFoundError:
             return Outcome(Delivery.DROPPED, FailureReason.ACCOUNT_REMOVED)
         try:
-            rule = self.rules.get(recall.app_id, recall.rule).rule
+            stored = self.rules.get(recall.app_id, recall.rule)
         except RuleNotFoundError:
+            stored = None
+        # A rule re-created under the same name is another rule: this recall's rule is gone.
+        if stored is None or stored.rule_id != recall.rule_id:
             return self._skip_unclaimed(recall, account, SkipReason.RULE_DELETED, now)
+        rule = stored.rule
+        later = replanned(recall, stored, account.settings) if rule.enabled else None
+        if later is not None and later.due_at > now + RESCHEDULE_SLACK_SECONDS:
+            # Its lead or quiet hours changed after it was queued: wait for the new due time.
+            moved = self.recalls.reschedule(recall, later)
+            return Outcome(Delivery.REPLANNED if moved else Delivery.DUPLICATE)
         hold = self.recalls.hold(recall.app_id)
         if hold is not None and hold.active(now):
             self._put_back(recall, now)
@@ -108,7 +119,7 @@ class Sender:
 
         def take(current: FollowerState) -> FollowerState:
             seen.append(current)
-            taken = reserve(current, recall, rule.name, account.settings, now)
+            taken = reserve(current, recall, recall.stats_key, account.settings, now)
             if isinstance(taken, SkipReason):
                 raise _Skip(taken)
             return taken
@@ -232,7 +243,7 @@ class Sender:
             self.followers.update(
                 recall.app_id,
                 recall.openid,
-                lambda s: hold_out(s, recall.rule, recall.window_opened_at, day, now),
+                lambda s: hold_out(s, recall.stats_key, recall.window_opened_at, day, now),
             )
         except Exception:
             self.recalls.release(recall, token)
@@ -251,6 +262,12 @@ class Sender:
         self, recall: PendingRecall, account: Account, token: str, reason: str, now: int
     ) -> Outcome:
         self._finish(recall, account, token, RecallStatus.FAILED, reason, StatKey.FAILED, now)
+        if reason == FailureReason.UNKNOWN_OUTCOME:
+            # Of the failed, those that may have reached the follower (`rules stats` shows it).
+            day = local_day(now, account.settings.timezone)
+            self.stats.add(
+                recall.app_id, recall.stats_key, day, StatKey.FAILED_UNKNOWN_OUTCOME, now=now
+            )
         count("RecallsFailed")
         return Outcome(Delivery.FAILED, reason)
 
@@ -267,4 +284,4 @@ class Sender:
         """Record the outcome, then count it under the account's local day."""
         self.recalls.finish(recall, token, status, reason, now)
         day = local_day(now, account.settings.timezone)
-        self.stats.add(recall.app_id, recall.rule, day, counter, now=now)
+        self.stats.add(recall.app_id, recall.stats_key, day, counter, now=now)

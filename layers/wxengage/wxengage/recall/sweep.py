@@ -98,8 +98,9 @@ def _settle(
             continue  # finished, released or re-planned meanwhile
         settled += 1
         if stats is not None:
-            stats.add(recall.app_id, recall.rule, day, StatKey.FAILED, now=now)
-            stats.add(recall.app_id, recall.rule, day, StatKey.STRANDED, now=now)
+            stats.add(recall.app_id, recall.stats_key, day, StatKey.FAILED, now=now)
+            stats.add(recall.app_id, recall.stats_key, day, StatKey.STRANDED, now=now)
+            stats.add(recall.app_id, recall.stats_key, day, StatKey.FAILED_UNKNOWN_OUTCOME, now=now)
     return settled
 
 

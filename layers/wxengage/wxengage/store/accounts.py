@@ -1,4 +1,5 @@
-"""Account store: settings in the accounts table, credentials in Secrets Manager, both cached."""
+"""Account store: settings in the accounts table (read fresh once per invocation), credentials in
+Secrets Manager (cached)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters import GetParameterError
-from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 
 from wxengage.accounts import Account, AccountNotFoundError, AccountSecrets, AccountSettings
 from wxengage.errors import ConflictError
@@ -16,54 +15,46 @@ from wxengage.store.aws import client
 from wxengage.store.dynamo import conditional, key, to_attributes
 
 
-class _SettingsProvider(BaseProvider):
-    """Account settings through Powertools' cache, read with the shared low-level client.
-
-    Powertools' DynamoDBProvider builds a boto3 resource, which costs ~40 ms more cold start.
-    """
-
-    def __init__(self, table: str) -> None:
-        super().__init__(client=client("dynamodb"))  # type: ignore[no-untyped-call]
-        self._table = table
-
-    def _get(self, name: str, **sdk_options: Any) -> str:
-        resp = client("dynamodb").get_item(TableName=self._table, Key=key(app_id=name))
-        if "Item" not in resp:
-            raise AccountNotFoundError(name)
-        return str(resp["Item"]["settings"]["S"])
-
-    def _get_multiple(self, path: str, **sdk_options: Any) -> dict[str, str]:
-        raise NotImplementedError("accounts are read one at a time")
-
-
 class AccountStore:
-    """Reads and writes accounts; reads go through Powertools parameters' in-memory cache."""
+    """Reads and writes accounts. Settings are read afresh once per invocation (or on every call
+    when nobody says where invocations start), so a change applies to the next invocation;
+    credentials go through Powertools parameters' in-memory cache."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._provider: _SettingsProvider | None = None
         self._secrets: parameters.SecretsProvider | None = None
+        # (raw JSON, parsed, generation) per account; see new_invocation.
+        self._cache: dict[str, tuple[str, AccountSettings, int | None]] = {}
+        self._generation: int | None = None
 
     def _secret_name(self, app_id: str) -> str:
         return f"{self._settings.secret_prefix}{app_id}"
 
-    def _settings_provider(self) -> _SettingsProvider:
-        if self._provider is None:
-            self._provider = _SettingsProvider(self._settings.accounts_table)
-        return self._provider
+    def new_invocation(self) -> None:
+        """A new Lambda invocation starts: settings are read once more, then reused within it.
+
+        One small consistent GetItem per account per invocation (the same item the webhook
+        needs anyway); an unchanged document is not validated again.
+        """
+        self._generation = (self._generation or 0) + 1
 
     def get_settings(self, app_id: str) -> AccountSettings:
-        """The account's settings, cached for `cache_seconds`; AccountNotFoundError if absent."""
-        try:
-            raw = self._settings_provider().get(
-                app_id, transform="json", max_age=self._settings.cache_seconds
-            )
-        except GetParameterError as err:
-            # Powertools wraps what _get raised (as the implicit context); keep "not found" a 404.
-            if isinstance(err.__context__, AccountNotFoundError):
-                raise err.__context__ from None
-            raise
-        return AccountSettings.model_validate(raw)
+        """The account's settings as of this invocation; AccountNotFoundError if absent."""
+        entry = self._cache.get(app_id)
+        if entry is not None and self._generation is not None and entry[2] == self._generation:
+            return entry[1]
+        resp = client("dynamodb").get_item(
+            TableName=self._settings.accounts_table, Key=key(app_id=app_id), ConsistentRead=True
+        )
+        if "Item" not in resp:
+            self._cache.pop(app_id, None)
+            raise AccountNotFoundError(app_id)
+        raw = str(resp["Item"]["settings"]["S"])
+        parsed = entry[1] if entry is not None and entry[0] == raw else None
+        if parsed is None:
+            parsed = AccountSettings.model_validate_json(raw)
+        self._cache[app_id] = (raw, parsed, self._generation)
+        return parsed
 
     def get_secrets(self, app_id: str) -> AccountSecrets:
         """The account's credentials from Secrets Manager, cached for `cache_seconds`."""

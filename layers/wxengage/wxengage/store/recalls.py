@@ -26,6 +26,9 @@ from wxengage.store.dynamo import (
 from wxengage.store.recall_upgrade import refile_minute_buckets
 
 DUE_INDEX = "due"
+# Sparse: only pending recalls carry `pending_rule`, so an edit or a delete reads exactly the
+# rule's pending recalls (template.yaml: RecallsTable's pending_rule index).
+RULE_INDEX = "pending_rule"
 _CHECKPOINT = "#sweep-checkpoint"
 _HOLD = "#recall-hold"
 _DAY_INDEX = "day"
@@ -45,6 +48,11 @@ def due_bucket(app_id: str, ts: int) -> str:
 def due_time_of(index_key: str) -> int:
     """The time a due_key files its row at (the due time, or a claim's deadline)."""
     return int(index_key.split("#", 1)[0])
+
+
+def pending_rule(app_id: str, rule_id: str) -> str:
+    """The rule index partition for one rule's pending recalls."""
+    return f"{app_id}#{rule_id}"
 
 
 def _due_key(recall: PendingRecall) -> str:
@@ -73,6 +81,7 @@ class RecallStore:
             # callback, or a lead close to the whole window) and would never read them.
             due_bucket=due_bucket(recall.app_id, max(recall.due_at, int(clock.now_ts()))),
             due_key=_due_key(recall),
+            pending_rule=pending_rule(recall.app_id, recall.rule_id),
             expires_at=recall.window_closes_at + self._retention,
         )
         # Never let a late, older window replace a newer one's plan.
@@ -126,9 +135,10 @@ class RecallStore:
 
     def mark_queued(self, recall: PendingRecall) -> bool:
         """pending -> queued, leaving the due index (the index is sparse)."""
-        return self._transition(
+        return transition(
+            self._table,
             recall,
-            "SET #s = :to REMOVE due_bucket, due_key",
+            "SET #s = :to REMOVE due_bucket, due_key, pending_rule",
             "#s = :pending",
             to=RecallStatus.QUEUED,
             pending=RecallStatus.PENDING,
@@ -141,9 +151,11 @@ class RecallStore:
         stopped before it records an outcome, the first sweep after that deadline settles it.
         """
         deadline = now + CLAIM_STALE_SECONDS
-        return self._transition(
+        return transition(
+            self._table,
             recall,
-            "SET #s = :to, claim_token = :t, claimed_at = :now, due_bucket = :b, due_key = :k",
+            "SET #s = :to, claim_token = :t, claimed_at = :now, due_bucket = :b, due_key = :k"
+            " REMOVE pending_rule",
             "#s IN (:pending, :queued)",
             to=RecallStatus.CLAIMED,
             t=token,
@@ -159,13 +171,16 @@ class RecallStore:
         day, so the next sweep queues it again even if the queue gives up on its message (DLQ)
         or a racing redelivery already deleted it. A second queue message is harmless: claims."""
         now = int(clock.now_ts())
-        return self._transition(
+        return transition(
+            self._table,
             recall,
-            "SET #s = :to, due_bucket = :b, due_key = :k REMOVE claim_token, claimed_at",
+            "SET #s = :to, due_bucket = :b, due_key = :k, pending_rule = :r"
+            " REMOVE claim_token, claimed_at",
             "#s = :claimed AND claim_token = :t",
             to=RecallStatus.PENDING,
             b=due_bucket(recall.app_id, max(recall.due_at, now)),
             k=_due_key(recall),
+            r=pending_rule(recall.app_id, recall.rule_id),
             claimed=RecallStatus.CLAIMED,
             t=token,
         )
@@ -174,7 +189,8 @@ class RecallStore:
         self, recall: PendingRecall, token: str, status: RecallStatus, reason: str, now: int
     ) -> bool:
         """Record the outcome of a claimed recall."""
-        return self._transition(
+        return transition(
+            self._table,
             recall,
             "SET #s = :to, outcome = :r, finished_at = :now REMOVE due_bucket, due_key",
             "#s = :claimed AND claim_token = :t",
@@ -187,7 +203,8 @@ class RecallStore:
 
     def abandon(self, recall: PendingRecall, now: int) -> bool:
         """A claim older than CLAIM_STALE_SECONDS -> failed/unknown_outcome (never resent)."""
-        return self._transition(
+        return transition(
+            self._table,
             recall,
             "SET #s = :to, outcome = :r, finished_at = :now REMOVE due_bucket, due_key, claim_token",
             "#s = :claimed AND claimed_at <= :cutoff",
@@ -196,6 +213,24 @@ class RecallStore:
             now=now,
             cutoff=now - CLAIM_STALE_SECONDS,
             claimed=RecallStatus.CLAIMED,
+        )
+
+    def reschedule(self, recall: PendingRecall, fresh: PendingRecall) -> bool:
+        """A queued recall back to pending at a later due time (its rule's lead changed)."""
+        return transition(
+            self._table,
+            recall,
+            "SET #s = :to, due_at = :d, in_quiet_hours = :q, due_bucket = :b, due_key = :k,"
+            " pending_rule = :r",
+            "#s IN (:pending, :queued)",
+            to=RecallStatus.PENDING,
+            d=fresh.due_at,
+            q=fresh.in_quiet_hours,
+            b=due_bucket(recall.app_id, max(fresh.due_at, int(clock.now_ts()))),
+            k=_due_key(fresh),
+            r=pending_rule(recall.app_id, recall.rule_id),
+            pending=RecallStatus.PENDING,
+            queued=RecallStatus.QUEUED,
         )
 
     def hold(self, app_id: str) -> RecallHold | None:
@@ -226,26 +261,6 @@ class RecallStore:
             client("dynamodb").delete_item(
                 TableName=self._table, Key=key(app_id=app_id, recall_id=_HOLD)
             )
-
-    def _transition(
-        self, recall: PendingRecall, update: str, condition: str, **values: str | int
-    ) -> bool:
-        try:
-            with conditional(f"recall {recall.recall_id} moved on"):
-                client("dynamodb").update_item(
-                    TableName=self._table,
-                    Key=key(app_id=recall.app_id, recall_id=recall.recall_id),
-                    UpdateExpression=update,
-                    # Same window only: a newer message re-planned this follower meanwhile.
-                    ConditionExpression=f"({condition}) AND window_opened_at = :w",
-                    ExpressionAttributeNames={"#s": "status"},
-                    ExpressionAttributeValues=expression_values(
-                        **values, w=recall.window_opened_at
-                    ),
-                )
-        except ConflictError:
-            return False
-        return True
 
     def refile_minute_buckets(self, app_id: str) -> int:
         """Once per account: move rows a previous version filed under a minute partition
@@ -291,3 +306,23 @@ class RecallStore:
                 ConditionExpression="attribute_not_exists(swept_to) OR swept_to < :m",
                 ExpressionAttributeValues=expression_values(m=minute_ts),
             )
+
+
+def transition(
+    table: str, recall: PendingRecall, update: str, condition: str, **values: str | int | bool
+) -> bool:
+    """One conditional move of a recall item; False when the condition no longer holds."""
+    try:
+        with conditional(f"recall {recall.recall_id} moved on"):
+            client("dynamodb").update_item(
+                TableName=table,
+                Key=key(app_id=recall.app_id, recall_id=recall.recall_id),
+                UpdateExpression=update,
+                # Same window only: a newer message re-planned this follower meanwhile.
+                ConditionExpression=f"({condition}) AND window_opened_at = :w",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=expression_values(**values, w=recall.window_opened_at),
+            )
+    except ConflictError:
+        return False
+    return True

@@ -116,5 +116,5 @@ class CallbackApplier:
             for recall in plan_recalls(settings, rules, after):
                 # Pending counts followers waiting for a recall: a re-plan is not a new one.
                 if self._recalls.put_pending(recall) == "new":
-                    self._stats.add(after.app_id, recall.rule, day, StatKey.PENDING, now=now)
+                    self._stats.add(after.app_id, recall.stats_key, day, StatKey.PENDING, now=now)
                     count("RecallsPending")

@@ -17,15 +17,16 @@ from wxengage.store.catalog import CatalogStore
 from wxengage.store.cognito import CognitoSignIn
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
-from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
+from wxengage.wiring.rules import RuleChanges
 
 
 def console_stores(settings: Settings) -> ConsoleStores:
     """The real stores behind the console's ports."""
     return ConsoleStores(
         accounts=AccountStore(settings),
-        rules=RuleStore(settings),
+        # Edits through the console re-plan pending recalls as the CLI's do (wiring/rules.py).
+        rules=RuleChanges(settings),
         stats=StatsStore(settings),
         checkpoints=RecallStore(settings),
         campaigns=CampaignStore(settings),

@@ -12,6 +12,7 @@ from wxengage.store.aws import client
 from wxengage.webhook.verify import UrlVerification
 
 if TYPE_CHECKING:
+    from wxengage.store.rules import RuleStore
     from wxengage.webhook.once import OncePerCallback
     from wxengage.webhook.receive import CallbackReceiver
 
@@ -27,12 +28,20 @@ class Webhook:
         self._accounts = AccountStore(settings)
         self.verification = UrlVerification(self._accounts)
         self._receiver: CallbackReceiver | None = None
+        self._rules: RuleStore | None = None
         self._once: OncePerCallback | None = None
         self._context: Any = None
 
     def bind(self, lambda_context: Any) -> None:
-        """Dedupe records in progress expire with this invocation if it times out mid-way."""
+        """Dedupe records in progress expire with this invocation if it times out mid-way.
+
+        A new invocation also reads account settings and the rules stamp afresh (once), so a
+        change written before it starts applies to it (README: when changes apply).
+        """
         self._context = lambda_context
+        self._accounts.new_invocation()
+        if self._rules is not None:
+            self._rules.new_invocation()
         if self._once is not None:
             self._once.bind(lambda_context)
 
@@ -55,7 +64,7 @@ class Webhook:
             from wxengage.webhook.receive import CallbackReceiver
 
             settings = self._settings
-            rules = RuleStore(settings)
+            rules = self._rules = RuleStore(settings)
             applier = CallbackApplier(
                 accounts=self._accounts,
                 followers=FollowerStore(settings),
