@@ -16,7 +16,7 @@ from wxengage.settings import Settings
 from wxengage_local.aws import deploy, physical_ids
 from wxengage_local.template import LocalTemplate
 
-WECHAT_CALLERS = {"RecallSenderFunction", "BroadcastFunction"}
+WECHAT_CALLERS = {"RecallSenderFunction", "BroadcastFunction", "SyncFunction"}
 NOTIFY = {"Fn::If": ["AlarmsNotify", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
 
 
