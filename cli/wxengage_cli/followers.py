@@ -13,6 +13,7 @@ from wxengage.recall.planning import PendingRecall
 from wxengage.store.accounts import AccountStore
 from wxengage.store.follower_recalls import FollowerRecalls
 from wxengage.store.followers import FollowerStore
+from wxengage.store.rules import RuleStore
 from wxengage.windows import FollowerState
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.localtime import Times, parse_iso_z
@@ -121,17 +122,36 @@ def show(ctx: CliContext, app_id: str, openid: str, as_json: bool, utc: bool) ->
         raise click.ClickException(f"no follower {openid!r} known for account {app_id}")
     times = _times(ctx, app_id, utc)
     recalls = FollowerRecalls(ctx.settings).open_of(app_id, openid)
+    names = rule_names(ctx, app_id)
     if as_json:
-        view = local_view(state, clock.now_ts(), times)
+        view = named(local_view(state, clock.now_ts(), times), names)
         view["pending_recalls"] = [recall_view(r, times) for r in recalls]
         click.echo(json.dumps(view, indent=2, ensure_ascii=False))
         return
-    for key, value in text_view(state, clock.now_ts(), times).items():
+    for key, value in named(text_view(state, clock.now_ts(), times), names).items():
         click.echo(f"{key:<20} {'-' if value is None else value}")
     click.echo(f"{'pending_recalls':<20} {len(recalls) or '-'}")
     for r in recalls:
         quiet = ", quiet hours: will be skipped" if r.in_quiet_hours else ""
         click.echo(f"  {r.rule}: due {times.text(r.due_at)} ({r.status.value}{quiet})")
+
+
+def rule_names(ctx: CliContext, app_id: str) -> dict[str, str]:
+    """Rule key (its id, as a follower's recall marks hold it) -> the name an operator knows."""
+    store = RuleStore(ctx.settings)
+    names = {r.stats_key: f"{r.rule.name} [deleted]" for r in store.deleted(app_id)}
+    return names | {r.stats_key: r.rule.name for r in store.all(app_id)}
+
+
+def named(view: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The view with its recall marks' rule ids shown as rule names (the ids kept beside them)."""
+    out = dict(view)
+    for field in ("last_recall_rule", "held_out_rule"):
+        rule_id = view.get(field)
+        if rule_id is not None:
+            out[field] = names.get(rule_id, rule_id)
+            out[f"{field}_id"] = rule_id
+    return out
 
 
 def recall_view(recall: PendingRecall, times: Times) -> dict[str, Any]:

@@ -317,6 +317,24 @@ def test_a_followers_window(console: Call, stack: Settings) -> None:
     assert missing.status == 404
 
 
+def test_a_followers_last_recall_shows_its_rule_by_name(console: Call, stack: Settings) -> None:
+    # Given a rule in Chinese and a follower it recalled (marks keep the rule's id, not its name)
+    console("PUT", f"{BASE}/rules", claims("operator"), RULE)
+    rule = RuleStore(stack).get(APP_ID, RULE["name"])
+    FollowerStore(stack).update(
+        APP_ID,
+        "o-follower-1",
+        lambda s: FollowerState.model_validate(
+            s.model_dump() | {"last_recall_at": NOW - 60, "last_recall_rule": rule.stats_key}
+        ),
+    )
+    # When a viewer looks them up
+    body = console("GET", f"{BASE}/followers/o-follower-1", claims("viewer")).json()
+    # Then the last recall's rule reads as the operator named it
+    assert rule.stats_key.startswith("r-")
+    assert body["last_recall_rule"] == RULE["name"]
+
+
 def test_the_openapi_document_is_generated_from_the_models(console: Call) -> None:
     # Given a signed-in viewer
     # When they fetch the OpenAPI document

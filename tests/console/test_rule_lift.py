@@ -11,6 +11,7 @@ from tests.console.conftest import Call, claims
 from tests.support.callbacks import APP_ID
 from wxengage.recall.lift import lift
 from wxengage.settings import Settings
+from wxengage.store.rules import RuleStore
 from wxengage.store.stats import StatsStore
 
 BASE = f"/console/api/accounts/{APP_ID}"
@@ -24,6 +25,11 @@ PATH = f"{BASE}/rules/48小时召回/stats"
 QUERY = {"from": "2026-11-20", "to": "2026-11-22"}
 
 
+def rule_key(stack: Settings) -> str:
+    """Stats go by the rule's id, not its name."""
+    return RuleStore(stack).get(APP_ID, "48小时召回").stats_key
+
+
 def test_the_lift_per_day_and_over_the_range(console: Call, stack: Settings) -> None:
     # Given two days with sends and holdouts, and a day with neither
     console("PUT", f"{BASE}/rules", claims("operator"), RULE)
@@ -34,7 +40,7 @@ def test_the_lift_per_day_and_over_the_range(console: Call, stack: Settings) -> 
     }
     for day, counters in days.items():
         for counter, n in counters.items():
-            stats.add(APP_ID, "48小时召回", day, counter, n)
+            stats.add(APP_ID, rule_key(stack), day, counter, n)
     # When a viewer reads the range
     body = console("GET", PATH, claims("viewer"), query=QUERY).json()
     # Then each day has its rates, lift and interval, the quiet day none, the range its own
@@ -60,7 +66,7 @@ def test_the_lift_per_day_and_over_the_range(console: Call, stack: Settings) -> 
 def test_the_csv_has_the_lift_columns(console: Call, stack: Settings) -> None:
     console("PUT", f"{BASE}/rules", claims("operator"), RULE)
     for counter, n in (("sent", 4), ("recalled", 2), ("skipped_holdout", 2)):
-        StatsStore(stack).add(APP_ID, "48小时召回", "2026-11-22", counter, n)
+        StatsStore(stack).add(APP_ID, rule_key(stack), "2026-11-22", counter, n)
     reply = console("GET", PATH, claims("viewer"), query=QUERY | {"format": "csv"})
     rows = list(csv.DictReader(io.StringIO(reply.text)))
     assert (rows[2]["held_out"], rows[2]["rate_sent"], rows[2]["rate_held_out"]) == (

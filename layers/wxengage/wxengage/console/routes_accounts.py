@@ -112,4 +112,5 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         state = stores.followers.get(app_id, openid)
         if state is None:
             raise NotFoundError(f"no follower {openid!r} known for this account")
-        return follower_view(state, settings.timezone, now())
+        names = {r.stats_key: r.rule.name for r in stores.rules.all(app_id)}
+        return follower_view(state, settings.timezone, now(), names)

@@ -216,8 +216,11 @@ def campaign_view(report: dict[str, Any], timezone: str) -> CampaignView:
     )
 
 
-def follower_view(state: FollowerState, timezone: str, now: float) -> FollowerView:
-    """The operator-facing window of a follower (as `wxengage followers show`)."""
+def follower_view(
+    state: FollowerState, timezone: str, now: float, rule_names: dict[str, str] | None = None
+) -> FollowerView:
+    """The operator-facing window of a follower (as `wxengage followers show`); the last
+    recall's rule by name when `rule_names` (rule key -> name) knows it, else its id."""
     is_open = state.window_open_at(now)
     return FollowerView(
         openid=state.openid,
@@ -231,6 +234,8 @@ def follower_view(state: FollowerState, timezone: str, now: float) -> FollowerVi
         messages_left=state.messages_left if is_open else 0,
         left_at=state.left_at,
         last_recall_at=state.last_recall_at,
-        last_recall_rule=state.last_recall_rule,
+        last_recall_rule=(rule_names or {}).get(last, last)
+        if (last := state.last_recall_rule)
+        else None,
         recalls_in_window=state.recalls_in_window,
     )
