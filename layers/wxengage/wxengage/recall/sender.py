@@ -167,7 +167,7 @@ class Sender:
             # It may have been sent: a blind retry could send twice. Record, never resend.
             return self._failed(recall, account, token, FailureReason.UNKNOWN_OUTCOME, now)
         self._finish(recall, account, token, RecallStatus.SENT, "", StatKey.SENT, now)
-        count("RecallsSent")
+        count("RecallsSent", app_id=recall.app_id)
         if hold is not None:
             # The probe after a hold went through: whatever was wrong has been fixed.
             self.recalls.lift_hold(recall.app_id, hold.until)
@@ -255,7 +255,7 @@ class Sender:
         self._finish(
             recall, account, token, RecallStatus.SKIPPED, reason, StatKey.skipped(reason), now
         )
-        count("RecallsSkipped", reason=reason)
+        count("RecallsSkipped", app_id=recall.app_id, reason=reason)
         return Outcome(Delivery.SKIPPED, reason)
 
     def _failed(
@@ -268,7 +268,7 @@ class Sender:
             self.stats.add(
                 recall.app_id, recall.stats_key, day, StatKey.FAILED_UNKNOWN_OUTCOME, now=now
             )
-        count("RecallsFailed")
+        count("RecallsFailed", app_id=recall.app_id)
         return Outcome(Delivery.FAILED, reason)
 
     def _finish(

@@ -99,7 +99,7 @@ class CallbackApplier:
                 StatKey.RECALLED,
                 now=now,
             )
-            count("RecallsAnswered")
+            count("RecallsAnswered", app_id=after.app_id)
         if answered_holdout and after.holdout_rule and after.holdout_day:
             self._stats.add(
                 after.app_id,
@@ -117,4 +117,4 @@ class CallbackApplier:
                 # Pending counts followers waiting for a recall: a re-plan is not a new one.
                 if self._recalls.put_pending(recall) == "new":
                     self._stats.add(after.app_id, recall.stats_key, day, StatKey.PENDING, now=now)
-                    count("RecallsPending")
+                    count("RecallsPending", app_id=after.app_id)
