@@ -41,17 +41,31 @@ def leg_key(c: Campaign, leg: str | None) -> str | None:
 @click.option(
     "--to",
     "openids",
-    required=True,
     multiple=True,
     metavar="OPENID",
-    help="A follower to preview to (repeat for more).",
+    help="A follower to preview to, by openid (repeat for more).",
+)
+@click.option(
+    "--to-wxname",
+    "wxnames",
+    multiple=True,
+    metavar="WECHAT_ID",
+    help="A follower to preview to, by WeChat ID (微信号; repeat for more). 20 in all at most.",
 )
 @click.option("--leg", default=None, help=f"Only this leg's content: {_LEG_HELP}; default: all.")
 @pass_ctx
 def preview(
-    ctx: CliContext, app_id: str, campaign_id: str, openids: tuple[str, ...], leg: str | None
+    ctx: CliContext,
+    app_id: str,
+    campaign_id: str,
+    openids: tuple[str, ...],
+    wxnames: tuple[str, ...],
+    leg: str | None,
 ) -> None:
-    """Send the campaign's content to named followers (WeChat's preview: no quota used)."""
+    """Send the campaign's content to named followers, by openid or WeChat ID (WeChat's preview:
+    no quota used)."""
+    if not openids and not wxnames:
+        raise click.UsageError("name a follower to preview to: --to OPENID or --to-wxname ID")
     c = CampaignStore(ctx.settings).get(app_id, campaign_id)
     result = _run_task(
         ctx,
@@ -60,11 +74,12 @@ def preview(
             "app_id": app_id,
             "campaign_id": campaign_id,
             "openids": list(openids),
+            "wxnames": list(wxnames),
             "leg": leg_key(c, leg),
         },
     )
     for p in result["previews"]:
-        click.echo(f"previewed {p['leg']} to {p['openid']}")
+        click.echo(f"previewed {p['leg']} to {p['to']}")
 
 
 @click.command("offline")

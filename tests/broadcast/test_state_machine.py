@@ -324,18 +324,21 @@ def test_preview_and_offline_go_through_the_broadcast_function(
         ],
     }
     campaign_id = world.create(spec, tmp_path)
-    # When the operator previews it, sends it, then takes it offline
+    # When the operator previews it (to a follower and to a WeChat ID), sends it, then takes it
+    # offline
     out = world.wx(
-        "campaign", "preview", "--app-id", world.app_id, "--campaign", campaign_id, "--to", "o00001"
-    )
+        "campaign", "preview", "--app-id", world.app_id, "--campaign", campaign_id,
+        "--to", "o00001", "--to-wxname", "shop-owner",
+    )  # fmt: skip
     world.start(campaign_id)
     world.run_until(campaign_id)
     off = world.wx(
         "campaign", "offline", "--app-id", world.app_id, "--campaign", campaign_id, "--yes"
     )
     # Then the preview reached the follower without a mass job, and the job is deleted
-    assert "previewed all to o00001" in out
+    assert "previewed all to o00001" in out and "previewed all to wxid:shop-owner" in out
     assert world.previews()[0]["touser"] == "o00001"
+    assert world.previews()[1]["towxname"] == "shop-owner"
     (batch,) = world.batches(campaign_id, "g0")
     assert f"taken offline: 1 mass jobs ({batch.msg_id})" in off
     assert world.masses()[0]["status"] == "DELETE"

@@ -595,6 +595,24 @@ def test_mass_get_takes_the_msg_id_as_a_string_and_names_an_unknown_one(wx: Worl
     assert wx.wechat(GET, {"msg_id": 7}) == {"errcode": 40059, "errmsg": "invalid msg id"}
 
 
+def test_previews_by_wechat_id_are_a_hundred_a_day(wx: World, fake_clock: FakeClock) -> None:
+    # Given a service account that previewed to a WeChat ID 100 times today
+    answers = [
+        wx.wechat(PREVIEW, {"towxname": "shop-owner", **TEXT}, app_id=SERVICE)["errcode"]
+        for _ in range(100)
+    ]
+    # When it previews once more by WeChat ID, and once by openid
+    over = wx.wechat(PREVIEW, {"towxname": "shop-owner", **TEXT}, app_id=SERVICE)
+    wx.follow(SERVICE, "s0")
+    by_openid = wx.wechat(PREVIEW, {"touser": "s0", **TEXT}, app_id=SERVICE)
+    # Then the 101st by WeChat ID is refused, the openid one is not; tomorrow it works again
+    assert answers == [0] * 100
+    assert over["errcode"] == 45009 and by_openid["errcode"] == 0
+    fake_clock.advance(24 * 3600)
+    wx.forget_tokens()  # the day took the token's 2 hours too
+    assert wx.wechat(PREVIEW, {"towxname": "shop-owner", **TEXT}, app_id=SERVICE)["errcode"] == 0
+
+
 def test_preview_is_logged_and_uses_no_quota_and_no_cap(wx: World) -> None:
     # Given a subscription account with a follower
     wx.follow(SUBSCRIPTION, "n0", "n1")

@@ -14,7 +14,6 @@ from wxengage_local.sandbox.jobs import (
     ERRMSG,
     MAX_TOUSER,
     MIN_TOUSER,
-    PREVIEW_CONTENT,
     SEND_CONTENT,
     SPEEDS,
     TOO_FAST_SECONDS,
@@ -34,7 +33,6 @@ __all__ = [
     "delete",
     "get",
     "hold",
-    "preview",
     "release",
     "send",
     "send_all",
@@ -83,40 +81,6 @@ def send_all(sandbox: WeChatSandbox, req: Request) -> Answer:
     # is_to_all true for everyone; only the latter is kept in the history list.
     target = "all" if tag is None else f"tag:{tag}"
     return _submit(sandbox, req, _followers(sandbox, req.app_id, tag), target)
-
-
-def preview(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """POST /cgi-bin/message/mass/preview {"touser" | "towxname", msgtype}: no quota, no cap."""
-    msgtype, content, code = read_content(req.body, PREVIEW_CONTENT)
-    if code:
-        return _err(code)
-    towxname, touser = req.body.get("towxname"), req.body.get("touser")
-    # towxname wins when both are given; the sandbox cannot tell a WeChat ID from another.
-    target: dict[str, str]
-    if isinstance(towxname, str) and towxname:
-        target = {"towxname": towxname}
-    elif isinstance(touser, str) and touser:
-        if sandbox.state.tag_ids(req.app_id, touser) is None:
-            return _err(40003)
-        if not sandbox.state.subscribed(req.app_id, [touser]):
-            return _err(43004)
-        target = {"touser": touser}
-    else:
-        return _err(40003)
-    state = sandbox.mass
-    with state.lock:
-        msg_id = next(state.msg_ids)
-        state.previews.append(
-            {
-                "app_id": req.app_id,
-                **target,
-                "msgtype": msgtype,
-                **content,
-                "msg_id": msg_id,
-                "at": clock.iso_z(clock.now_ts()),
-            }
-        )
-    return ok(errmsg="preview success", msg_id=msg_id)
 
 
 def get(sandbox: WeChatSandbox, req: Request) -> Answer:

@@ -20,6 +20,7 @@ from wxengage_local.sandbox import api as api
 from wxengage_local.sandbox import catalog as catalog
 from wxengage_local.sandbox import control as control
 from wxengage_local.sandbox import mass as mass
+from wxengage_local.sandbox import previews as previews
 from wxengage_local.sandbox import stats as stats
 from wxengage_local.sandbox import tags as tags
 from wxengage_local.sandbox.protocol import Answer, Request, err, has_unicode_escape, refuse
@@ -53,7 +54,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/cgi-bin/message/custom/send"): Route(api.custom_send),
     ("POST", "/cgi-bin/message/mass/send"): Route(mass.send),
     ("POST", "/cgi-bin/message/mass/sendall"): Route(mass.send_all),
-    ("POST", "/cgi-bin/message/mass/preview"): Route(mass.preview),
+    ("POST", "/cgi-bin/message/mass/preview"): Route(previews.preview),
     ("POST", "/cgi-bin/message/mass/get"): Route(mass.get),
     ("POST", "/cgi-bin/message/mass/delete"): Route(mass.delete),
     ("POST", "/cgi-bin/message/mass/speed/get"): Route(mass.speed_get),

@@ -12,6 +12,7 @@ from wxengage.broadcast.state import BatchState, Campaign, CampaignNotFoundError
 from wxengage.errors import ConflictError
 from wxengage.mass_jobs import MassJobResult
 from wxengage.wechat.api_errors import WeChatApiError
+from wxengage.wechat.targets import PreviewTarget
 
 APP_ID = "wx0123456789abcdef"
 Doc = TypeVar("Doc", Campaign, LegState, BatchState)
@@ -190,8 +191,8 @@ class FakeWeChat:
     def mass_status(self, msg_id: int) -> str:
         return self.statuses.get(msg_id, "SEND_SUCCESS")
 
-    def mass_preview(self, openid: str, message: dict[str, Any]) -> None:
-        self.previews.append((openid, message))
+    def mass_preview(self, to: PreviewTarget, message: dict[str, Any]) -> None:
+        self.previews.append((to.label, message))
 
     def mass_delete(self, msg_id: int, article_idx: int = 0) -> None:
         self.deleted.append((msg_id, article_idx))

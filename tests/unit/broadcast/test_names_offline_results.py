@@ -20,6 +20,7 @@ from wxengage.broadcast.progress import CampaignConflictError
 from wxengage.broadcast.schedule import Leg, LegKind
 from wxengage.broadcast.spec import CampaignSpec, MpNews
 from wxengage.broadcast.state import Campaign, LegState, LegStatus
+from wxengage.wechat.targets import PreviewTarget
 
 # --- names -----------------------------------------------------------------------------
 
@@ -43,8 +44,8 @@ def test_an_ab_groups_bare_name_or_an_unknown_one_lists_the_legs(world: World) -
 
 def test_a_preview_by_name_sends_that_legs_content(world: World) -> None:
     world.draft(ab_spec())
-    out = world.engine.preview(APP_ID, CID, ["o1"], "fans/b")
-    assert out["previews"] == [{"leg": "fans/b", "openid": "o1"}]
+    out = world.engine.preview(APP_ID, CID, [PreviewTarget("touser", "o1")], "fans/b")
+    assert out["previews"] == [{"leg": "fans/b", "to": "o1"}]
 
 
 # --- offline ---------------------------------------------------------------------------

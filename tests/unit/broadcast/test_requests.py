@@ -3,31 +3,69 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from tests.unit.broadcast.conftest import CID, World, ab_spec, followers, text_spec
 from tests.unit.broadcast.fakes import APP_ID
 from wxengage.broadcast.progress import CampaignConflictError
+from wxengage.broadcast.tasks import Preview, parse_task
+from wxengage.wechat.targets import PreviewTarget
 
 
 def test_a_preview_sends_every_content_to_each_named_follower(world: World) -> None:
     # Given an A/B campaign (two contents)
     world.draft(ab_spec())
-    # When it is previewed to two followers
-    out = world.engine.preview(APP_ID, CID, ["o1", "o2"], None)
+    # When it is previewed to a follower by openid and one by WeChat ID
+    to = [PreviewTarget("touser", "o1"), PreviewTarget("towxname", "wang_lei88")]
+    out = world.engine.preview(APP_ID, CID, to, None)
     # Then each follower got each variant, labelled group/variant
     assert out["previews"] == [
-        {"leg": "fans/a", "openid": "o1"},
-        {"leg": "fans/a", "openid": "o2"},
-        {"leg": "fans/b", "openid": "o1"},
-        {"leg": "fans/b", "openid": "o2"},
+        {"leg": "fans/a", "to": "o1"},
+        {"leg": "fans/a", "to": "wxid:wang_lei88"},
+        {"leg": "fans/b", "to": "o1"},
+        {"leg": "fans/b", "to": "wxid:wang_lei88"},
     ]
     assert [m["mpnews"]["media_id"] for _, m in world.wechat.previews] == ["A", "A", "B", "B"]
+
+
+@pytest.mark.parametrize(
+    ("task", "refusal"),
+    [
+        ({}, "1 to 20 followers"),
+        (
+            {"openids": [f"o{i}" for i in range(15)], "wxnames": [f"wx_user{i}" for i in range(6)]},
+            "1 to 20 followers",
+        ),
+        ({"wxnames": ["1abcdef"]}, "wxnames.0"),  # a WeChat ID starts with a letter
+        ({"wxnames": ["abc"]}, "wxnames.0"),  # and has 6 to 20 characters
+        ({"openids": ["o 1"]}, "openids.0"),
+    ],
+    ids=["nobody", "21 in all", "wxid starting with a digit", "wxid too short", "bad openid"],
+)
+def test_a_preview_task_names_1_to_20_valid_recipients(
+    task: dict[str, object], refusal: str
+) -> None:
+    # Given a preview task with bad recipients / When parsed / Then refused, naming why
+    with pytest.raises(ValidationError, match=refusal):
+        parse_task({"action": "preview", "app_id": APP_ID, "campaign_id": CID, **task})
+
+
+def test_a_preview_task_puts_openids_then_wechat_ids() -> None:
+    task = parse_task(
+        {"action": "preview", "app_id": APP_ID, "campaign_id": CID, "openids": ["o1"],
+         "wxnames": ["wang_lei88"]}
+    )  # fmt: skip
+    assert isinstance(task, Preview)
+    assert task.targets() == [
+        PreviewTarget("touser", "o1"),
+        PreviewTarget("towxname", "wang_lei88"),
+    ]
 
 
 def test_a_preview_of_a_leg_without_content_is_refused(world: World) -> None:
     world.draft(ab_spec())
     with pytest.raises(CampaignConflictError, match="no leg 'g0w' with content"):
-        world.engine.preview(APP_ID, CID, ["o1"], "g0w")
+        world.engine.preview(APP_ID, CID, [PreviewTarget("touser", "o1")], "g0w")
 
 
 def test_offline_deletes_each_sent_news_batch(world: World) -> None:

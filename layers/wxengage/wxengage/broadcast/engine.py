@@ -26,6 +26,7 @@ from wxengage.broadcast.requests import Requests
 from wxengage.broadcast.results import Results
 from wxengage.broadcast.schedule import ScheduleError
 from wxengage.broadcast.send import Sending
+from wxengage.wechat.targets import PreviewTarget
 
 
 class Broadcast:
@@ -94,9 +95,9 @@ class Broadcast:
         return self._finishing.fail(app_id, campaign_id, execution, error, cause)
 
     def preview(
-        self, app_id: str, campaign_id: str, openids: list[str], leg: str | None
+        self, app_id: str, campaign_id: str, to: list[PreviewTarget], leg: str | None
     ) -> dict[str, Any]:
-        return self._requests.preview(app_id, campaign_id, openids, leg)
+        return self._requests.preview(app_id, campaign_id, to, leg)
 
     def offline(
         self, app_id: str, campaign_id: str, leg: str | None, article_idx: int

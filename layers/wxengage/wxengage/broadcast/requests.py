@@ -18,6 +18,7 @@ from wxengage.broadcast.progress import CampaignConflictError
 from wxengage.broadcast.spec import Content, mass_message
 from wxengage.broadcast.state import Campaign
 from wxengage.errors import ConflictError
+from wxengage.wechat.targets import PreviewTarget
 
 _MARK_ATTEMPTS = 5
 
@@ -29,17 +30,18 @@ class Requests:
         self._ports = ports
 
     def preview(
-        self, app_id: str, campaign_id: str, openids: list[str], leg: str | None
+        self, app_id: str, campaign_id: str, to: list[PreviewTarget], leg: str | None
     ) -> dict[str, Any]:
-        """Send each content of the campaign (or of one leg) to named followers; no quota used."""
+        """Send each content of the campaign (or of one leg) to named followers, by openid or
+        WeChat ID; no quota used."""
         c = self._ports.campaigns.get(app_id, campaign_id)
         contents = previewed(c, resolve_leg(c.spec, leg) if leg is not None else None)
         client = self._ports.wechat(self._ports.accounts.get(app_id))
         sent = []
         for label, content in contents:
-            for openid in openids:
-                client.mass_preview(openid, mass_message(content))
-                sent.append({"leg": label, "openid": openid})
+            for target in to:
+                client.mass_preview(target, mass_message(content))
+                sent.append({"leg": label, "to": target.label})
         return {"previews": sent}
 
     def offline(

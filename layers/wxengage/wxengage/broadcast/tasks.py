@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from wxengage.broadcast.engine import Broadcast
+from wxengage.wechat.callback import OPENID_PATTERN
+from wxengage.wechat.targets import WXNAME_PATTERN, PreviewTarget
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -55,11 +57,28 @@ class Fail(_Task):
 
 
 class Preview(_Task):
+    """Preview to followers by openid and/or WeChat ID (towxname), 20 in all at most."""
+
     action: Literal["preview"]
-    openids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=20
+    openids: list[Annotated[str, Field(pattern=OPENID_PATTERN)]] = Field(
+        default_factory=list, max_length=20
+    )
+    wxnames: list[Annotated[str, Field(pattern=WXNAME_PATTERN)]] = Field(
+        default_factory=list, max_length=20
     )
     leg: str | None = None
+
+    @model_validator(mode="after")
+    def _someone(self) -> Preview:
+        if not 1 <= len(self.openids) + len(self.wxnames) <= 20:
+            raise ValueError("a preview goes to 1 to 20 followers (openids and WeChat IDs)")
+        return self
+
+    def targets(self) -> list[PreviewTarget]:
+        """Each recipient with the request field that names it (openids first)."""
+        return [PreviewTarget("touser", o) for o in self.openids] + [
+            PreviewTarget("towxname", w) for w in self.wxnames
+        ]
 
 
 class Offline(_Task):
@@ -110,7 +129,7 @@ def run_task(engine: Broadcast, task: Task) -> dict[str, Any]:
                 task.app_id, task.campaign_id, task.execution, task.error, task.cause
             )
         case Preview():
-            return engine.preview(task.app_id, task.campaign_id, task.openids, task.leg)
+            return engine.preview(task.app_id, task.campaign_id, task.targets(), task.leg)
         case ReadRates():
             return engine.read_rates(task.app_id, task.campaign_id)
         case _:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from wxengage.wechat.targets import PreviewTarget
+
 if TYPE_CHECKING:
     from wxengage.wechat.client import WeChatClient
 
@@ -40,9 +42,9 @@ class MessageApi(_Area):
             "POST", "/cgi-bin/message/mass/sendall", body=body, idempotent=False
         )
 
-    def preview_mass(self, openid: str, message: dict[str, Any]) -> None:
-        """Send a test message to one follower (no quota used)."""
-        body = {"touser": openid, **message}
+    def preview_mass(self, to: PreviewTarget, message: dict[str, Any]) -> None:
+        """Send a test message to one follower, by openid or WeChat ID (no quota used)."""
+        body = {to.field: to.value, **message}
         self._client.call("POST", "/cgi-bin/message/mass/preview", body=body, idempotent=False)
 
     def get_mass_status(self, msg_id: int) -> str:

@@ -16,6 +16,7 @@ from wxengage import clock
 from wxengage.observability import count, logger
 from wxengage.wechat.api_errors import ErrorCategory, WeChatApiError, WeChatTransportError
 from wxengage.wechat.apis import DataCubeApi, MessageApi, TagApi, UserApi
+from wxengage.wechat.targets import PreviewTarget
 from wxengage.wechat.tokens import CachedToken, TokenStore
 from wxengage.wechat.transport import JSON_HEADERS, SESSION, exchange
 
@@ -228,9 +229,9 @@ class WeChatClient:
         """Submit one mass/sendall (to a tag, or to all with is_to_all)."""
         return self.message.send_mass_all(flt, message, clientmsgid)
 
-    def mass_preview(self, openid: str, message: dict[str, Any]) -> None:
-        """Send a test message to one follower (no quota used)."""
-        self.message.preview_mass(openid, message)
+    def mass_preview(self, to: PreviewTarget, message: dict[str, Any]) -> None:
+        """Send a test message to one follower, by openid or WeChat ID (no quota used)."""
+        self.message.preview_mass(to, message)
 
     def mass_status(self, msg_id: int) -> str:
         """SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
