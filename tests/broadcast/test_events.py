@@ -38,3 +38,34 @@ def test_a_malformed_task_is_refused_with_the_field_named() -> None:
     with pytest.raises(ValidationError) as err:
         parse_task({"action": "send", "app_id": "wx1", "campaign_id": "c1"})
     assert "send.leg" in str(err.value)
+
+
+def test_a_caught_error_is_read_from_the_whole_error_output() -> None:
+    # Given the leg_failed sample (the Catch's output passed whole, as States.JsonToString does)
+    task = parse_task(json.loads((EVENTS / "task-leg_failed.json").read_text()))
+    # Then its error name and Lambda's cause are read from it
+    assert task.action == "leg_failed"
+    assert (task.error, "48001" in task.cause) == ("WeChatRefusedError", True)
+
+
+@pytest.mark.parametrize(
+    ("failure", "error", "cause"),
+    [
+        ('{"Error": "States.Timeout"}', "States.Timeout", ""),  # no Cause: never a runtime error
+        ("not json", "", ""),
+        ("", "", ""),
+        ('["a list"]', "", ""),
+    ],
+)
+def test_a_caught_error_without_a_cause_still_parses(failure: str, error: str, cause: str) -> None:
+    # Given a Catch output missing a part, or not an object / When parsed / Then blanks, no error
+    task = parse_task(
+        {
+            "action": "fail",
+            "app_id": "wx1",
+            "campaign_id": "c1",
+            "execution": "c1",
+            "failure": failure,
+        }
+    )
+    assert (task.error, task.cause) == (error, cause)

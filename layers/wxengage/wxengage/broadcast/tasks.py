@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -34,14 +35,34 @@ class LegTask(_Task):
     leg: Annotated[str, Field(min_length=1, max_length=16)]
 
 
-class LegFailed(_Task):
+class _Caught(_Task):
+    """A Catch's error output, passed whole as JSON (States.JsonToString($.error)): a path to
+    a missing Cause would be a States.Runtime error that no Catch takes, failing the run."""
+
+    failure: str = ""
+
+    def _part(self, name: str) -> str:
+        try:
+            value = json.loads(self.failure).get(name) if self.failure else None
+        except (ValueError, AttributeError):
+            return ""
+        return value if isinstance(value, str) else ""
+
+    @property
+    def error(self) -> str:
+        return self._part("Error")
+
+    @property
+    def cause(self) -> str:
+        return self._part("Cause")
+
+
+class LegFailed(_Caught):
     """A leg's Catch: its error as Step Functions caught it (logged; stored only as a Reason)."""
 
     action: Literal["leg_failed"]
     leg: Annotated[str, Field(min_length=1, max_length=16)]
     execution: Id
-    error: str = ""
-    cause: str = ""
 
 
 class Finish(_Task):
@@ -49,11 +70,9 @@ class Finish(_Task):
     execution: Id | None = None
 
 
-class Fail(_Task):
+class Fail(_Caught):
     action: Literal["fail"]
     execution: Id
-    error: str = ""
-    cause: str = ""
 
 
 class Preview(_Task):
