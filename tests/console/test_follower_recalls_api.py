@@ -35,7 +35,9 @@ def rule(name: str, lead: int) -> dict[str, object]:
 def wrote(stack: Settings, at: int) -> FollowerState:
     """The follower wrote at `at`; their recalls are planned as the webhook plans them."""
     state, _ = FollowerStore(stack).update(
-        APP_ID, OPENID, lambda s: apply_interaction(s, Interaction(kind=InteractionKind.MESSAGE, at=at))
+        APP_ID,
+        OPENID,
+        lambda s: apply_interaction(s, Interaction(kind=InteractionKind.MESSAGE, at=at)),
     )
     account: AccountSettings = AccountStore(stack).read_settings(APP_ID)
     for recall in plan_recalls(account, RuleStore(stack).all(APP_ID), state):
@@ -53,9 +55,14 @@ def test_pending_recalls_show_by_rule_name_soonest_first(console: Call, stack: S
     # Given an enterprise account (three rules), two rules in Chinese and a follower who wrote
     accounts = AccountStore(stack)
     settings = accounts.read_settings(APP_ID)
-    accounts.update_settings(settings.model_validate(settings.model_dump() | {"plan": Plan.ENTERPRISE}))
+    accounts.update_settings(
+        settings.model_validate(settings.model_dump() | {"plan": Plan.ENTERPRISE})
+    )
     for name, lead in (("48小时召回", 30), ("提前两小时", 120)):
-        assert console("PUT", f"{BASE}/rules", claims("operator"), rule(name, lead)).status in (200, 201)
+        assert console("PUT", f"{BASE}/rules", claims("operator"), rule(name, lead)).status in (
+            200,
+            201,
+        )
     wrote(stack, NOW)
     closes = NOW + 48 * 3600
     # When a viewer looks the follower up
@@ -71,7 +78,9 @@ def test_pending_recalls_show_by_rule_name_soonest_first(console: Call, stack: S
     assert pending[0]["rule_id"] == RuleStore(stack).get(APP_ID, "提前两小时").rule_id
 
 
-def test_a_follower_without_recalls_to_come_has_an_empty_list(console: Call, stack: Settings) -> None:
+def test_a_follower_without_recalls_to_come_has_an_empty_list(
+    console: Call, stack: Settings
+) -> None:
     # Given a follower who wrote but no rule exists
     wrote(stack, NOW)
     # When a viewer looks them up

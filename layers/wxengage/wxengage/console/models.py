@@ -258,4 +258,3 @@ class FollowerView(_Out):
     held_out_rule_id: str | None = None
     holdout_answered: bool = False
     pending_recalls: list[PendingRecallRow] = []
-

@@ -107,7 +107,10 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         report = campaign_report(c, legs, batches)
         return campaign_view(report, settings.timezone)
 
-    @app.get(f"{API}/accounts/<app_id>/followers/<openid>", summary="A follower's window, recalls received and recalls still to come")
+    @app.get(
+        f"{API}/accounts/<app_id>/followers/<openid>",
+        summary="A follower's window, recalls received and recalls still to come",
+    )
     def follower(app_id: str, openid: str) -> FollowerView:
         app_id = granted(app_id)
         openid = path_param(openid)

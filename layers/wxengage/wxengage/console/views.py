@@ -183,7 +183,9 @@ def _epochs(row: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
 
 def leg_row(leg: Mapping[str, Any]) -> LegRow:
     """A leg of the report: planned and actual send time, its batches, its failure (epoch s)."""
-    batches = [BatchRow.model_validate(_epochs(b, _BATCH_TIMES)) for b in leg.get("batch_details") or []]
+    batches = [
+        BatchRow.model_validate(_epochs(b, _BATCH_TIMES)) for b in leg.get("batch_details") or []
+    ]
     return LegRow.model_validate(
         _epochs(leg, _LEG_TIMES) | {"reason": leg.get("reason") or None, "batch_details": batches}
     )
