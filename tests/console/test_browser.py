@@ -218,6 +218,7 @@ def test_an_operator_signs_in_writes_a_rule_in_chinese_and_reads_the_numbers(
     # Then the legs and the chart with intervals show
     wait_for(browser, "svg.ab")
     wait_for(browser, "main", "12.00%")
+    wait_for(browser, ".timeline", "实际发送")  # each leg's planned and actual send time
     shots(browser, "campaign")
 
     # When they look up a follower whose message opened a window an hour ago

@@ -475,25 +475,13 @@
       append(main, [
         h("h2", {}, c.name),
         h("p", { class: "meta" }, badge(c.status), " " + (c.reason || ""), " · " + t("started") + " " + when(c.started_at, c.timezone), " · " + t("zone") + " " + c.timezone),
+        window.WXTimeline.reasonBox(c.failure),
         c.groups.map((g) =>
           h(
             "section",
             { class: "card group" },
             h("h3", {}, g.name + " · " + t("audience") + " " + g.audience + (g.segment ? " (" + g.segment.audience + ")" : "")),
-            table(
-              [t("leg"), t("name"), t("sendAt"), t("status"), t("sent"), t("filtered"), t("errors"), t("readers"), t("readRate")],
-              g.legs.map((l) => [
-                t("kind_" + l.kind),
-                l.label,
-                when(l.send_at, c.timezone),
-                badge(l.status),
-                l.sent,
-                l.filtered,
-                l.errors,
-                l.readers === null ? "—" : l.readers,
-                percent(l.read_rate),
-              ]),
-            ),
+            window.WXTimeline.legTimeline(g, c.timezone),
             g.variants.length ? [h("h4", {}, t("abResult")), abChart(g.variants)] : null,
             g.decision
               ? h(
@@ -549,11 +537,10 @@
               [t("windowOpen"), f.window_open ? t("open") : t("closed")],
               [t("messagesLeft"), f.messages_left],
               [t("leftAt"), when(f.left_at, z)],
-              [t("lastRecall"), f.last_recall_at ? when(f.last_recall_at, z) + " · " + f.last_recall_rule : "—"],
-              [t("recallsInWindow"), f.recalls_in_window],
             ].map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
           ),
         );
+        append(out, window.WXTimeline.followerRecalls(f));
       })
       .catch((err) => out.appendChild(err.status === 404 ? h("p", { class: "error" }, t("notFound")) : failure(err)));
   }

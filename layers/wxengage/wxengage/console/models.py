@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from wxengage.broadcast.reasons import Reason
 from wxengage.console.health import AccountHealth, RecallFunnel
 from wxengage.recall.lift import Lift
 from wxengage.recall.rules import RecallRule
@@ -134,21 +135,54 @@ class CampaignList(_Out):
     campaigns: list[CampaignRow]
 
 
+class BatchRow(_Out):
+    """One batch of a leg, as `wxengage campaign status` shows it (broadcast/report.py)."""
+
+    batch: int
+    clientmsgid: str
+    msg_id: int | None = None
+    size: int
+    status: str  # pending | sending | succeeded | partially_failed | failed | offline
+    status_zh: str  # the seed's words: 发送成功 / 部分发送失败 / 发送失败 ...
+    wechat_status: str | None = None
+    attempts: int = 0
+    submitted_at: int | None = None
+    finished_at: int | None = None
+    next_try_at: int | None = None
+    sent: int = 0
+    filtered: int = 0
+    errors: int = 0
+    figures: str | None = None  # reported | estimated | refused; None while no result is in
+    estimate_reason: str | None = None
+    errcode: int | None = None
+    error: str | None = None
+    offline_at: int | None = None
+
+
 class LegRow(_Out):
     """One leg of a campaign (a group's send, a variant, or the winner send)."""
 
     leg: str
     label: str
     kind: str
-    send_at: int
+    send_at: int  # planned (moved by a reschedule)
+    sent_at: int | None = None  # actual: its first batch's submission
+    started_at: int | None = None
+    finished_at: int | None = None
     status: str
     reason: str | None = None
+    failure: Reason | None = None  # code, the sentence in en and zh, what to do
     sent: int = 0
     filtered: int = 0
     capped: int = 0
     errors: int = 0
+    estimated_batches: int = 0
     readers: int | None = None
     read_rate: float | None = None
+    read_rate_ci95: list[float] | None = None  # [low, high], 95 % Wilson
+    batches: int = 0
+    failed_batches: int = 0
+    batch_details: list[BatchRow] = []
 
 
 class VariantResult(_Out):
@@ -182,10 +216,22 @@ class CampaignView(_Out):
     name: str
     status: str
     reason: str | None
+    failure: Reason | None = None
     started_at: int | None
     seed: int | None
     timezone: str
     groups: list[GroupView]
+
+
+class PendingRecallRow(_Out):
+    """A recall still to come for a follower (pending, queued or claimed)."""
+
+    rule: str
+    rule_id: str
+    status: str
+    due_at: int
+    window_closes_at: int
+    in_quiet_hours: bool  # no slot outside quiet hours: the sender will skip it
 
 
 class FollowerView(_Out):
@@ -202,5 +248,13 @@ class FollowerView(_Out):
     messages_left: int
     left_at: int | None
     last_recall_at: int | None
-    last_recall_rule: str | None
+    last_recall_rule: str | None  # its name (the id when no rule of that id is known)
+    last_recall_rule_id: str | None = None
+    recall_answered: bool = False  # the follower wrote back before the recall's window closed
     recalls_in_window: int
+    # The latest holdout: a recall decided and deliberately not sent (the lift's control group).
+    held_out_at: int | None = None
+    held_out_rule: str | None = None
+    held_out_rule_id: str | None = None
+    holdout_answered: bool = False
+    pending_recalls: list[PendingRecallRow] = []

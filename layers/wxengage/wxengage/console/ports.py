@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from wxengage.accounts import AccountSettings, Plan
+from wxengage.broadcast.batch import BatchState
 from wxengage.broadcast.state import Campaign, LegState
 from wxengage.recall.holds import RecallHold
+from wxengage.recall.planning import PendingRecall
 from wxengage.recall.rules import RecallRule, StoredRule
 from wxengage.windows import FollowerState
 
@@ -48,12 +50,19 @@ class CampaignsPort(Protocol):
     def all(self, app_id: str) -> list[Campaign]: ...
     def get(self, app_id: str, campaign_id: str) -> Campaign: ...
     def legs(self, app_id: str, campaign_id: str) -> list[LegState]: ...
+    def batches(self, app_id: str, campaign_id: str, leg: str) -> list[BatchState]: ...
 
 
 class FollowersPort(Protocol):
     """Followers' windows."""
 
     def get(self, app_id: str, openid: str) -> FollowerState | None: ...
+
+
+class FollowerRecallsPort(Protocol):
+    """A follower's recalls still to come, soonest due first."""
+
+    def open_of(self, app_id: str, openid: str) -> list[PendingRecall]: ...
 
 
 @dataclass(frozen=True)
@@ -66,3 +75,4 @@ class ConsoleStores:
     checkpoints: CheckpointPort
     campaigns: CampaignsPort
     followers: FollowersPort
+    follower_recalls: FollowerRecallsPort

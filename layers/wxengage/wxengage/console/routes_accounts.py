@@ -101,10 +101,16 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         campaign_id = path_param(campaign_id)
         settings = stores.accounts.read_settings(app_id)
         c = stores.campaigns.get(app_id, campaign_id)
-        report = campaign_report(c, stores.campaigns.legs(app_id, campaign_id))
+        legs = stores.campaigns.legs(app_id, campaign_id)
+        # With each leg's batches, as `wxengage campaign status` reads it.
+        batches = {s.key: stores.campaigns.batches(app_id, campaign_id, s.key) for s in legs}
+        report = campaign_report(c, legs, batches)
         return campaign_view(report, settings.timezone)
 
-    @app.get(f"{API}/accounts/<app_id>/followers/<openid>", summary="A follower's window")
+    @app.get(
+        f"{API}/accounts/<app_id>/followers/<openid>",
+        summary="A follower's window, recalls received and recalls still to come",
+    )
     def follower(app_id: str, openid: str) -> FollowerView:
         app_id = granted(app_id)
         openid = path_param(openid)
@@ -113,4 +119,5 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         if state is None:
             raise NotFoundError(f"no follower {openid!r} known for this account")
         names = {r.stats_key: r.rule.name for r in stores.rules.all(app_id)}
-        return follower_view(state, settings.timezone, now(), names)
+        pending = stores.follower_recalls.open_of(app_id, openid)
+        return follower_view(state, settings.timezone, now(), names, pending)

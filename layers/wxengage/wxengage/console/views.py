@@ -7,7 +7,7 @@ import io
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,19 +16,22 @@ from wxengage.broadcast.state import Campaign
 from wxengage.console.health import RecallFunnel, funnel
 from wxengage.console.models import (
     AccountSummary,
+    BatchRow,
     CampaignRow,
     CampaignView,
     DayLift,
     FollowerView,
     GroupView,
     LegRow,
+    PendingRecallRow,
     PreviewMessage,
     RuleView,
     VariantResult,
 )
 from wxengage.recall.content import custom_message
 from wxengage.recall.lift import LIFT_FIELDS, lift_of
-from wxengage.recall.planning import SkipReason
+from wxengage.recall.planning import PendingRecall, SkipReason
+from wxengage.recall.rule_ids import rule_key
 from wxengage.recall.rules import (
     PLAN_RULE_CAPS,
     CustomContent,
@@ -170,26 +173,46 @@ def _ts(iso: str | None) -> int | None:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
+_LEG_TIMES = ("send_at", "sent_at", "started_at", "finished_at")
+_BATCH_TIMES = ("submitted_at", "finished_at", "next_try_at", "offline_at")
+
+
+def _epochs(row: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    return {**row, **{f: _ts(row.get(f)) for f in fields}}
+
+
+def leg_row(leg: Mapping[str, Any]) -> LegRow:
+    """A leg of the report: planned and actual send time, its batches, its failure (epoch s)."""
+    batches = [
+        BatchRow.model_validate(_epochs(b, _BATCH_TIMES)) for b in leg.get("batch_details") or []
+    ]
+    return LegRow.model_validate(
+        _epochs(leg, _LEG_TIMES) | {"reason": leg.get("reason") or None, "batch_details": batches}
+    )
+
+
+def _variant(leg: LegRow) -> VariantResult:
+    # The report's interval when it has one (the CLI prints the same), else computed here alike.
+    low, high = leg.read_rate_ci95 or wilson(leg.readers or 0, leg.sent)
+    readers = leg.readers or 0
+    return VariantResult(
+        leg=leg.leg,
+        label=leg.label,
+        sent=leg.sent,
+        readers=readers,
+        read_rate=readers / leg.sent,
+        low=low,
+        high=high,
+    )
+
+
 def campaign_view(report: dict[str, Any], timezone: str) -> CampaignView:
     """The CLI's campaign report with epoch-second times and each variant's interval."""
     groups = []
     for group in report["groups"]:
-        legs = [
-            LegRow.model_validate(
-                {**leg, "send_at": _ts(leg["send_at"]), "reason": leg.get("reason") or None}
-            )
-            for leg in group["legs"]
-        ]
+        legs = [leg_row(leg) for leg in group["legs"]]
         variants = [
-            VariantResult(
-                leg=leg.leg,
-                label=leg.label,
-                sent=leg.sent,
-                readers=leg.readers,
-                read_rate=leg.readers / leg.sent,
-                low=wilson(leg.readers, leg.sent)[0],
-                high=wilson(leg.readers, leg.sent)[1],
-            )
+            _variant(leg)
             for leg in legs
             if leg.kind == "variant" and leg.readers is not None and leg.sent > 0
         ]
@@ -209,6 +232,7 @@ def campaign_view(report: dict[str, Any], timezone: str) -> CampaignView:
         name=report["name"],
         status=report["status"],
         reason=report.get("reason") or None,
+        failure=report.get("failure"),
         started_at=_ts(report.get("started_at")),
         seed=report.get("seed"),
         timezone=timezone,
@@ -217,10 +241,15 @@ def campaign_view(report: dict[str, Any], timezone: str) -> CampaignView:
 
 
 def follower_view(
-    state: FollowerState, timezone: str, now: float, rule_names: dict[str, str] | None = None
+    state: FollowerState,
+    timezone: str,
+    now: float,
+    rule_names: dict[str, str] | None = None,
+    pending: Sequence[PendingRecall] = (),
 ) -> FollowerView:
-    """The operator-facing window of a follower (as `wxengage followers show`); the last
-    recall's rule by name when `rule_names` (rule key -> name) knows it, else its id."""
+    """The operator-facing window of a follower and its recalls (as `wxengage followers show`);
+    rules by name when `rule_names` (rule key -> name) knows them, else by id."""
+    names = rule_names or {}
     is_open = state.window_open_at(now)
     return FollowerView(
         openid=state.openid,
@@ -234,8 +263,28 @@ def follower_view(
         messages_left=state.messages_left if is_open else 0,
         left_at=state.left_at,
         last_recall_at=state.last_recall_at,
-        last_recall_rule=(rule_names or {}).get(last, last)
-        if (last := state.last_recall_rule)
-        else None,
+        last_recall_rule=_named(names, state.last_recall_rule),
+        last_recall_rule_id=state.last_recall_rule,
+        recall_answered=state.recall_converted,
         recalls_in_window=state.recalls_in_window,
+        held_out_at=state.holdout_at,
+        held_out_rule=_named(names, state.holdout_rule),
+        held_out_rule_id=state.holdout_rule,
+        holdout_answered=state.holdout_converted,
+        pending_recalls=[
+            PendingRecallRow(
+                # The rule's current name; the name it had when planned if it is gone.
+                rule=names.get(rule_key(r.rule_id), r.rule),
+                rule_id=r.rule_id,
+                status=r.status.value,
+                due_at=r.due_at,
+                window_closes_at=r.window_closes_at,
+                in_quiet_hours=r.in_quiet_hours,
+            )
+            for r in pending
+        ],
     )
+
+
+def _named(names: Mapping[str, str], rule_id: str | None) -> str | None:
+    return names.get(rule_id, rule_id) if rule_id else None

@@ -15,6 +15,7 @@ from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
 from wxengage.store.catalog import CatalogStore
 from wxengage.store.cognito import CognitoSignIn
+from wxengage.store.follower_recalls import FollowerRecalls
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.stats import StatsStore
@@ -31,6 +32,7 @@ def console_stores(settings: Settings) -> ConsoleStores:
         checkpoints=RecallStore(settings),
         campaigns=CampaignStore(settings),
         followers=FollowerStore(settings),
+        follower_recalls=FollowerRecalls(settings),
     )
 
 
