@@ -7,9 +7,26 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Name = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]
+from wxengage.names import DisplayName, printable
+
+
+def _no_slash(value: str) -> str:
+    # `/` separates group and variant in a leg's name (`会员/A`): a name holding one is ambiguous.
+    if "/" in value:
+        raise ValueError("a group or variant name cannot hold '/' (it separates them: 会员/A)")
+    return value
+
+
+# Printable Unicode (issue 13): names are labels only; leg keys (g0v1), campaign ids and
+# clientmsgids come from positions and random ids, never from names, so they stay ASCII.
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=32, description="A name in any language, e.g. 会员, A组"),
+    AfterValidator(printable),
+    AfterValidator(_no_slash),
+]
 
 
 class CampaignStatus(StrEnum):
@@ -212,7 +229,7 @@ class Group(_Strict):
 class CampaignSpec(_Strict):
     """What an operator writes in campaign.yaml."""
 
-    name: str = Field(min_length=1, max_length=64)
+    name: DisplayName
     groups: list[Group] = Field(min_length=1, max_length=10)
     # Where audiences come from: WeChat's follower lists, or the followers this engine has seen.
     audience_source: Literal["wechat", "store"] = "wechat"
