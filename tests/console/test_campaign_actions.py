@@ -194,9 +194,7 @@ def test_only_a_failed_campaign_is_resumed(stack: Settings, console: Call) -> No
     assert len(executions(stack)) == 1
 
 
-def test_a_failed_campaign_is_resumed_from_where_it_stopped(
-    stack: Settings, console: Call
-) -> None:
+def test_a_failed_campaign_is_resumed_from_where_it_stopped(stack: Settings, console: Call) -> None:
     # Given a campaign that failed while segmenting, before its legs were prepared
     c = draft(stack)
     assert console("POST", path(c, "start"), OPERATOR).status == 200

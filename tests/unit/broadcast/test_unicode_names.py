@@ -15,7 +15,9 @@ from wxengage.broadcast.spec import CampaignSpec
 NOW = 1_795_341_600  # 2026-11-22 10:00 UTC, 18:00 in Shanghai
 
 
-def spec(group: str = "会员", variants: tuple[str, str] = ("A组", "b组"), name: str = "双十二") -> Any:
+def spec(
+    group: str = "会员", variants: tuple[str, str] = ("A组", "b组"), name: str = "双十二"
+) -> Any:
     return {
         "name": name,
         "groups": [
@@ -61,7 +63,9 @@ def test_a_leg_answers_to_its_chinese_name_case_folded(name: str, key: str) -> N
 
 
 def test_a_chinese_ab_groups_bare_name_lists_its_legs() -> None:
-    with pytest.raises(UnknownLegError, match="name one of its legs \\(会员/A组, 会员/b组, 会员/winner\\)"):
+    with pytest.raises(
+        UnknownLegError, match="name one of its legs \\(会员/A组, 会员/b组, 会员/winner\\)"
+    ):
         resolve_leg(CampaignSpec.model_validate(spec()), "会员")
 
 

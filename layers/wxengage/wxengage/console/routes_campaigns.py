@@ -157,4 +157,3 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, actions: Campai
                 "left_alone": [f"{key} batch {n}" for key, n in plan.uncertain],
             }
         )
-
