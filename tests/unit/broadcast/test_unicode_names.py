@@ -41,6 +41,13 @@ def spec(
     }
 
 
+def test_a_campaign_name_is_a_title_inner_spaces_and_all() -> None:
+    assert (
+        CampaignSpec.model_validate(spec(name="双十二 会员活动 (2026)")).name
+        == "双十二 会员活动 (2026)"
+    )
+
+
 def test_chinese_names_are_accepted_and_make_ascii_keys_and_clientmsgids() -> None:
     # Given a campaign whose names are all Chinese
     s = CampaignSpec.model_validate(spec())
@@ -79,7 +86,8 @@ def test_a_chinese_ab_groups_bare_name_lists_its_legs() -> None:
         ("group", "会\x07员", "letters (any language), digits and punctuation, with no spaces"),
         ("group", "会" * 33, "at most 32 characters"),
         ("group", "", "at least 1 character"),
-        ("campaign", "双十二\n", "letters (any language), digits and punctuation, with no spaces"),
+        ("campaign", "双十二\n", "without control characters or leading/trailing spaces"),
+        ("campaign", " 双十二", "without control characters or leading/trailing spaces"),
         ("campaign", "双" * 65, "at most 64 characters"),
     ],
 )

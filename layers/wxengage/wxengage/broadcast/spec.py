@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from wxengage.names import DisplayName, printable
+from wxengage.names import printable
 
 
 def _no_slash(value: str) -> str:
@@ -18,6 +18,23 @@ def _no_slash(value: str) -> str:
         raise ValueError("a group or variant name cannot hold '/' (it separates them: 会员/A)")
     return value
 
+
+def _title(value: str) -> str:
+    # A campaign's name is a title, never typed as an argument: inner spaces are fine (and
+    # campaigns stored before issue 13 may hold them), control characters and edge spaces not.
+    if not value.isprintable() or value != value.strip():
+        raise ValueError(
+            "a campaign name holds printable text in any language, without control characters "
+            "or leading/trailing spaces"
+        )
+    return value
+
+
+CampaignName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="A title in any language, e.g. 双十二 会员活动"),
+    AfterValidator(_title),
+]
 
 # Printable Unicode (issue 13): names are labels only; leg keys (g0v1), campaign ids and
 # clientmsgids come from positions and random ids, never from names, so they stay ASCII.
@@ -229,7 +246,7 @@ class Group(_Strict):
 class CampaignSpec(_Strict):
     """What an operator writes in campaign.yaml."""
 
-    name: DisplayName
+    name: CampaignName
     groups: list[Group] = Field(min_length=1, max_length=10)
     # Where audiences come from: WeChat's follower lists, or the followers this engine has seen.
     audience_source: Literal["wechat", "store"] = "wechat"
