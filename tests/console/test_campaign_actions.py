@@ -119,6 +119,21 @@ def test_a_started_campaign_is_not_started_twice(stack: Settings, console: Call)
     assert len(executions(stack)) == 1
 
 
+def test_a_second_click_on_start_before_the_engine_claims_the_draft_runs_it_once(
+    stack: Settings, console: Call
+) -> None:
+    # Given a draft started from the console, not yet claimed by the engine (still a draft)
+    c = draft(stack)
+    assert console("POST", path(c, "start"), OPERATOR).status == 200
+    # When start is clicked again
+    answer = console("POST", path(c, "start"), OPERATOR)
+    # Then it answers with the same execution (StartExecution with the same name and input is
+    # idempotent for STANDARD workflows), and one execution runs it
+    assert answer.status == 200, answer.text
+    assert answer.json()["execution"] == c.campaign_id
+    assert len(executions(stack)) == 1
+
+
 def test_reschedule_moves_one_leg_named_in_chinese_case_folded(
     stack: Settings, console: Call
 ) -> None:
@@ -208,3 +223,14 @@ def test_a_failed_campaign_is_resumed_from_where_it_stopped(stack: Settings, con
     assert body["execution"] == f"{c.campaign_id}-r2"
     assert body["left_alone"] == []
     assert f"{c.campaign_id}-r2" in {e["name"] for e in executions(stack)}
+
+
+def test_the_openapi_document_describes_the_actions(console: Call) -> None:
+    # When the OpenAPI document is read
+    doc = console("GET", "/console/api/openapi.json", claims("viewer")).json()
+    # Then every action is there, reschedule with its request model
+    base = "/console/api/accounts/{app_id}/campaigns/{campaign_id}"
+    for action in ACTIONS:
+        assert "post" in doc["paths"][f"{base}/{action}"], action
+    schema = doc["components"]["schemas"]["RescheduleRequest"]
+    assert set(schema["properties"]) == {"at", "leg"} and schema["required"] == ["at"]
