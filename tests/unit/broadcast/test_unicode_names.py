@@ -63,7 +63,7 @@ def test_chinese_names_are_accepted_and_make_ascii_keys_and_clientmsgids() -> No
 @pytest.mark.parametrize(
     ("name", "key"),
     [("会员/A组", "g0v0"), ("会员/a组", "g0v0"), ("会员/B组", "g0v1"), (" 会员/winner ", "g0w"),
-     ("其余", "g1"), ("g0v1", "g0v1")],
+     ("其余", "g1"), ("g0v1", "g0v1"), ("会员\uff0f\uff41组", "g0v0"), ("会员/\uff22组", "g0v1")],
 )  # fmt: skip
 def test_a_leg_answers_to_its_chinese_name_case_folded(name: str, key: str) -> None:
     assert resolve_leg(CampaignSpec.model_validate(spec()), name) == key
@@ -74,6 +74,8 @@ def test_a_chinese_ab_groups_bare_name_lists_its_legs() -> None:
         UnknownLegError, match="name one of its legs \\(会员/A组, 会员/b组, 会员/winner\\)"
     ):
         resolve_leg(CampaignSpec.model_validate(spec()), "会员")
+    with pytest.raises(UnknownLegError, match="has an A/B test: name one of its legs"):
+        resolve_leg(CampaignSpec.model_validate(spec(group="\uff36\uff29\uff30")), "vip")
 
 
 @pytest.mark.parametrize(
@@ -81,6 +83,7 @@ def test_a_chinese_ab_groups_bare_name_lists_its_legs() -> None:
     [
         ("group", "vip/A", "cannot hold '/' (it separates them: 会员/A)"),
         ("variant", "A/B", "cannot hold '/' (it separates them: 会员/A)"),
+        ("group", "会员\uff0fA", "cannot hold '/' (it separates them: 会员/A)"),
         ("group", " 会员", "letters (any language), digits and punctuation, with no spaces"),
         ("variant", "A\tB", "letters (any language), digits and punctuation, with no spaces"),
         ("group", "会\x07员", "letters (any language), digits and punctuation, with no spaces"),

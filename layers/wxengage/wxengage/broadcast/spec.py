@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -14,7 +15,7 @@ from wxengage.names import printable
 
 def _no_slash(value: str) -> str:
     # `/` separates group and variant in a leg's name (`会员/A`): a name holding one is ambiguous.
-    if "/" in value:
+    if "/" in unicodedata.normalize("NFKC", value):  # a full-width slash (U+FF0F) too
         raise ValueError("a group or variant name cannot hold '/' (it separates them: 会员/A)")
     return value
 
