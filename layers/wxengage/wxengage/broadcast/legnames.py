@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from wxengage.broadcast.schedule import LegKind, leg_key
@@ -40,8 +41,14 @@ def leg_names(spec: CampaignSpec) -> list[LegName]:
     return out
 
 
+def fold(name: str) -> str:
+    """A name as compared when typed: case aside, and full-width forms a Chinese input method
+    types (full-width letters and slash, U+FF01..U+FF5E) read as their ASCII twins (NFKC)."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
 def resolve_leg(spec: CampaignSpec, name: str) -> str:
-    """The key of the leg called `name`: its key, its label, or (case aside) its label.
+    """The key of the leg called `name`: its key, its label, or its label folded (`fold`).
 
     An A/B group's bare name is ambiguous (its variants and winner send); the error says so.
     """
@@ -50,13 +57,13 @@ def resolve_leg(spec: CampaignSpec, name: str) -> str:
     exact = {leg.key for leg in legs if wanted in (leg.key, leg.label)}
     if len(exact) == 1:
         return exact.pop()
-    folded = {leg.key for leg in legs if wanted.casefold() == leg.label.casefold()}
+    folded = {leg.key for leg in legs if fold(wanted) == fold(leg.label)}
     if not exact and len(folded) == 1:
         return folded.pop()
     choices = ", ".join(f"{leg.label} ({leg.key})" for leg in legs)
     if len(exact) > 1 or len(folded) > 1:
         raise UnknownLegError(f"leg {name!r} is ambiguous: name one of {choices}")
-    grouped = [leg for leg in legs if leg.label.startswith(f"{wanted}/")]
+    grouped = [leg for leg in legs if fold(leg.label).startswith(f"{fold(wanted)}/")]
     if grouped:
         which = ", ".join(leg.label for leg in grouped)
         raise UnknownLegError(f"group {name!r} has an A/B test: name one of its legs ({which})")

@@ -3,13 +3,48 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Name = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]
+from wxengage.names import printable
+
+
+def _no_slash(value: str) -> str:
+    # `/` separates group and variant in a leg's name (`会员/A`): a name holding one is ambiguous.
+    if "/" in unicodedata.normalize("NFKC", value):  # a full-width slash (U+FF0F) too
+        raise ValueError("a group or variant name cannot hold '/' (it separates them: 会员/A)")
+    return value
+
+
+def _title(value: str) -> str:
+    # A campaign's name is a title, never typed as an argument: inner spaces are fine (and
+    # campaigns stored before issue 13 may hold them), control characters and edge spaces not.
+    if not value.isprintable() or value != value.strip():
+        raise ValueError(
+            "a campaign name holds printable text in any language, without control characters "
+            "or leading/trailing spaces"
+        )
+    return value
+
+
+CampaignName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="A title in any language, e.g. 双十二 会员活动"),
+    AfterValidator(_title),
+]
+
+# Printable Unicode (issue 13): names are labels only; leg keys (g0v1), campaign ids and
+# clientmsgids come from positions and random ids, never from names, so they stay ASCII.
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=32, description="A name in any language, e.g. 会员, A组"),
+    AfterValidator(printable),
+    AfterValidator(_no_slash),
+]
 
 
 class CampaignStatus(StrEnum):
@@ -212,7 +247,7 @@ class Group(_Strict):
 class CampaignSpec(_Strict):
     """What an operator writes in campaign.yaml."""
 
-    name: str = Field(min_length=1, max_length=64)
+    name: CampaignName
     groups: list[Group] = Field(min_length=1, max_length=10)
     # Where audiences come from: WeChat's follower lists, or the followers this engine has seen.
     audience_source: Literal["wechat", "store"] = "wechat"

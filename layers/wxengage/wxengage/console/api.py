@@ -26,6 +26,7 @@ from wxengage.errors import ConflictError
 from wxengage.recall.rules import PlanCapError, RuleNotFoundError
 
 if TYPE_CHECKING:
+    from wxengage.broadcast.operations import Campaigns
     from wxengage.console.routes_catalog import CatalogReader
 
 API = "/console/api"
@@ -149,6 +150,7 @@ def build_api(
     signin: SignInPort | None = None,
     now: Callable[[], float] | None = None,
     catalog: CatalogReader | None = None,
+    campaign_actions: Campaigns | None = None,
 ) -> APIGatewayHttpResolver:
     """The resolver with every console route (the catalog's when given its synced copy)."""
     from wxengage import clock
@@ -165,6 +167,10 @@ def build_api(
         from wxengage.console.routes_catalog import register as register_catalog
 
         register_catalog(app, catalog, stores.accounts)
+    if campaign_actions is not None:
+        from wxengage.console.routes_campaigns import register as register_campaign_actions
+
+        register_campaign_actions(app, stores, campaign_actions)
     return app
 
 

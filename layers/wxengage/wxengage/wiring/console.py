@@ -19,6 +19,7 @@ from wxengage.store.follower_recalls import FollowerRecalls
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.stats import StatsStore
+from wxengage.wiring.campaigns import build_campaigns
 from wxengage.wiring.rules import RuleChanges
 
 
@@ -45,6 +46,7 @@ def build_console(settings: Settings, static_dir: Path | None = None) -> APIGate
         static_dir=static_dir,
         signin=signin,
         catalog=CatalogStore(settings),
+        campaign_actions=build_campaigns(settings),
     )
 
 
