@@ -25,7 +25,7 @@ def test_segment_claims_a_draft_and_pages_every_follower_into_its_group(world: W
     assert (c.status, c.execution, c.started_at) == (CampaignStatus.PREPARING, EXECUTION, NOW)
     assert [leg.key for leg in c.legs] == ["g0"]
     # And every page was read into the group's segment, with its report
-    assert world.audiences.lists["segments/all"] == followers(7)
+    assert world.audiences.lists["segments/g0"] == followers(7)
     assert c.groups["all"].audience == 7
 
 
@@ -48,7 +48,7 @@ def test_a_retried_segment_changes_nothing(world: World) -> None:
     world.engine.segment(APP_ID, CID, EXECUTION)
     # Then neither the campaign nor its segment moved
     assert world.campaign() == before
-    assert world.audiences.lists["segments/all"] == followers(4)
+    assert world.audiences.lists["segments/g0"] == followers(4)
 
 
 def test_store_audiences_come_from_the_followers_we_have_seen(world: World) -> None:
@@ -60,7 +60,7 @@ def test_store_audiences_come_from_the_followers_we_have_seen(world: World) -> N
     # When it is segmented
     world.engine.segment(APP_ID, CID, EXECUTION)
     # Then WeChat's list was not used
-    assert world.audiences.lists["segments/all"] == followers(3, "s")
+    assert world.audiences.lists["segments/g0"] == followers(3, "s")
 
 
 def test_prepare_creates_each_leg_with_its_list_content_and_audience(world: World) -> None:
@@ -123,3 +123,29 @@ def test_a_variant_leg_sends_its_own_content_and_a_winner_leg_none_yet() -> None
     group = CampaignSpec.model_validate(ab_spec()).groups[0]
     assert leg_content(group, LegKind.VARIANT, "b") == MpNews(type="mpnews", media_id="B")
     assert leg_content(group, LegKind.WINNER, None) is None
+
+
+def test_a_group_named_in_chinese_is_kept_under_an_ascii_key(world: World) -> None:
+    # Given a campaign whose only group is named in Chinese
+    spec = text_spec()
+    spec["groups"][0]["name"] = "会员"
+    world.wechat.followers = followers(3)
+    c = world.draft(spec)
+    # When it is segmented
+    world.engine.segment(APP_ID, c.campaign_id, EXECUTION)
+    # Then its audience is kept under the group's position, never its name
+    assert list(world.audiences.lists) == ["segments/g0"]
+    assert all(key.isascii() for key in world.audiences.lists)
+
+
+def test_a_campaign_segmented_under_the_old_keys_still_prepares(world: World) -> None:
+    # Given a campaign segmented by an older version (the audience under the group's name)
+    world.wechat.followers = followers(4)
+    c = world.draft(text_spec())
+    world.engine.segment(APP_ID, c.campaign_id, EXECUTION)
+    lists = world.audiences.lists
+    lists["segments/all"] = lists.pop("segments/g0")
+    # When it is prepared
+    world.engine.prepare(APP_ID, c.campaign_id)
+    # Then the leg's list is read from the old key
+    assert world.audiences.lists["legs/g0"] == followers(4)

@@ -59,7 +59,7 @@ class CampaignRecords(Protocol):
 
 
 class AudienceLists(Protocol):
-    """Named openid lists of a campaign (segments/<group>, legs/<key>, sends/<key>)."""
+    """Named openid lists of a campaign (segments/g<index>, legs/<key>, sends/<key>)."""
 
     def put(self, app_id: str, campaign_id: str, name: str, openids: list[str]) -> None: ...
     def get(self, app_id: str, campaign_id: str, name: str) -> list[str]: ...

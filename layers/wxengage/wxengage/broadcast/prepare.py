@@ -63,8 +63,9 @@ class Preparing:
                 lambda tag: pages(lambda nxt: client.tag_followers_page(tag, nxt)),
                 dedupe=dedupe,
             )
+        positions = {g.name: gi for gi, g in enumerate(c.spec.groups)}
         for name, openids in lists.items():
-            self._ports.audiences.put(app_id, campaign_id, f"segments/{name}", openids)
+            self._ports.audiences.put(app_id, campaign_id, segment_key(positions[name]), openids)
         self._progress.set_status(c, CampaignStatus.PREPARING, groups=reports)
         return {"app_id": app_id, "campaign_id": campaign_id}
 
@@ -83,7 +84,10 @@ class Preparing:
         assert c.seed is not None
         app_id, campaign_id = c.app_id, c.campaign_id
         for gi, group in enumerate(c.spec.groups):
-            openids = self._ports.audiences.get(app_id, campaign_id, f"segments/{group.name}")
+            key = segment_key(gi)
+            if not self._ports.audiences.exists(app_id, campaign_id, key):
+                key = f"segments/{group.name}"  # segmented before keys were positions
+            openids = self._ports.audiences.get(app_id, campaign_id, key)
             lists = leg_lists(group, gi, openids, c.seed)
             for leg in (leg for leg in c.legs if leg.group == group.name):
                 self._ports.audiences.put(app_id, campaign_id, f"legs/{leg.key}", lists[leg.key])
@@ -128,3 +132,9 @@ def pages(fetch: Callable[[str], tuple[list[str], str]]) -> Iterator[str]:
         yield from openids
         if not next_openid:
             return
+
+
+def segment_key(group_index: int) -> str:
+    """Where a group's audience is kept: by position, so object keys stay ASCII whatever the
+    group's name (names take any language)."""
+    return f"segments/g{group_index}"
