@@ -467,7 +467,7 @@
     return svg;
   }
 
-  async function campaignPage(appId, id) {
+  async function campaignPage(appId, id, flash) {
     const main = page(appId, h("p", {}, t("loading")));
     try {
       const c = await api("GET", acct(appId) + "/campaigns/" + encodeURIComponent(id));
@@ -475,6 +475,7 @@
       append(main, [
         h("h2", {}, c.name),
         h("p", { class: "meta" }, badge(c.status), " " + (c.reason || ""), " · " + t("started") + " " + when(c.started_at, c.timezone), " · " + t("zone") + " " + c.timezone),
+        window.WXTimeline.campaignActions(appId, c, flash, (next) => campaignPage(appId, id, next)),
         window.WXTimeline.reasonBox(c.failure),
         c.groups.map((g) =>
           h(

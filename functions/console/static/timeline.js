@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const { h, t, when, percent, table, badge, state } = window.WX;
+  const { h, t, when, percent, table, badge, state, api, acct } = window.WX;
 
   // The stored failure in the page's language: what happened, what to do, its stable code.
   function reasonBox(failure) {
@@ -118,5 +118,35 @@
     return [marks, h("h3", {}, t("pendingRecalls")), h("div", { id: "pending-recalls" }, pending)];
   }
 
-  window.WXTimeline = { legTimeline, reasonBox, followerRecalls };
+  // The operator's actions on a campaign, each shown only in the statuses the API accepts it in
+  // (broadcast/operations.py); the API still decides, and its refusal is shown as text.
+  const ACTIONS = [
+    ["start", ["draft"]],
+    ["send-now", ["segmenting", "preparing", "queued"]],
+    ["cancel", ["draft", "segmenting", "preparing", "queued"]],
+    ["resume", ["failed", "partially_failed"]],
+  ];
+
+  function campaignActions(appId, c, flash, reload) {
+    const notice = h("p", { id: "campaign-notice", role: "status", class: flash ? flash.kind : null }, flash ? flash.text : null);
+    if (!(state.me && state.me.can_write)) return notice;
+    const key = (action) => action.replace("-", "_");
+    async function run(action) {
+      if (action === "cancel" && !window.confirm(t("confirmCancel", { name: c.name }))) return;
+      let next;
+      try {
+        await api("POST", acct(appId) + "/campaigns/" + encodeURIComponent(c.campaign_id) + "/" + action);
+        next = { kind: "good", text: t("done_" + key(action)) };
+      } catch (err) {
+        next = { kind: "error", text: err.status === 403 ? t("forbidden") : err.message };
+      }
+      reload(next);
+    }
+    const buttons = ACTIONS.filter(([, allowed]) => allowed.includes(c.status)).map(([action]) =>
+      h("button", { type: "button", id: "act-" + action, class: "act-" + action, on: { click: () => run(action) } }, t("act_" + key(action))),
+    );
+    return [buttons.length ? h("div", { id: "campaign-actions", class: "actions" }, buttons) : null, notice];
+  }
+
+  window.WXTimeline = { legTimeline, reasonBox, followerRecalls, campaignActions };
 })();
