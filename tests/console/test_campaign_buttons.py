@@ -14,7 +14,7 @@ from tests.console.test_browser import PASSWORD, browser, local, shots, sign_in,
 from tests.support.callbacks import APP_ID
 from wxengage.broadcast.schedule import plan_legs
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
-from wxengage.broadcast.state import Campaign
+from wxengage.broadcast.state import Campaign, LegState, LegStatus
 from wxengage.settings import Settings
 from wxengage.store.campaigns import CampaignStore
 from wxengage.wiring.console import get_console
@@ -33,8 +33,10 @@ def _fresh_console() -> Iterator[None]:
     get_console.cache_clear()
 
 
-def _draft(settings: Settings, now: int, campaign_id: str) -> Campaign:
-    """A draft campaign (one group, tag 101, in two hours), as the CLI's `create` leaves it."""
+def _draft(
+    settings: Settings, now: int, campaign_id: str, status: CampaignStatus = CampaignStatus.DRAFT
+) -> Campaign:
+    """A campaign (one group, tag 101, in two hours), a draft as the CLI's `create` leaves it."""
     send_at = datetime.fromtimestamp(now + 7200, UTC).isoformat()
     spec = CampaignSpec.model_validate(
         {
@@ -53,7 +55,7 @@ def _draft(settings: Settings, now: int, campaign_id: str) -> Campaign:
         app_id=APP_ID,
         campaign_id=campaign_id,
         spec=spec,
-        status=CampaignStatus.DRAFT,
+        status=status,
         created_at=now,
         updated_at=now,
         legs=plan_legs(spec, "Asia/Shanghai", now),
@@ -98,6 +100,31 @@ def test_an_operator_cancels_a_draft_and_a_viewer_sees_no_buttons(
     assert not browser.find_elements(By.CSS_SELECTOR, "#campaign-actions button")
     assert CampaignStore(settings).get(APP_ID, draft.campaign_id).status is CampaignStatus.CANCELLED
     shots(browser, "campaign-cancelled")
+
+    # Given a queued campaign whose leg is already sending (the engine got there first)
+    busy = _draft(settings, now, "c00000000q01", CampaignStatus.QUEUED)
+    leg = busy.legs[0]
+    assert CampaignStore(settings).create(
+        LegState(
+            app_id=APP_ID,
+            campaign_id=busy.campaign_id,
+            key=leg.key,
+            group=leg.group,
+            kind=leg.kind,
+            status=LegStatus.SENDING,
+        )
+    )
+    browser.get(f"{base}/console#/a/{APP_ID}/campaigns/{busy.campaign_id}")
+    wait_for(browser, "main .badge.st-queued")
+    # When li cancels it
+    wait_for(browser, "#act-send-now", "立即发送")
+    wait_for(browser, "#act-cancel").click()
+    WebDriverWait(browser, 10).until(expected_conditions.alert_is_present()).accept()
+    # Then the API's refusal shows as text and the campaign is still queued
+    wait_for(browser, "#campaign-notice.error", "is sending")
+    wait_for(browser, "main .badge.st-queued")
+    assert CampaignStore(settings).get(APP_ID, busy.campaign_id).status is CampaignStatus.QUEUED
+    shots(browser, "campaign-refused")
 
     # Given a second draft, and zhao, a viewer of the same account, on its page
     second = _draft(settings, now, "c00000000d02")
