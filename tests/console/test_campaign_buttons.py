@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,20 +17,10 @@ from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
 from wxengage.broadcast.state import Campaign, LegState, LegStatus
 from wxengage.settings import Settings
 from wxengage.store.campaigns import CampaignStore
-from wxengage.wiring.console import get_console
 from wxengage_local.runner import LocalRun
 
 pytestmark = pytest.mark.stack
 __all__ = ["browser", "local", "shots"]  # the fixtures, shared with test_browser.py
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fresh_console() -> Iterator[None]:
-    """The in-process console caches its stores (`get_console`), and the stack's reset leaves it:
-    built for this module's stack only, then dropped, so test_browser.py's stack gets its own."""
-    get_console.cache_clear()
-    yield
-    get_console.cache_clear()
 
 
 def _draft(

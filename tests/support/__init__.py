@@ -8,6 +8,7 @@ _WIRING = {
     "wxengage.wiring.webhook": "get_webhook",
     "wxengage.wiring.recall": "get_sender",
     "wxengage.wiring.broadcast": "get_broadcast",
+    "wxengage.wiring.console": "get_console",
 }
 
 
