@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from tests.conftest import TEMPLATE, _reset_process_caches
+from tests.support import cli_output
 from tests.support.callbacks import APP_ID, register
 from wxengage import clock
 from wxengage.accounts import AccountType
@@ -62,7 +63,7 @@ class World:
             assert result.exit_code == 0, result.output
         else:
             assert result.exit_code != 0, result.output
-        return result.output
+        return cli_output(result.output)
 
     def create(self, spec: dict[str, Any], tmp_path: Any) -> str:
         path = tmp_path / f"campaign-{time.monotonic_ns()}.yaml"

@@ -12,6 +12,7 @@ import requests
 from click.testing import CliRunner
 
 from tests.e2e.conftest import running_local_stack
+from tests.support import cli_output
 from tests.support.callbacks import AES_KEY, APP_ID, APP_SECRET, TOKEN
 from wxengage.wechat.signature import sha1_signature
 from wxengage_cli.main import cli
@@ -27,10 +28,7 @@ def local_run() -> Iterator[LocalRun]:
 
 def wx(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    # The Lambdas run in this process (the queue pump's thread): a log or metric line of theirs
-    # printed meanwhile lands in the captured output; it is not the command's.
-    lines = result.output.splitlines(keepends=True)
-    return result.exit_code, "".join(x for x in lines if not x.startswith(('{"_aws"', '{"level"')))
+    return result.exit_code, cli_output(result.output)
 
 
 @pytest.mark.stack

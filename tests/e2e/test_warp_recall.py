@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.e2e.conftest import running_local_stack
+from tests.support import cli_output
 from tests.support.callbacks import AES_KEY, APP_SECRET, TOKEN
 from wxengage_cli.main import cli
 from wxengage_local.runner import LocalRun
@@ -45,8 +46,7 @@ def warped() -> Iterator[LocalRun]:
 def wx(*args: str) -> str:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines(keepends=True)
-    return "".join(x for x in lines if not x.startswith(('{"_aws"', '{"level"')))
+    return cli_output(result.output)
 
 
 def until(read: Callable[[], Any], timeout: float = 60) -> Any:
