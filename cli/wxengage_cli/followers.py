@@ -10,6 +10,7 @@ import click
 from wxengage import clock
 from wxengage.accounts import AccountNotFoundError
 from wxengage.recall.planning import PendingRecall
+from wxengage.recall.rule_ids import names_by_key
 from wxengage.store.accounts import AccountStore
 from wxengage.store.follower_recalls import FollowerRecalls
 from wxengage.store.followers import FollowerStore
@@ -139,8 +140,7 @@ def show(ctx: CliContext, app_id: str, openid: str, as_json: bool, utc: bool) ->
 def rule_names(ctx: CliContext, app_id: str) -> dict[str, str]:
     """Rule key (its id, as a follower's recall marks hold it) -> the name an operator knows."""
     store = RuleStore(ctx.settings)
-    names = {r.stats_key: f"{r.rule.name} [deleted]" for r in store.deleted(app_id)}
-    return names | {r.stats_key: r.rule.name for r in store.all(app_id)}
+    return names_by_key(store.all(app_id), store.deleted(app_id))
 
 
 def named(view: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:

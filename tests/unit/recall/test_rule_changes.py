@@ -16,7 +16,7 @@ from wxengage.recall.changes import (
     replan_rule,
 )
 from wxengage.recall.planning import PendingRecall, replanned
-from wxengage.recall.rule_ids import legacy_rule_id, new_rule_id, rule_key
+from wxengage.recall.rule_ids import legacy_rule_id, names_by_key, new_rule_id, rule_key
 from wxengage.recall.rules import STORED, RecallRule, StoredRule
 
 APP = "wx0123456789abcdef"
@@ -168,3 +168,16 @@ def test_nothing_to_cancel_counts_nothing() -> None:
 
 def test_the_next_sweep_starts_at_the_next_minute() -> None:
     assert next_sweep(120) == 180 and next_sweep(179) == 180
+
+
+def test_rule_keys_read_back_as_the_names_operators_know() -> None:
+    # Given a live rule and a deleted one, and a legacy rule (its key is its name)
+    live = stored(rule_id="r-live", name="48小时召回")
+    gone = stored(rule_id="r-gone", name="旧规则")
+    legacy = stored(rule_id=legacy_rule_id("old"), name="old")
+    # When the keys are named / Then live rules by name, deleted ones marked, legacy by name
+    assert names_by_key([live, legacy], [gone]) == {
+        "r-live": "48小时召回",
+        "r-gone": "旧规则 [deleted]",
+        "old": "old",
+    }

@@ -20,6 +20,7 @@ from wxengage.console.models import (
 )
 from wxengage.console.ports import ConsoleStores
 from wxengage.console.views import account_summary, campaign_row, campaign_view, follower_view
+from wxengage.recall.rule_ids import names_by_key
 
 
 def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[], float]) -> None:
@@ -118,6 +119,6 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         state = stores.followers.get(app_id, openid)
         if state is None:
             raise NotFoundError(f"no follower {openid!r} known for this account")
-        names = {r.stats_key: r.rule.name for r in stores.rules.all(app_id)}
+        names = names_by_key(stores.rules.all(app_id))
         pending = stores.follower_recalls.open_of(app_id, openid)
         return follower_view(state, settings.timezone, now(), names, pending)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wxengage.recall.rules import StoredRule
 
 # A rule's identity (issue 11): pending recalls, stats and holds name the id, never the name.
 RULE_ID_PREFIX = "r-"
@@ -26,3 +30,10 @@ def rule_key(rule_id: str) -> str:
     if rule_id.startswith(LEGACY_RULE_ID_PREFIX):
         return bytes.fromhex(rule_id.removeprefix(LEGACY_RULE_ID_PREFIX)).decode()
     return rule_id
+
+
+def names_by_key(live: list[StoredRule], deleted: list[StoredRule] | None = None) -> dict[str, str]:
+    """Rule key (as recall marks and stats hold it) -> the name an operator knows; a deleted
+    rule's name is marked so, and a live rule wins over a deleted one of the same key."""
+    names = {r.stats_key: f"{r.rule.name} [deleted]" for r in deleted or []}
+    return names | {r.stats_key: r.rule.name for r in live}
