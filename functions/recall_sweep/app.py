@@ -25,6 +25,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     count("SweepDue", report.due)
     count("SweepQueued", report.queued)
     count("SweepStranded", report.stranded)
+    count("SweepRequeued", report.requeued)
+    count("SweepUndelivered", report.undelivered)
     count("SweepRuns")
     logger.info(describe(report, now), extra=report.model_dump())
     return report.model_dump()

@@ -15,7 +15,7 @@ from wxengage.accounts import (
     MessageMode,
     RecallPolicy,
 )
-from wxengage.recall.budget import CLAIM_STALE_SECONDS
+from wxengage.recall.budget import CLAIM_STALE_SECONDS, QUEUED_STALE_SECONDS
 from wxengage.recall.holds import RecallHold
 from wxengage.recall.outcomes import FailureReason, StatKey
 from wxengage.recall.planning import PendingRecall, RecallStatus
@@ -230,10 +230,13 @@ class FakeDueRecalls(FakeHolds):
     """Due recalls by minute bucket, the queued ones, and each account's checkpoint.
 
     `claims` are claimed recalls (with their claim time) filed under their deadline's minute,
-    as the store files them; `abandoned` holds those the sweep settled."""
+    as the store files them; `abandoned` holds those the sweep settled. `queued` maps each
+    queued recall to when it was queued (its queue deadline is QUEUED_STALE_SECONDS later);
+    `undelivered` holds those the sweep failed as not_delivered."""
 
     by_minute: dict[tuple[str, int], list[PendingRecall]] = field(default_factory=dict)
-    queued: set[str] = field(default_factory=set)
+    queued: dict[str, int] = field(default_factory=dict)
+    undelivered_ids: set[str] = field(default_factory=set)
     checkpoints: dict[str, int] = field(default_factory=dict)
     claims: dict[str, int] = field(default_factory=dict)
     abandoned: dict[str, str] = field(default_factory=dict)
@@ -277,17 +280,43 @@ class FakeDueRecalls(FakeHolds):
                 r.status is not RecallStatus.CLAIMED
                 and r.due_at <= now
                 and r.recall_id not in self.queued
+                and r.recall_id not in self.undelivered_ids
             )
+        ]
+        # Queued recalls come back (as status QUEUED) once their queue deadline has passed.
+        rows += [
+            PendingRecall.model_validate(r.model_dump() | {"status": RecallStatus.QUEUED})
+            for (app, _), filed in sorted(self.by_minute.items())
+            if app == app_id
+            for r in filed
+            if self.queued.get(r.recall_id, now) + QUEUED_STALE_SECONDS <= now
         ]
         return DueRead(rows=rows, queries=(now - now % 86400 - first_day) // 86400 + 1)
 
     def refile_minute_buckets(self, app_id: str) -> int:
         return 0  # the fake files by day from the start
 
-    def mark_queued(self, recall: PendingRecall) -> bool:
+    def mark_queued(self, recall: PendingRecall, now: int) -> bool:
         if recall.recall_id in self.queued:
             return False
-        self.queued.add(recall.recall_id)
+        self.queued[recall.recall_id] = now
+        return True
+
+    def _lost(self, recall: PendingRecall, now: int) -> bool:
+        queued_at = self.queued.get(recall.recall_id)
+        return queued_at is not None and queued_at + QUEUED_STALE_SECONDS <= now
+
+    def requeued(self, recall: PendingRecall, now: int) -> bool:
+        if not self._lost(recall, now):
+            return False
+        self.queued[recall.recall_id] = now
+        return True
+
+    def undelivered(self, recall: PendingRecall, now: int) -> bool:
+        if not self._lost(recall, now):
+            return False
+        del self.queued[recall.recall_id]
+        self.undelivered_ids.add(recall.recall_id)
         return True
 
     def save_checkpoint(self, app_id: str, minute_ts: int) -> None:

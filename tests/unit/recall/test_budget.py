@@ -9,6 +9,9 @@ import yaml
 
 from wxengage.recall.budget import (
     CLAIM_STALE_SECONDS,
+    QUEUE_MAX_RECEIVES,
+    QUEUE_VISIBILITY_SECONDS,
+    QUEUED_STALE_SECONDS,
     SENDER_BATCH_SIZE,
     SENDER_TIMEOUT_SECONDS,
     worst_batch_seconds,
@@ -54,6 +57,10 @@ def test_the_sender_timeout_fits_its_worst_batch_and_the_queue_outlasts_it_six_t
     assert visibility >= 6 * timeout
     # And a claim is called stranded only once no sender can still hold it
     assert timeout < CLAIM_STALE_SECONDS
+    # And a queued recall is called lost only after every receive SQS makes before the DLQ
+    receives = found["RecallQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"]
+    assert (visibility, receives) == (QUEUE_VISIBILITY_SECONDS, QUEUE_MAX_RECEIVES)
+    assert visibility * receives + CLAIM_STALE_SECONDS < QUEUED_STALE_SECONDS
 
 
 def test_the_worst_recall_counts_every_call_and_retry() -> None:

@@ -70,7 +70,7 @@ def test_a_recall_already_queued_is_counted_as_such() -> None:
     store.add(recall)
 
     class Racing(FakeDueRecalls):
-        def mark_queued(self, recall: object) -> bool:
+        def mark_queued(self, recall: object, now: int) -> bool:
             return False
 
     racing = Racing(by_minute=store.by_minute)

@@ -27,6 +27,15 @@ SENDER_TIMEOUT_SECONDS = 720
 # records it failed/unknown_outcome (the send may have gone out, so it is never resent).
 CLAIM_MARGIN_SECONDS = 60
 CLAIM_STALE_SECONDS = SENDER_TIMEOUT_SECONDS + CLAIM_MARGIN_SECONDS
+# RecallQueue's VisibilityTimeout and maxReceiveCount (template.yaml; test_budget checks them).
+QUEUE_VISIBILITY_SECONDS = 4320
+QUEUE_MAX_RECEIVES = 3
+# A queued recall no sender has claimed this long after it was queued has lost its message:
+# every receive failed before the claim and SQS moved it to the dead-letter queue (or it was
+# purged). The sweep then queues it again while its window is open, else records it failed.
+# The margin covers a queue backlog; a copy that still arrives later is harmless (claims).
+QUEUED_MARGIN_SECONDS = 3600
+QUEUED_STALE_SECONDS = QUEUE_VISIBILITY_SECONDS * QUEUE_MAX_RECEIVES + QUEUED_MARGIN_SECONDS
 
 
 def attempt_seconds(read_timeout: float) -> float:

@@ -24,6 +24,9 @@ class FailureReason(StrEnum):
     ACCOUNT_REMOVED = "account removed"
     # The send may have reached WeChat: recorded as failed and never resent.
     UNKNOWN_OUTCOME = "unknown_outcome"
+    # Queued, never claimed by a sender, and its window closed: the queue lost its message
+    # (dead-letter queue). Nothing reached WeChat.
+    NOT_DELIVERED = "not_delivered"
 
 
 def refusal(errcode: int) -> str:

@@ -93,12 +93,21 @@ class DueRecalls(Protocol):
 
     def due_since(self, app_id: str, since: int, now: int) -> DueRead:
         """Pending recalls filed from `since` on that are due by `now`, and the claims whose
-        deadline (claimed_at + CLAIM_STALE_SECONDS) has passed (status CLAIMED); its cost
+        deadline (claimed_at + CLAIM_STALE_SECONDS) has passed (status CLAIMED), and the queued
+        recalls whose queue deadline has (status QUEUED: their message was lost); its cost
         follows what is due, not how long ago `since` is."""
         ...
 
-    def mark_queued(self, recall: PendingRecall) -> bool:
-        """pending -> queued; False if it was no longer pending."""
+    def mark_queued(self, recall: PendingRecall, now: int) -> bool:
+        """pending -> queued, filed under its queue deadline; False if it was no longer pending."""
+        ...
+
+    def requeued(self, recall: PendingRecall, now: int) -> bool:
+        """A queued recall past its queue deadline was queued again; False if it moved on."""
+        ...
+
+    def undelivered(self, recall: PendingRecall, now: int) -> bool:
+        """A queued recall past its queue deadline -> failed/not_delivered; False if it moved."""
         ...
 
     def refile_minute_buckets(self, app_id: str) -> int:

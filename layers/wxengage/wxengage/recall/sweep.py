@@ -4,6 +4,11 @@ The same due index carries the claims a sender never finished: a claim is filed 
 deadline (claimed_at + CLAIM_STALE_SECONDS, longer than the sender's Lambda timeout), and the
 first sweep after it records it failed/unknown_outcome. The send may have gone out, so it is
 never resent. A finished or released claim leaves the index.
+
+A queued recall is filed at its queue deadline (queued_at + QUEUED_STALE_SECONDS, past every
+receive SQS makes before the dead-letter queue): one still queued then lost its message, so
+the sweep queues it again while its window is open (a surviving copy is harmless: claims) and
+records it failed/not_delivered once the window has closed. Nothing sits in `queued` forever.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ class SweepReport(BaseModel):
     already_queued: int = 0
     # Claims older than any sender can run, recorded failed/unknown_outcome.
     stranded: int = 0
+    # Queued recalls whose message the queue lost (dead-letter queue): queued again while the
+    # window is open, else recorded failed/not_delivered.
+    requeued: int = 0
+    undelivered: int = 0
     # Accounts whose recall sends are held (configuration errors): not swept until it lifts.
     held: int = 0
 
@@ -73,16 +82,18 @@ def sweep(
         report.queries += read.queries
         report.rows_read += len(read.rows)
         stranded = [r for r in read.rows if r.status is RecallStatus.CLAIMED]
-        due = [r for r in read.rows if r.status is not RecallStatus.CLAIMED]
+        lost = [r for r in read.rows if r.status is RecallStatus.QUEUED]
+        due = [r for r in read.rows if r.status not in (RecallStatus.CLAIMED, RecallStatus.QUEUED)]
         report.due += sum(1 for r in due if r.due_at <= now)
         # One queue call per account, whatever was due: the queue adapter batches it.
         for recall in queue.send(due) if due else []:
-            if recalls.mark_queued(recall):
+            if recalls.mark_queued(recall, now):
                 report.queued += 1
             else:
                 report.already_queued += 1
         day = local_day(now, (timezones or {}).get(app_id, _DEFAULT_TIMEZONE))
         report.stranded += _settle(stranded, recalls, stats, day, now)
+        _recover(lost, recalls, queue, stats, day, now, report)
         # The current minute stays open: rows due later in it are read by the next sweep.
         recalls.save_checkpoint(app_id, this_minute)
     return report
@@ -104,12 +115,37 @@ def _settle(
     return settled
 
 
+def _recover(
+    lost: list[PendingRecall],
+    recalls: DueRecalls,
+    queue: Queue,
+    stats: Stats | None,
+    day: str,
+    now: int,
+    report: SweepReport,
+) -> None:
+    """Queue lost recalls again while their window is open; fail the others, once each."""
+    closed = [r for r in lost if r.window_closes_at <= now]
+    still_open = [r for r in lost if r.window_closes_at > now]
+    # The queue send comes first, as for due recalls: a crash before the re-file sends it again.
+    for recall in queue.send(still_open) if still_open else []:
+        report.requeued += recalls.requeued(recall, now)
+    for recall in closed:
+        if not recalls.undelivered(recall, now):
+            continue  # claimed or re-planned meanwhile
+        report.undelivered += 1
+        if stats is not None:
+            stats.add(recall.app_id, recall.stats_key, day, StatKey.FAILED, now=now)
+
+
 def describe(report: SweepReport, now: int) -> str:
     """One line for a person."""
     extra = "".join(
         f", {n} {what}"
         for n, what in (
             (report.stranded, "stranded claim(s) failed as unknown_outcome"),
+            (report.requeued, "lost queued recall(s) queued again"),
+            (report.undelivered, "lost queued recall(s) failed as not_delivered"),
             (report.held, "account(s) held"),
         )
         if n

@@ -8,7 +8,7 @@ from typing import Any
 from wxengage import clock
 from wxengage.clock import iso_z
 from wxengage.errors import ConflictError
-from wxengage.recall.budget import CLAIM_STALE_SECONDS
+from wxengage.recall.budget import CLAIM_STALE_SECONDS, QUEUED_STALE_SECONDS
 from wxengage.recall.holds import RecallHold
 from wxengage.recall.outcomes import FailureReason
 from wxengage.recall.planning import PendingRecall, RecallStatus
@@ -105,8 +105,9 @@ class RecallStore:
         """Every row of the due index filed from `since`'s day to `now` that is due by `now`.
 
         One Query per UTC day spanned, each reading only rows whose due_key is <= now: rows
-        leave the index once queued or finished, so what is read is what is due (or a claim
-        past its deadline), however long ago `since` is.
+        are re-filed under a deadline once queued or claimed and leave it once finished, so
+        what is read is what is due (or a queued recall or claim past its deadline), however
+        long ago `since` is.
         """
         paginator = client("dynamodb").get_paginator("query")
         rows: list[PendingRecall] = []
@@ -133,15 +134,46 @@ class RecallStore:
         item = resp.get("Item")
         return (from_item(PendingRecall, item), item) if item else None
 
-    def mark_queued(self, recall: PendingRecall) -> bool:
-        """pending -> queued, leaving the due index (the index is sparse)."""
+    def mark_queued(self, recall: PendingRecall, now: int) -> bool:
+        """pending -> queued, filed in the due index under its queue deadline (queued_at +
+        QUEUED_STALE_SECONDS): a sender's claim re-files it, so a row still queued at that
+        deadline lost its queue message and the first sweep after it deals with it."""
         return transition(
             self._table,
             recall,
-            "SET #s = :to REMOVE due_bucket, due_key, pending_rule",
+            "SET #s = :to, queued_at = :now, due_bucket = :b, due_key = :k REMOVE pending_rule",
             "#s = :pending",
             to=RecallStatus.QUEUED,
+            now=now,
+            **_queue_deadline(recall, now),
             pending=RecallStatus.PENDING,
+        )
+
+    def requeued(self, recall: PendingRecall, now: int) -> bool:
+        """A lost queued recall was queued again: a new queue deadline; False if it moved on."""
+        return transition(
+            self._table,
+            recall,
+            "SET queued_at = :now, due_bucket = :b, due_key = :k",
+            "#s = :queued AND queued_at <= :cutoff",
+            now=now,
+            **_queue_deadline(recall, now),
+            queued=RecallStatus.QUEUED,
+            cutoff=now - QUEUED_STALE_SECONDS,
+        )
+
+    def undelivered(self, recall: PendingRecall, now: int) -> bool:
+        """A lost queued recall whose window closed -> failed/not_delivered (nothing was sent)."""
+        return transition(
+            self._table,
+            recall,
+            "SET #s = :to, outcome = :r, finished_at = :now REMOVE due_bucket, due_key",
+            "#s = :queued AND queued_at <= :cutoff",
+            to=RecallStatus.FAILED,
+            r=FailureReason.NOT_DELIVERED,
+            now=now,
+            queued=RecallStatus.QUEUED,
+            cutoff=now - QUEUED_STALE_SECONDS,
         )
 
     def claim(self, recall: PendingRecall, token: str, now: int) -> bool:
@@ -306,6 +338,11 @@ class RecallStore:
                 ConditionExpression="attribute_not_exists(swept_to) OR swept_to < :m",
                 ExpressionAttributeValues=expression_values(m=minute_ts),
             )
+
+
+def _queue_deadline(recall: PendingRecall, now: int) -> dict[str, str]:
+    deadline = now + QUEUED_STALE_SECONDS
+    return {"b": due_bucket(recall.app_id, deadline), "k": f"{deadline:010d}#{recall.recall_id}"}
 
 
 def transition(
