@@ -281,7 +281,7 @@ def test_followers_at_the_monthly_cap_are_left_out_and_counted(
     from wxengage.store.ledger import BroadcastLedger
 
     ledger = BroadcastLedger(world.settings)
-    month = period(world.app_id, world.account_type, int(START), "Asia/Shanghai")
+    month = period(world.app_id, world.account_type, int(START))
     for n in range(4):
         ledger.record(month, openids[:3], f"earlier-{n}", 4, int(START))
     # When a campaign sends to all of them by openid lists (sendall cannot leave anyone out)

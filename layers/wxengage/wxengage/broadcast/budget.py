@@ -12,13 +12,10 @@ from pydantic import BaseModel, ConfigDict
 
 from wxengage.accounts import AccountType, MassBudget
 from wxengage.broadcast.audience import batch_bounds
+from wxengage.broadcast.caps import WECHAT_DAY_ZONE
 from wxengage.broadcast.schedule import Leg, LegKind
 from wxengage.broadcast.spec import CampaignSpec, Group
 
-# WeChat's daily quotas (calls a day, a subscription account's one send a day) are counted per
-# calendar day in Beijing time whatever the account's zone (unverified: no doc names the zone;
-# every quota page is written for China time; change it here if WeChat says otherwise).
-WECHAT_DAY_ZONE = ZoneInfo("Asia/Shanghai")
 # A subscription account has one successful mass send a day (Batch_Sends_and_Originality_Checks:
 # "对于认证订阅号, 群发接口每天可成功调用1次, 此次群发可选择发送给全部用户或某个标签").
 SUBSCRIPTION_SENDS_PER_DAY = 1
