@@ -184,6 +184,10 @@ class Campaigns:
             timezone=self._timezones.timezone(app_id),
             keep_lead=keep_lead,
         )
+        if self._timezones.account_type(app_id) is AccountType.SUBSCRIPTION:
+            # One send a WeChat day, as start planned them: two legs moved onto one day (or
+            # all sent now) go out on consecutive days, and the answer says when.
+            legs = one_send_a_day(legs)
         # A leg asleep until its old time would not see an earlier one: restart the waits.
         old, run = c.execution, _next_run(c)
         c = self._store.save(c.scheduled(legs, execution=run, now=int(clock.now_ts())))
