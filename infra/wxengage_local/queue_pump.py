@@ -24,6 +24,7 @@ class Source:
     function: FunctionSpec
     queue_url: str
     queue_arn: str
+    batch_size: int = 10  # the mapping's BatchSize: at most this many records an invocation
 
 
 def sqs_event(records: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
@@ -82,7 +83,8 @@ class QueuePump:
                 arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
                     "Attributes"
                 ]["QueueArn"]
-                sources.append(Source(function, url, arn))
+                batch = function.batch_sizes.get(logical_id, 10)
+                sources.append(Source(function, url, arn, batch))
         return cls(sources)
 
     def start(self) -> None:
@@ -138,7 +140,7 @@ class QueuePump:
             sqs = self._sqs
             resp = sqs.receive_message(
                 QueueUrl=source.queue_url,
-                MaxNumberOfMessages=self._batch,
+                MaxNumberOfMessages=min(self._batch, source.batch_size, 10),
                 WaitTimeSeconds=wait_seconds,
                 AttributeNames=["All"],
             )

@@ -34,6 +34,8 @@ class FunctionSpec:
     http_routes: tuple[tuple[str, str], ...] = ()  # (METHOD, /path/{param}) of HttpApi events
     schedules: tuple[tuple[str, str], ...] = ()  # (event name, expression) of enabled schedules
     queues: tuple[str, ...] = ()  # logical ids of SQS queues that trigger it
+    # Each queue's BatchSize (SAM's and Lambda's default for SQS is 10).
+    batch_sizes: Mapping[str, int] = field(default_factory=dict, hash=False, compare=False)
     # Environment.Variables as written: intrinsics unresolved (LocalStack reads moto's resolved copy).
     environment: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     # An event's `Input` replaces the Scheduled Event, as EventBridge does.
@@ -101,9 +103,10 @@ class LocalTemplate:
             k: v for k, v in self.document.get("Resources", {}).items() if v.get("Type") == kind
         }
 
-    def _mapped_queues(self, function_id: str) -> list[str]:
-        """Queues wired to a function by an explicit AWS::Lambda::EventSourceMapping."""
-        found = []
+    def _mapped_queues(self, function_id: str) -> dict[str, int]:
+        """Queues wired to a function by an explicit AWS::Lambda::EventSourceMapping, and
+        their BatchSize."""
+        found: dict[str, int] = {}
         for res in self.resources("AWS::Lambda::EventSourceMapping").values():
             props = res.get("Properties") or {}
             target, source = props.get("FunctionName"), props.get("EventSourceArn")
@@ -113,7 +116,7 @@ class LocalTemplate:
                 and target.get("Ref") == function_id
                 and isinstance(queue, str)
             ):
-                found.append(queue)
+                found[queue] = _int(props.get("BatchSize"), 10)
         return found
 
     def functions(self) -> dict[str, FunctionSpec]:
@@ -128,7 +131,7 @@ class LocalTemplate:
             routes: list[tuple[str, str]] = []
             schedules: list[tuple[str, str]] = []
             inputs: dict[str, str] = {}
-            queues: list[str] = []
+            queues: dict[str, int] = {}
             for name, event in (props.get("Events") or {}).items():
                 kind, eprops = event.get("Type"), event.get("Properties") or {}
                 if kind == "HttpApi":
@@ -145,8 +148,8 @@ class LocalTemplate:
                     queue = eprops.get("Queue")
                     ref = queue.get("Fn::GetAtt", [None])[0] if isinstance(queue, dict) else None
                     if isinstance(ref, str):
-                        queues.append(ref)
-            queues += self._mapped_queues(logical_id)
+                        queues[ref] = _int(eprops.get("BatchSize"), 10)
+            queues |= self._mapped_queues(logical_id)
             out[logical_id] = FunctionSpec(
                 logical_id=logical_id,
                 code_uri=(self.root / code_uri).resolve(),
@@ -154,6 +157,7 @@ class LocalTemplate:
                 http_routes=tuple(routes),
                 schedules=tuple(schedules),
                 queues=tuple(queues),
+                batch_sizes=queues,
                 environment=_merged_variables(glob, res.get("Properties", {})),
                 schedule_inputs=inputs,
                 memory_mb=_int(props.get("MemorySize"), 128),

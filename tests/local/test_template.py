@@ -65,6 +65,7 @@ def test_the_project_template_lists_its_functions_with_routes_schedules_and_queu
     # And the sweep ticks every minute, the sender drains the recall queue
     assert functions["RecallSweepFunction"].schedules == (("EveryMinute", "rate(1 minute)"),)
     assert functions["RecallSenderFunction"].queues == ("RecallQueue",)
+    assert functions["RecallSenderFunction"].batch_sizes == {"RecallQueue": 3}
 
 
 def test_disabled_schedules_and_inputs_are_read(

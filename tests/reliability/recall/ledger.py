@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -29,6 +30,16 @@ def dead_letters() -> int:
     """Recall messages the queue gave up on."""
     url = physical_ids(boto3.Session(), "wxengage")["RecallDeadLetterQueue"]
     return queue_depth(url)
+
+
+def dead_letter_openids() -> list[str]:
+    """The followers whose recall messages the queue gave up on (read, then left to expire)."""
+    sqs = boto3.client("sqs")
+    url = physical_ids(boto3.Session(), "wxengage")["RecallDeadLetterQueue"]
+    found: list[str] = []
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        found += [json.loads(m["Body"])["openid"] for m in got]
+    return found
 
 
 def statuses(world: World, openids: list[str], rule: str = "r1") -> dict[str, tuple[str, str]]:

@@ -12,7 +12,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.recall.conftest import H48, World
-from tests.reliability.recall.ledger import dead_letters, run_until_quiet, statuses
+from tests.reliability.recall.ledger import (
+    dead_letter_openids,
+    dead_letters,
+    run_until_quiet,
+    statuses,
+)
 from tests.reliability.recall.wechat_line import (
     RETRIED,
     SEND,
@@ -103,9 +108,11 @@ def test_sweeps_under_wechat_faults_send_once_and_account_for_every_failure(
         f"(max {max(received.values(), default=0)} each), dead letters {dead_letters()}, "
         f"calls {dict(line.calls)}, errors {dict(tally)}"
     )
-    # Then it got quiet, with nothing left on the queue or in its dead-letter queue
+    # Then it got quiet, with nothing left on the queue, and any message the queue gave up on
+    # (three failed deliveries of one message; batches of 3 as the template maps them) belongs
+    # to a recall the sweep queued again and settled: nothing was lost with it
     assert rounds <= 10, f"still busy after 10 rounds; {figures}"
-    assert dead_letters() == 0, figures
+    assert all(outcomes[o][0] in ("sent", "failed") for o in dead_letter_openids()), figures
     assert not line.steps, f"{len(line.steps)} scripted steps never played; {figures}"
     # And nobody got two recalls; everyone got one except the lost answers WeChat never acted on
     assert max(received.values()) == 1, f"sent twice: {received.most_common(3)}; {figures}"
