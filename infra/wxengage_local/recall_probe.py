@@ -10,7 +10,7 @@ import boto3
 from botocore.config import Config
 
 from wxengage.recall.holds import RecallHold
-from wxengage.store.recalls import due_time_of
+from wxengage.store.due_index import due_time_of
 
 _HOLD = "#recall-hold"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import FakeClock
+from wxengage.recall.budget import QUEUED_STALE_SECONDS
 from wxengage.recall.planning import PendingRecall
 from wxengage.recall.sweep import sweep
 from wxengage.settings import Settings
@@ -99,4 +100,50 @@ def test_rows_an_older_version_filed_by_minute_are_swept_after_the_upgrade(
     second = sweep([APP_ID], store, queue, int(fake_clock.now))
     # Then each legacy row was queued when due, and the re-filing ran once
     assert (first.queued, second.queued) == (1, 1)
-    assert store.refile_minute_buckets(APP_ID) == 0
+    assert store.upgrade_due_index(APP_ID, int(fake_clock.now)) == 0
+
+
+def test_a_recall_an_older_version_left_queued_outside_the_index_is_queued_again(
+    stack: Settings, fake_clock: FakeClock
+) -> None:
+    # Given what the version before queue deadlines left: a checkpoint of the day layout, and a
+    # recall marked queued outside the due index whose message the queue lost, its window open
+    import boto3
+
+    ddb = boto3.client("dynamodb")
+    now = int(fake_clock.now)
+    ddb.put_item(
+        TableName=stack.recalls_table,
+        Item={
+            "app_id": {"S": APP_ID},
+            "recall_id": {"S": "#sweep-checkpoint"},
+            "swept_to": {"N": str(now - now % 60 - 60)},
+            "due_index": {"S": "day"},
+        },
+    )
+    store, queue = RecallStore(stack), RecallQueue(stack)
+    recall = PendingRecall(
+        app_id=APP_ID,
+        openid="o-lost",
+        rule="r1",
+        window_opened_at=now - 3600,
+        window_closes_at=now + 47 * 3600,
+        due_at=now - 60,
+    )
+    store.put_pending(recall)
+    ddb.update_item(
+        TableName=stack.recalls_table,
+        Key={"app_id": {"S": APP_ID}, "recall_id": {"S": recall.recall_id}},
+        UpdateExpression="SET #s = :q REMOVE due_bucket, due_key, pending_rule",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":q": {"S": "queued"}},
+    )
+    # When the upgraded sweep runs now, and again past the queue deadline it filed the row at
+    first = sweep([APP_ID], store, queue, now)
+    fake_clock.advance(QUEUED_STALE_SECONDS + 60)
+    second = sweep([APP_ID], store, queue, int(fake_clock.now))
+    # Then the first only filed it, the second queued it again, and the upgrade ran once
+    assert (first.requeued, first.queued, second.requeued) == (0, 0, 1)
+    assert store.upgrade_due_index(APP_ID, int(fake_clock.now)) == 0
+    found = store.get(APP_ID, recall.recall_id)
+    assert found is not None and found[1]["status"]["S"] == "queued"

@@ -293,7 +293,7 @@ class FakeDueRecalls(FakeHolds):
         ]
         return DueRead(rows=rows, queries=(now - now % 86400 - first_day) // 86400 + 1)
 
-    def refile_minute_buckets(self, app_id: str) -> int:
+    def upgrade_due_index(self, app_id: str, now: int) -> int:
         return 0  # the fake files by day from the start
 
     def mark_queued(self, recall: PendingRecall, now: int) -> bool:

@@ -110,8 +110,9 @@ class DueRecalls(Protocol):
         """A queued recall past its queue deadline -> failed/not_delivered; False if it moved."""
         ...
 
-    def refile_minute_buckets(self, app_id: str) -> int:
-        """Once per account, after an upgrade: re-file rows an older version indexed by minute."""
+    def upgrade_due_index(self, app_id: str, now: int) -> int:
+        """Once per account, after an upgrade: re-file rows an older version left where the
+        sweep does not read (minute partitions; queued rows outside the index)."""
         ...
 
     def save_checkpoint(self, app_id: str, minute_ts: int) -> None:

@@ -73,7 +73,7 @@ def sweep(
         if hold is not None and hold.active(now):
             report.held += 1
             continue
-        recalls.refile_minute_buckets(app_id)
+        recalls.upgrade_due_index(app_id, now)
         start = recalls.checkpoint(app_id)
         if start is None:
             start = this_minute - FIRST_LOOKBACK_SECONDS

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from wxengage.recall.planning import PendingRecall, RecallStatus
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.due_index import due_bucket
 from wxengage.store.dynamo import expression_values, from_item
 from wxengage.store.recalls import (
     RULE_INDEX,
     RecallStore,
     _due_key,
-    due_bucket,
     pending_rule,
     transition,
 )

@@ -9,11 +9,12 @@ from wxengage.errors import ConflictError
 from wxengage.recall.holds import RecallHold
 from wxengage.store.aws import client
 from wxengage.store.dynamo import conditional, expression_values, key, to_attributes
-from wxengage.store.recall_upgrade import refile_minute_buckets
+from wxengage.store.recall_upgrade import upgrade_due_index
 
 _CHECKPOINT = "#sweep-checkpoint"
 _HOLD = "#recall-hold"
-_DAY_INDEX = "day"
+# Rows filed by day, queued rows at their queue deadline ("day": by day only, before).
+_INDEX_LAYOUT = "day+queued"
 
 
 class SweepState:
@@ -51,18 +52,18 @@ class SweepState:
                 TableName=self._table, Key=key(app_id=app_id, recall_id=_HOLD)
             )
 
-    def refile_minute_buckets(self, app_id: str) -> int:
-        """Once per account: move rows a previous version filed under a minute partition
-        (`app#YYYY-MM-DDTHH:MM`) to their day partition, where the sweep reads; returns how many.
+    def upgrade_due_index(self, app_id: str, now: int) -> int:
+        """Once per account: re-file rows an older version left where the sweep does not read
+        (minute partitions; queued rows outside the index); returns how many moved.
 
-        Until the account's checkpoint says the day index is in use, one Query of the account's
+        Until the account's checkpoint says this layout is in use, one Query of the account's
         recall partition finds them (after an upgrade, once); each move is conditional, so a row
-        re-planned, queued or finished meanwhile is left as it is.
+        re-planned, claimed or finished meanwhile is left as it is.
         """
         item = self._checkpoint_item(app_id)
-        if item is not None and item.get("due_index", {}).get("S") == _DAY_INDEX:
+        if item is not None and item.get("due_index", {}).get("S") == _INDEX_LAYOUT:
             return 0
-        return refile_minute_buckets(self._table, app_id)
+        return upgrade_due_index(self._table, app_id, now)
 
     def _checkpoint_item(self, app_id: str) -> dict[str, Any] | None:
         resp = client("dynamodb").get_item(
@@ -88,8 +89,8 @@ class SweepState:
                         "app_id": app_id,
                         "recall_id": _CHECKPOINT,
                         "swept_to": minute_ts,
-                        # Rows are filed by day from here on (refile_minute_buckets ran).
-                        "due_index": _DAY_INDEX,
+                        # The index's layout from here on (upgrade_due_index ran).
+                        "due_index": _INDEX_LAYOUT,
                     }
                 ),
                 ConditionExpression="attribute_not_exists(swept_to) OR swept_to < :m",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from wxengage import clock
-from wxengage.clock import iso_z
 from wxengage.errors import ConflictError
 from wxengage.recall.budget import CLAIM_STALE_SECONDS, QUEUED_STALE_SECONDS
 from wxengage.recall.outcomes import FailureReason
@@ -13,6 +12,7 @@ from wxengage.recall.planning import PendingRecall, RecallStatus
 from wxengage.recall.ports import DueRead
 from wxengage.settings import Settings
 from wxengage.store.aws import client
+from wxengage.store.due_index import DUE_INDEX, due_bucket
 from wxengage.store.dynamo import (
     conditional,
     expression_values,
@@ -22,26 +22,9 @@ from wxengage.store.dynamo import (
 )
 from wxengage.store.recall_sweep_state import SweepState
 
-DUE_INDEX = "due"
 # Sparse: only pending recalls carry `pending_rule`, so an edit or a delete reads exactly the
 # rule's pending recalls (template.yaml: RecallsTable's pending_rule index).
 RULE_INDEX = "pending_rule"
-
-
-def due_bucket(app_id: str, ts: int) -> str:
-    """The due index partition for one account and one UTC day.
-
-    A day, not a minute: the sweep reads what came due since its checkpoint with one Query per
-    day spanned (a range on due_key), so catching up after a leap or an outage costs what is
-    due, not one Query per minute elapsed. Writes are no hotter than with minute partitions:
-    every recall planned in the same moment lands in the same minute anyway.
-    """
-    return f"{app_id}#{iso_z(ts)[:10]}"
-
-
-def due_time_of(index_key: str) -> int:
-    """The time a due_key files its row at (the due time, or a claim's deadline)."""
-    return int(index_key.split("#", 1)[0])
 
 
 def pending_rule(app_id: str, rule_id: str) -> str:
