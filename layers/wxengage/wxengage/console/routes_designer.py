@@ -164,34 +164,55 @@ def register(
     def estimate(app_id: str, spec: CampaignSpec) -> EstimateAnswer:
         app_id = granted(app_id, Role.VIEWER)
         settings = stores.accounts.read_settings(app_id)
-        state = catalog.state(app_id)
-        store = spec.audience_source == "store"
-        known: dict[str, tuple[int, ...]] = {}
-        scanned = 0
-        for f in _followers(follower_tags, app_id):
-            scanned += 1
-            if f.subscribed and (store or f.tag_ids is not None):
-                known[f.openid] = f.tag_ids or ()
-            if scanned >= MAX_SCANNED:
-                break
-        tagged = state is not None and state.tags_synced_at is not None
-        figures = estimate_audiences(
+        return synced_estimate(
+            app_id,
             spec,
-            known,
-            followers_total=state.followers_total if state else None,
-            tag_counts={t.id: t.count for t in catalog.tags(app_id)} if tagged else None,
-            dedupe=settings.type is not AccountType.SUBSCRIPTION,
+            account_type=settings.type,
+            timezone=settings.timezone,
+            catalog=catalog,
+            follower_tags=follower_tags,
         )
-        return EstimateAnswer.model_validate(
-            figures.model_dump()
-            | {
-                "app_id": app_id,
-                "timezone": settings.timezone,
-                "synced_at": state.tags_synced_at if state else None,
-                "pass_completed_at": state.pass_completed_at if state else None,
-                "sampled": scanned >= MAX_SCANNED,
-            }
-        )
+
+
+def synced_estimate(
+    app_id: str,
+    spec: CampaignSpec,
+    *,
+    account_type: AccountType,
+    timezone: str,
+    catalog: CatalogReader,
+    follower_tags: FollowerTagsReader,
+) -> EstimateAnswer:
+    """The estimate from the synced copy (the console's and `wxengage campaign estimate`'s)."""
+    state = catalog.state(app_id)
+    store = spec.audience_source == "store"
+    known: dict[str, tuple[int, ...]] = {}
+    scanned = 0
+    for f in _followers(follower_tags, app_id):
+        scanned += 1
+        if f.subscribed and (store or f.tag_ids is not None):
+            known[f.openid] = f.tag_ids or ()
+        if scanned >= MAX_SCANNED:
+            break
+    tagged = state is not None and state.tags_synced_at is not None
+    figures = estimate_audiences(
+        spec,
+        known,
+        followers_total=state.followers_total if state else None,
+        tag_counts={t.id: t.count for t in catalog.tags(app_id)} if tagged else None,
+        # A subscription account sends by tag (sendall): nobody is removed (prepare.py).
+        dedupe=account_type is not AccountType.SUBSCRIPTION,
+    )
+    return EstimateAnswer.model_validate(
+        figures.model_dump()
+        | {
+            "app_id": app_id,
+            "timezone": timezone,
+            "synced_at": state.tags_synced_at if state else None,
+            "pass_completed_at": state.pass_completed_at if state else None,
+            "sampled": scanned >= MAX_SCANNED,
+        }
+    )
 
 
 def _followers(reader: FollowerTagsReader, app_id: str) -> Iterator[StoredTags]:
