@@ -367,3 +367,37 @@ def test_the_estimate_removes_overlaps_in_group_order(stack: Settings, console: 
     assert body["overlaps"] == [{"first": "会员", "second": "新客", "followers": 2}]
     # And nothing was written
     assert stored(stack) == []
+
+
+def test_an_account_never_synced_gets_no_figure_and_says_so(stack: Settings, console: Call) -> None:
+    # Given an account whose catalog was never synced, with a follower the engine has seen
+    follower(stack, "o1", None)
+    # When a campaign is estimated
+    answer = console("POST", f"{BASE}/estimate", VIEWER, body=ab_spec())
+    # Then no figure, and the source says nothing was synced
+    assert answer.status == 200, answer.text
+    body = answer.json()
+    assert (body["source"], body["followers_total"], body["synced_at"]) == (
+        "nothing_synced",
+        None,
+        None,
+    )
+    assert [g["estimated"] for g in body["groups"]] == [None, None, None]
+    assert body["groups"][0]["variants"][0] == {"name": "A组", "ratio": 0.2, "estimated": None}
+
+
+def test_the_openapi_document_describes_the_designer(console: Call) -> None:
+    # When the OpenAPI document is read
+    doc = console("GET", "/console/api/openapi.json", VIEWER).json()
+    # Then the designer's routes are there, with the campaign spec as their body
+    paths = doc["paths"]
+    base = "/console/api/accounts/{app_id}/campaigns"
+    assert "post" in paths[base] and "201" in paths[base]["post"]["responses"]
+    assert "put" in paths[f"{base}/{{campaign_id}}"]
+    assert "get" in paths[f"{base}/{{campaign_id}}/spec"]
+    assert "post" in paths[f"{base}/estimate"]
+    schemas = doc["components"]["schemas"]
+    assert {"name", "groups", "audience_source"} <= set(schemas["CampaignSpec"]["properties"])
+    assert {"source", "groups", "overlaps", "followers_total"} <= set(
+        schemas["EstimateAnswer"]["properties"]
+    )
