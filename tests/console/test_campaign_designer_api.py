@@ -109,6 +109,22 @@ def stored(stack: Settings) -> list[Any]:
     return CampaignStore(stack).all(APP_ID)
 
 
+def broken(path: list[Any], value: Any) -> dict[str, Any]:
+    spec = copy.deepcopy(ab_spec())
+    at: Any = spec
+    for step in path[:-1]:
+        at = at[step]
+    at[path[-1]] = value
+    return spec
+
+
+def stale_and_unknown() -> dict[str, Any]:
+    """A variant at 17:00 (an hour ago) and tag 999, which was never synced."""
+    spec = broken(["groups", 0, "ab_test", "variants", 0, "send_at"], "2026-11-22T17:00:00")
+    spec["groups"][1]["audience"]["tags"] = [999]
+    return spec
+
+
 # --- who may ---------------------------------------------------------------------------------
 
 
@@ -208,14 +224,24 @@ def test_an_edit_replaces_a_drafts_spec(stack: Settings, console: Call) -> None:
     assert c.spec == CampaignSpec.model_validate(changed)
 
 
-def test_a_started_campaign_is_not_edited(stack: Settings, console: Call) -> None:
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ab_spec() | {"name": "改过"},
+        # a variant in the past and an unknown tag: still refused for being started
+        stale_and_unknown(),
+    ],
+)
+def test_a_started_campaign_is_not_edited(
+    stack: Settings, console: Call, spec: dict[str, Any]
+) -> None:
     # Given a campaign the engine has queued
     synced(stack)
     c = build_campaigns(stack).create(APP_ID, CampaignSpec.model_validate(ab_spec()))
     store = CampaignStore(stack)
     c = store.save(c.in_status(CampaignStatus.QUEUED, now=NOW))
     # When edited from the designer
-    answer = console("PUT", f"{BASE}/{c.campaign_id}", OPERATOR, body=ab_spec() | {"name": "改过"})
+    answer = console("PUT", f"{BASE}/{c.campaign_id}", OPERATOR, body=spec)
     # Then 409 with the domain's message, and the campaign as it was
     assert answer.status == 409
     assert "only drafts can be edited" in answer.json()["message"]
@@ -228,15 +254,6 @@ def test_an_unknown_campaign_is_404(stack: Settings, console: Call) -> None:
 
 
 # --- refusals, nothing written ------------------------------------------------------------------
-
-
-def broken(path: list[Any], value: Any) -> dict[str, Any]:
-    spec = copy.deepcopy(ab_spec())
-    at: Any = spec
-    for step in path[:-1]:
-        at = at[step]
-    at[path[-1]] = value
-    return spec
 
 
 @pytest.mark.parametrize(

@@ -149,6 +149,10 @@ def register(
     def edit(app_id: str, campaign_id: str, spec: CampaignSpec) -> CampaignAction:
         app_id = granted(app_id, Role.OPERATOR)
         campaign_id = path_param(campaign_id)
+        if not stores.campaigns.get(app_id, campaign_id).status.editable:
+            # A started campaign is refused for that (409), whatever its new spec would say;
+            # campaigns never return to draft, so this edit refuses and writes nothing.
+            actions.edit(app_id, campaign_id, spec)
         zone, legs = checked(app_id, spec)
         c = actions.edit(app_id, campaign_id, spec)
         return answer(c.app_id, c.campaign_id, c.spec, c.status.value, zone, legs)
