@@ -21,6 +21,7 @@ from wxengage.broadcast.operations import Campaigns, CampaignStateError
 from wxengage.broadcast.references import FieldProblem, catalog_problems
 from wxengage.broadcast.schedule import ScheduleError, plan_legs
 from wxengage.broadcast.spec import CampaignSpec
+from wxengage.broadcast.state import Campaign
 from wxengage.console.api import API, current_caller, path_param
 from wxengage.console.auth import Role
 from wxengage.console.ports import ConsoleStores
@@ -119,15 +120,13 @@ def register(
             LegTime(key=g.key, label=g.label, send_at=g.send_at) for g in legs
         ]
 
-    def answer(
-        c_app: str, c_id: str, spec: CampaignSpec, status: str, zone: str, legs: list[LegTime]
-    ) -> CampaignAction:
+    def answer(c: Campaign, zone: str, legs: list[LegTime]) -> CampaignAction:
         return CampaignAction(
-            app_id=c_app,
-            campaign_id=c_id,
-            name=spec.name,
-            status=status,
-            execution=None,
+            app_id=c.app_id,
+            campaign_id=c.campaign_id,
+            name=c.spec.name,
+            status=c.status.value,
+            execution=c.execution,
             timezone=zone,
             legs=legs,
         )
@@ -143,7 +142,7 @@ def register(
         app_id = granted(app_id, Role.OPERATOR)
         zone, legs = checked(app_id, spec)
         c = actions.create(app_id, spec)
-        return answer(c.app_id, c.campaign_id, c.spec, c.status.value, zone, legs)
+        return answer(c, zone, legs)
 
     @app.put(f"{base}/<campaign_id>", summary="Replace a draft's spec (drafts only)")
     def edit(app_id: str, campaign_id: str, spec: CampaignSpec) -> CampaignAction:
@@ -155,7 +154,7 @@ def register(
             actions.edit(app_id, campaign_id, spec)
         zone, legs = checked(app_id, spec)
         c = actions.edit(app_id, campaign_id, spec)
-        return answer(c.app_id, c.campaign_id, c.spec, c.status.value, zone, legs)
+        return answer(c, zone, legs)
 
     @app.get(f"{base}/<campaign_id>/spec", summary="A campaign's spec, as create and edit take it")
     def spec(app_id: str, campaign_id: str) -> CampaignSpec:
