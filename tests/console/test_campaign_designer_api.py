@@ -268,18 +268,23 @@ def test_an_unknown_campaign_is_404(stack: Settings, console: Call) -> None:
         (broken(["groups", 1, "audience"], {"tags": []}), "groups.1.audience", "at least one tag"),
         (broken(["name"], ""), "name", "at least 1 character"),
         (
+            broken(["groups", 2, "content"], {"type": "mpnews"}),
+            "groups.2.content.mpnews.media_id",  # the same path as an unknown media_id's
+            "Field required",
+        ),
+        (
             broken(["groups", 1, "audience", "tags"], [VIP, 999]),
             "groups.1.audience.tags.1",
             "tag 999 is not among the account's synced tags",
         ),
         (
             broken(["groups", 0, "ab_test", "variants", 1, "content", "media_id"], "m-zzz"),
-            "groups.0.ab_test.variants.1.content.media_id",
+            "groups.0.ab_test.variants.1.content.mpnews.media_id",
             "media_id m-zzz is not among the account's synced drafts",
         ),
         (
             broken(["groups", 2, "content", "media_id"], "p-1"),
-            "groups.2.content.media_id",
+            "groups.2.content.mpnews.media_id",
             "a mass send of news takes a draft's media_id",
         ),
     ],

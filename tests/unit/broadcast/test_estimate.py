@@ -165,9 +165,9 @@ def test_tags_and_drafts_the_catalog_does_not_hold_are_named_by_field() -> None:
     # Then each unknown id is named at its field
     assert [(p.field, p.type) for p in problems] == [
         ("groups.0.audience.tags.1", "unknown_tag"),
-        ("groups.1.ab_test.variants.0.content.media_id", "unknown_media"),
-        ("groups.1.ab_test.variants.1.content.media_id", "unknown_media"),
-        ("groups.2.content.media_id", "unknown_media"),
+        ("groups.1.ab_test.variants.0.content.mpnews.media_id", "unknown_media"),
+        ("groups.1.ab_test.variants.1.content.mpnews.media_id", "unknown_media"),
+        ("groups.2.content.mpnews.media_id", "unknown_media"),
     ]
     assert "published article's article_id" in problems[1].message
     assert problems[3].message == "media_id X is not among the account's synced drafts"

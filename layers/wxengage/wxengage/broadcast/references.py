@@ -57,9 +57,9 @@ def _contents(
     content: Content | None, ab_test: ABTest | None, at: str
 ) -> Iterator[tuple[str, Content]]:
     if content is not None:
-        yield f"{at}.content.media_id", content
+        yield f"{at}.content.mpnews.media_id", content
     for vi, variant in enumerate(ab_test.variants if ab_test is not None else []):
-        yield f"{at}.ab_test.variants.{vi}.content.media_id", variant.content
+        yield f"{at}.ab_test.variants.{vi}.content.mpnews.media_id", variant.content
 
 
 def _unknown_media(field: str, media_id: str, published_ids: Set[str]) -> FieldProblem:
