@@ -280,7 +280,7 @@ def test_an_unknown_campaign_is_404(stack: Settings, console: Call) -> None:
         (
             broken(["groups", 0, "ab_test", "variants", 1, "content", "media_id"], "m-zzz"),
             "groups.0.ab_test.variants.1.content.mpnews.media_id",
-            "media_id m-zzz is not among the account's synced drafts",
+            "this media_id is not among the account's synced drafts",
         ),
         (
             broken(["groups", 2, "content", "media_id"], "p-1"),

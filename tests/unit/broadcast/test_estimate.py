@@ -170,7 +170,7 @@ def test_tags_and_drafts_the_catalog_does_not_hold_are_named_by_field() -> None:
         ("groups.2.content.mpnews.media_id", "unknown_media"),
     ]
     assert "published article's article_id" in problems[1].message
-    assert problems[3].message == "media_id X is not among the account's synced drafts"
+    assert problems[3].message == "this media_id is not among the account's synced drafts"
 
 
 def test_a_catalog_never_synced_checks_nothing() -> None:

@@ -63,11 +63,11 @@ def _contents(
 
 
 def _unknown_media(field: str, media_id: str, published_ids: Set[str]) -> FieldProblem:
+    # The field names it; the text typed is not echoed back (as the console's other 422s).
     if media_id in published_ids:
         message = (
-            f"{media_id} is a published article's article_id: a mass send of news takes a "
-            "draft's media_id"
+            "this is a published article's article_id: a mass send of news takes a draft's media_id"
         )
     else:
-        message = f"media_id {media_id} is not among the account's synced drafts"
+        message = "this media_id is not among the account's synced drafts"
     return FieldProblem(field=field, message=message, type="unknown_media")
