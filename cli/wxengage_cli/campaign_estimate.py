@@ -52,6 +52,10 @@ def estimate_lines(e: EstimateAnswer, times: Times) -> list[str]:
     )
     for o in e.overlaps:
         lines.append(f"overlap {o.first} and {o.second}: {_n(o.followers)} followers")
+    # What `campaign create` from the console would refuse (the CLI's create checks less).
+    lines += [f"the console would refuse {p.field}: {p.message}" for p in e.problems]
+    if e.refusal:
+        lines.append(f"start would refuse it: {e.refusal}")
     return lines
 
 

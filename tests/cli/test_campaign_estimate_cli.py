@@ -58,6 +58,7 @@ def test_the_estimate_is_printed_per_group_variant_and_overlap(
     assert lines[7].split() == ["新客", "tags", "4", "6", "4"]
     assert lines[8].split() == ["其他", "remaining", "8", "12", "12"]
     assert lines[9] == "overlap 会员 and 新客: 4 followers"
+    assert len(lines) == 10  # nothing create or start would refuse
     body = json.loads(as_json.stdout)
     assert [g["estimated"] for g in body["groups"]] == [8, 4, 8]
     # And nothing was written

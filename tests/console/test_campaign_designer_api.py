@@ -387,6 +387,7 @@ def test_the_estimate_removes_overlaps_in_group_order(stack: Settings, console: 
     assert [(v["name"], v["estimated"]) for v in vip["variants"]] == [("A组", 1), ("B组", 1)]
     assert vip["rest_estimated"] == 6
     assert body["overlaps"] == [{"first": "会员", "second": "新客", "followers": 2}]
+    assert (body["problems"], body["refusal"]) == ([], None)
     # And nothing was written
     assert stored(stack) == []
 
@@ -423,3 +424,20 @@ def test_the_openapi_document_describes_the_designer(console: Call) -> None:
     assert {"source", "groups", "overlaps", "followers_total"} <= set(
         schemas["EstimateAnswer"]["properties"]
     )
+
+
+def test_the_estimate_says_what_create_would_refuse(stack: Settings, console: Call) -> None:
+    # Given a synced catalog, and a spec naming tag 999 with variants due in 30 minutes
+    synced(stack)
+    spec = broken(["groups", 0, "ab_test", "variants", 0, "send_at"], "2026-11-22T18:30:00")
+    spec["groups"][1]["audience"]["tags"] = [999]
+    # When estimated
+    answer = console("POST", f"{BASE}/estimate", VIEWER, body=spec)
+    # Then the figures come with the refusals create would give, and nothing is written
+    assert answer.status == 200, answer.text
+    body = answer.json()
+    assert [(p["field"], p["type"]) for p in body["problems"]] == [
+        ("groups.1.audience.tags.0", "unknown_tag")
+    ]
+    assert "variants must be at least 1 hour ahead" in body["refusal"]
+    assert stored(stack) == []

@@ -84,6 +84,8 @@ def test_subscribed_followers_with_synced_tags_count_across_short_pages() -> Non
     assert reader.reads == 4
     assert [(g.name, g.estimated) for g in e.groups] == [("会员", 4), ("其他", 2)]
     assert (e.synced_at, e.pass_completed_at, e.timezone) == (100, 90, "Asia/Shanghai")
+    # And create would accept it: tag 1 is synced, its times are now
+    assert (e.problems, e.refusal) == ([], None)
 
 
 def test_the_followers_this_engine_has_seen_count_whatever_their_tags() -> None:
@@ -99,3 +101,18 @@ def test_the_read_stops_at_its_bound_and_says_it_sampled(monkeypatch: pytest.Mon
     e = run(followers=reader)
     # Then only o1 o2 are read (one page), and the answer says it is a sample
     assert (e.known_followers, e.sampled, reader.reads) == (2, True, 1)
+
+
+def test_a_subscription_accounts_refusal_comes_with_the_figures() -> None:
+    # Given a subscription account and a spec with a 'remaining' group
+    e = synced_estimate(
+        APP,
+        spec(),
+        account_type=AccountType.SUBSCRIPTION,
+        timezone="Asia/Shanghai",
+        catalog=Catalog(STATE, [Tag(id=7, name="别的", count=1)]),
+        follower_tags=Followers(FOLLOWERS),
+    )
+    # Then the figures keep overlaps (sendall by tag), tag 1 is unknown, and the refusal says why
+    assert [p.field for p in e.problems] == ["groups.0.audience.tags.0"]
+    assert e.refusal is not None and "cannot send to 'remaining' followers" in e.refusal

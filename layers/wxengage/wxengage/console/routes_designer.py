@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from wxengage import clock
 from wxengage.accounts import AccountType
-from wxengage.broadcast.budget import AccountTypeError, one_send_a_day
+from wxengage.broadcast.budget import AccountTypeError, check_account_type, one_send_a_day
 from wxengage.broadcast.estimate import Estimate, estimate_audiences
 from wxengage.broadcast.operations import Campaigns, CampaignStateError
 from wxengage.broadcast.references import FieldProblem, catalog_problems
@@ -51,13 +51,19 @@ class SpecProblemsError(ValueError):
 
 
 class EstimateAnswer(Estimate):
-    """Audiences estimated from the synced copy; `sampled`: the first MAX_SCANNED followers."""
+    """Audiences estimated from the synced copy; `sampled`: the first MAX_SCANNED followers.
+
+    `problems` and `refusal`: what create would refuse now (unknown tags or drafts; the account
+    type or the times), so a page can say so before saving; empty and None when it would not.
+    """
 
     app_id: str
     timezone: str
     synced_at: int | None  # when the tags (and their counts) were last synced
     pass_completed_at: int | None  # when the follower tag pass last went through every follower
     sampled: bool
+    problems: list[FieldProblem]
+    refusal: str | None
 
 
 def _json(status: int, body: object) -> Response[str]:
@@ -98,27 +104,12 @@ def register(
 
     def checked(app_id: str, spec: CampaignSpec) -> tuple[str, list[LegTime]]:
         """The account's zone and the legs `start` would plan now; refused with nothing written."""
-        state = catalog.state(app_id)
-        tag_ids = drafts = None
-        published: set[str] = set()
-        if state is not None and state.tags_synced_at is not None:
-            tag_ids = {t.id for t in catalog.tags(app_id)}
-        if state is not None and state.articles_synced_at is not None:
-            articles = catalog.articles(app_id)
-            drafts = {a.id for a in articles if a.source is ArticleSource.DRAFT}
-            published = {a.id for a in articles if a.source is ArticleSource.PUBLISHED}
-        problems = catalog_problems(
-            spec, tag_ids=tag_ids, draft_ids=drafts, published_ids=published
-        )
+        problems = reference_problems(app_id, spec, catalog)
         if problems:
             raise SpecProblemsError(problems)
         settings = stores.accounts.read_settings(app_id)
-        legs = plan_legs(spec, settings.timezone, int(clock.now_ts()))
-        if settings.type is AccountType.SUBSCRIPTION:
-            legs = one_send_a_day(legs)
-        return settings.timezone, [
-            LegTime(key=g.key, label=g.label, send_at=g.send_at) for g in legs
-        ]
+        legs = planned(spec, settings.type, settings.timezone)
+        return settings.timezone, legs
 
     def answer(c: Campaign, zone: str, legs: list[LegTime]) -> CampaignAction:
         return CampaignAction(
@@ -178,6 +169,31 @@ def register(
         )
 
 
+def reference_problems(
+    app_id: str, spec: CampaignSpec, catalog: CatalogReader
+) -> list[FieldProblem]:
+    """The spec's tag ids and news media_ids the synced catalog does not hold (once synced)."""
+    state = catalog.state(app_id)
+    tag_ids = drafts = None
+    published: set[str] = set()
+    if state is not None and state.tags_synced_at is not None:
+        tag_ids = {t.id for t in catalog.tags(app_id)}
+    if state is not None and state.articles_synced_at is not None:
+        articles = catalog.articles(app_id)
+        drafts = {a.id for a in articles if a.source is ArticleSource.DRAFT}
+        published = {a.id for a in articles if a.source is ArticleSource.PUBLISHED}
+    return catalog_problems(spec, tag_ids=tag_ids, draft_ids=drafts, published_ids=published)
+
+
+def planned(spec: CampaignSpec, account_type: AccountType, timezone: str) -> list[LegTime]:
+    """The legs `start` would plan now (ScheduleError, AccountTypeError when it would refuse)."""
+    check_account_type(spec, account_type)
+    legs = plan_legs(spec, timezone, int(clock.now_ts()))
+    if account_type is AccountType.SUBSCRIPTION:
+        legs = one_send_a_day(legs)
+    return [LegTime(key=g.key, label=g.label, send_at=g.send_at) for g in legs]
+
+
 def synced_estimate(
     app_id: str,
     spec: CampaignSpec,
@@ -215,8 +231,18 @@ def synced_estimate(
             "synced_at": state.tags_synced_at if state else None,
             "pass_completed_at": state.pass_completed_at if state else None,
             "sampled": scanned >= MAX_SCANNED,
+            "problems": reference_problems(app_id, spec, catalog),
+            "refusal": _refusal(spec, account_type, timezone),
         }
     )
+
+
+def _refusal(spec: CampaignSpec, account_type: AccountType, timezone: str) -> str | None:
+    try:
+        planned(spec, account_type, timezone)
+    except (ScheduleError, AccountTypeError) as err:
+        return str(err)
+    return None
 
 
 def _followers(reader: FollowerTagsReader, app_id: str) -> Iterator[StoredTags]:
