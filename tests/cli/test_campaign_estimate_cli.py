@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tests.conftest import FakeClock
-from tests.console.test_campaign_designer_api import NEWCOMER, VIP, ab_spec, follower, synced
+from tests.console.designer import NEWCOMER, VIP, ab_spec, follower, synced
 from tests.support.callbacks import APP_ID, register
 from wxengage.settings import Settings
 from wxengage.store.campaigns import CampaignStore
