@@ -28,6 +28,7 @@ from wxengage.recall.rules import PlanCapError, RuleNotFoundError
 if TYPE_CHECKING:
     from wxengage.broadcast.operations import Campaigns
     from wxengage.console.routes_catalog import CatalogReader
+    from wxengage.console.routes_library import RefreshPort
 
 API = "/console/api"
 CSP = (
@@ -151,6 +152,7 @@ def build_api(
     now: Callable[[], float] | None = None,
     catalog: CatalogReader | None = None,
     campaign_actions: Campaigns | None = None,
+    refresher: RefreshPort | None = None,
 ) -> APIGatewayHttpResolver:
     """The resolver with every console route (the catalog's when given its synced copy)."""
     from wxengage import clock
@@ -167,6 +169,10 @@ def build_api(
         from wxengage.console.routes_catalog import register as register_catalog
 
         register_catalog(app, catalog, stores.accounts)
+        if refresher is not None:
+            from wxengage.console.routes_library import register as register_library
+
+            register_library(app, catalog, stores.accounts, refresher, clock_now)
     if campaign_actions is not None:
         from wxengage.console.routes_campaigns import register as register_campaign_actions
 
