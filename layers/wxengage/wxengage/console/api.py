@@ -156,27 +156,39 @@ def build_api(
 ) -> APIGatewayHttpResolver:
     """The resolver with every console route (the catalog's when given its synced copy)."""
     from wxengage import clock
+    from wxengage.console.resolver import ConsoleResolver
     from wxengage.console.routes_accounts import register as register_accounts
     from wxengage.console.routes_rules import register as register_rules
 
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = ConsoleResolver()
     _errors(app)
     _page(app, static_dir, signin)
     clock_now = now or clock.now_ts
     register_accounts(app, stores, clock_now)
     register_rules(app, stores, clock_now)
+    # Imported and registered when a request first needs them (cold start, see resolver.py).
     if catalog is not None:
-        from wxengage.console.routes_catalog import register as register_catalog
+        reader = catalog
 
-        register_catalog(app, catalog, stores.accounts)
-        if refresher is not None:
-            from wxengage.console.routes_library import register as register_library
+        def catalog_routes() -> None:
+            from wxengage.console.routes_catalog import register as register_catalog
 
-            register_library(app, catalog, stores.accounts, refresher, clock_now)
+            register_catalog(app, reader, stores.accounts)
+            if refresher is not None:
+                from wxengage.console.routes_library import register as register_library
+
+                register_library(app, reader, stores.accounts, refresher, clock_now)
+
+        app.defer(catalog_routes)
     if campaign_actions is not None:
-        from wxengage.console.routes_campaigns import register as register_campaign_actions
+        actions = campaign_actions
 
-        register_campaign_actions(app, stores, campaign_actions)
+        def campaign_routes() -> None:
+            from wxengage.console.routes_campaigns import register as register_campaign_actions
+
+            register_campaign_actions(app, stores, actions)
+
+        app.defer(campaign_routes)
     return app
 
 

@@ -17,7 +17,7 @@ from wxengage.recall.rules import RecallRule
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Me(_Out):
