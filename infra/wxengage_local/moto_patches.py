@@ -5,8 +5,7 @@ Each patch replaces a private method of moto 5.2.5 (there is no public hook for 
 different moto may have moved or changed any of them, so each one first checks the version and
 refuses to run on another. Canary tests cover the patches (tests/local/test_lambda_hook.py,
 test_deploy.py, test_stack.py, test_moto_patches.py, test_retry_on_clock.py,
-test_async_invoke.py; the broadcast
-tests run the Wait states).
+test_async_invoke.py; the broadcast tests run the Wait states).
 """
 
 from __future__ import annotations
