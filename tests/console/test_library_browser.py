@@ -25,8 +25,10 @@ def _sandbox_article(ident: str, title: str, source: str = "draft") -> None:
     """What an editor's draft looks like to WeChat: `wxengage sandbox articles add`."""
     result = CliRunner().invoke(
         cli,
-        ["sandbox", "articles", "add", "--app-id", APP_ID, "--source", source]
-        + ["--id", ident, "--title", title],
+        [
+            *("sandbox", "articles", "add", "--app-id", APP_ID, "--source", source),
+            *("--id", ident, "--title", title),
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

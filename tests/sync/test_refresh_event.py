@@ -28,7 +28,8 @@ def test_the_refresh_event_syncs_the_account_and_marks_the_request_done(
     world.article("draft", "m1", "会员日", NOW - 60)
     world.article("draft", "m2", "新品", NOW - 600)
     _asked(world)
-    assert refresh_status(RefreshStore(world.settings).get(world.app_id), NOW) == "pending"  # type: ignore[arg-type]
+    pending = RefreshStore(world.settings).get(world.app_id)
+    assert pending is not None and refresh_status(pending, NOW) == "pending"
     # When the sample refresh event arrives ten seconds later
     fake_clock.advance(10)
     result = world.invoke(world.event("refresh.json"))
