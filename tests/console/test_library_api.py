@@ -209,3 +209,28 @@ def test_an_invoke_that_fails_leaves_nothing_pending(
     assert answer.headers["retry-after"] == "60"
     assert "try again" in answer.json()["message"]
     assert RefreshStore(library.settings).get(APP_ID) is None
+
+
+def test_the_console_may_invoke_the_sync_function_and_no_other() -> None:
+    # Given the template after the SAM transform
+    from tests.security.test_iam import statements, transformed
+
+    cfn = transformed(0)
+    # When the console role's statements that name a Lambda action are collected
+    invoking = [
+        s.body
+        for s in statements(cfn)
+        if s.where.startswith("ConsoleFunctionRole.")
+        and any(str(a).startswith("lambda:") for a in _as_list(s.body.get("Action")))
+    ]
+    # Then there is one: InvokeFunction on SyncFunction (and its versions), named in the env
+    assert len(invoking) == 1
+    assert _as_list(invoking[0]["Action"]) == ["lambda:InvokeFunction"]
+    named = {str(r) for r in _as_list(invoking[0]["Resource"])}
+    assert all("SyncFunction" in r for r in named), named
+    env = cfn["Resources"]["ConsoleFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["WXENGAGE_SYNC_FUNCTION_NAME"] == {"Ref": "SyncFunction"}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
