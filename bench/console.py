@@ -1,8 +1,10 @@
 """Console benchmark: cold start of the console function (ours vs boto3 alone and with its client).
 
-A fresh process imports the console's handler and answers one signed-in request: the page,
-or an account's overview (accounts, rules, stats, sweep checkpoint and campaigns read from
-DynamoDB). Prints one JSON object. Run with `make bench` or `.venv/bin/python bench/console.py`.
+A fresh process imports the console's handler and answers one request: the page (what a
+browser asks first), `/me`, or an account's overview (accounts, rules, stats, sweep checkpoint
+and campaigns read from DynamoDB). Prints one JSON object, each figure beside the baseline (a
+fresh process with boto3 and a DynamoDB client). Run with `make bench` or
+`.venv/bin/python bench/console.py [runs]`.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ def cold_bench(runs: int = 15) -> dict[str, object]:
         jobs = [
             ("overview", [sys.executable, "-c", COLD_OURS, handler, overview]),
             ("me", [sys.executable, "-c", COLD_OURS, handler, "/console/api/me"]),
+            ("page", [sys.executable, "-c", COLD_OURS, handler, "/console"]),
             ("boto3", [sys.executable, "-c", COLD_BOTO3]),
             ("boto3_dynamodb_client", [sys.executable, "-c", COLD_FLOOR]),
         ]
@@ -84,12 +87,13 @@ def cold_bench(runs: int = 15) -> dict[str, object]:
     return {
         "work": (
             "fresh process: import the console handler, answer one signed-in request "
-            "(overview: 6 DynamoDB reads; me: none), moto on loopback"
+            "(overview: 6 DynamoDB reads; me and the page: none), moto on loopback"
         ),
         "baseline": "fresh process that only imports boto3 (and with a DynamoDB client)",
         "runs": runs,
         "overview_ms_median": round(med["overview"], 1),
         "me_ms_median": round(med["me"], 1),
+        "page_ms_median": round(med["page"], 1),
         "boto3_only_ms_median": round(med["boto3"], 1),
         "boto3_plus_dynamodb_client_ms_median": round(med["boto3_dynamodb_client"], 1),
         "ratio_overview_over_boto3": round(med["overview"] / med["boto3"], 3),
@@ -97,11 +101,14 @@ def cold_bench(runs: int = 15) -> dict[str, object]:
             med["overview"] / med["boto3_dynamodb_client"], 3
         ),
         "ratio_me_over_boto3": round(med["me"] / med["boto3"], 3),
+        "ratio_me_over_boto3_plus_client": round(med["me"] / med["boto3_dynamodb_client"], 3),
+        "ratio_page_over_boto3_plus_client": round(med["page"] / med["boto3_dynamodb_client"], 3),
     }
 
 
 def main() -> None:
-    result = {"benchmark": "console", "cold_start": cold_bench()}
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    result = {"benchmark": "console", "cold_start": cold_bench(runs)}
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

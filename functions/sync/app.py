@@ -8,7 +8,7 @@ from wxengage import clock
 from wxengage.observability import count, logger, metrics, tracer
 from wxengage.settings import get_settings
 from wxengage.sync.requests import SyncRequest
-from wxengage.wiring.sync import run_sync
+from wxengage.wiring.refresh import run_requested
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -23,14 +23,14 @@ RESERVE_MS = 30_000
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """A Scheduled Event syncs every account; `{"app_id", "articles"}` syncs one now."""
+    """A Scheduled Event syncs every account; `{"app_id", "articles"}` syncs one now, and with
+    `requested_at` answers the console's refresh request of that time."""
     request = SyncRequest.from_event(event)
     reserve = min(RESERVE_MS, context.get_remaining_time_in_millis() // 5)
-    reports = run_sync(
+    reports = run_requested(
         get_settings(),
+        request,
         int(clock.now_ts()),
-        app_id=request.app_id,
-        articles=request.articles,
         out_of_time=lambda: context.get_remaining_time_in_millis() < reserve,
     )
     for report in reports:

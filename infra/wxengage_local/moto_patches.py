@@ -4,8 +4,8 @@ Functions clock patches, Wait and Retry, in moto_clock.py, installed only throug
 Each patch replaces a private method of moto 5.2.5 (there is no public hook for these); a
 different moto may have moved or changed any of them, so each one first checks the version and
 refuses to run on another. Canary tests cover the patches (tests/local/test_lambda_hook.py,
-test_deploy.py, test_stack.py, test_moto_patches.py, test_retry_on_clock.py; the broadcast
-tests run the Wait states).
+test_deploy.py, test_stack.py, test_moto_patches.py, test_retry_on_clock.py,
+test_async_invoke.py; the broadcast tests run the Wait states).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from wxengage_local.handlers import ACTIVITY, FakeLambdaContext, load_handler
+from wxengage_local.handlers import ACTIVITY, FakeLambdaContext, invoke_in_process, load_handler
 from wxengage_local.http import LoopbackServer
 from wxengage_local.template import FunctionSpec
 from wxengage_local.warp import Waiter, wait_on_clock
@@ -68,6 +68,7 @@ def moto_server(port: int, what: str) -> LoopbackServer:
 _resolvers: list[Resolver] = []
 _hook_lock = threading.Lock()
 _original_invoke: Callable[..., tuple[str, bool, str]] | None = None
+_original_public_invoke: Callable[..., str | bytes] | None = None
 
 
 def install_inprocess_lambda(resolver: Resolver) -> Callable[[], None]:
@@ -85,18 +86,55 @@ def install_inprocess_lambda(resolver: Resolver) -> Callable[[], None]:
         if _original_invoke is None:
             _original_invoke = LambdaFunction._invoke_lambda
             LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+            _install_async_invoke(LambdaFunction)
         _resolvers.insert(0, resolver)
 
     def uninstall() -> None:
-        global _original_invoke
+        global _original_invoke, _original_public_invoke
         with _hook_lock:
             if resolver in _resolvers:
                 _resolvers.remove(resolver)
             if not _resolvers and _original_invoke is not None:
                 LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
                 _original_invoke = None
+                if _original_public_invoke is not None:
+                    LambdaFunction.invoke = _original_public_invoke  # type: ignore[method-assign]
+                    _original_public_invoke = None
 
     return uninstall
+
+
+def _install_async_invoke(function_class: Any) -> None:
+    """moto runs an `InvocationType: Event` invoke before answering, so the caller would wait on
+    the function; Lambda queues it and answers 202 at once. Here a resolvable function's Event
+    invoke runs on its own thread after the answer, one at a time per function as the local
+    stack's other invocations (no retries of a failed run: Lambda would retry twice)."""
+    global _original_public_invoke
+    _original_public_invoke = function_class.invoke
+
+    def invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
+        assert _original_public_invoke is not None
+        kind = request_headers.get("X-Amz-Invocation-Type") or request_headers.get(
+            "x-amz-invocation-type"
+        )
+        spec = next((s for r in list(_resolvers) if (s := r(self.function_name)) is not None), None)
+        if kind != "Event" or spec is None:
+            return _original_public_invoke(self, body, request_headers, response_headers)
+        event = json.loads(body) if body else {}
+        ACTIVITY.__enter__()  # the warp sees the queued run from now on
+
+        def run() -> None:
+            try:
+                invoke_in_process(spec, event)
+            except Exception:
+                traceback.print_exc()  # Lambda would log it in the function's log group
+            finally:
+                ACTIVITY.__exit__()
+
+        threading.Thread(target=run, name=f"async-{spec.logical_id}", daemon=True).start()
+        return ""  # moto answers 202 with an empty payload for an Event invoke
+
+    function_class.invoke = invoke
 
 
 def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:

@@ -165,6 +165,7 @@
         ["rules", "rules"],
         ["campaigns", "campaigns"],
         ["followers", "followers"],
+        ["library", "library"],
       ]) {
         nav.push(h("a", { href: "#/a/" + encodeURIComponent(appId) + "/" + page, id: "nav-" + page }, t(key)));
       }
@@ -366,11 +367,13 @@
       const appId = parts[1];
       const view = parts[2] || "overview";
       if (view === "overview") return overviewPage(appId);
+      if (view === "rules" && parts[3] === "by-id" && parts[4] && parts[5] === "stats") return window.WXPages.statsPage(appId, null, parts[4]);
       if (view === "rules" && parts[3] && parts[4] === "stats") return window.WXPages.statsPage(appId, parts[3]);
       if (view === "rules") return window.WXPages.rulesPage(appId);
       if (view === "campaigns" && parts[3]) return window.WXPages.campaignPage(appId, parts[3]);
       if (view === "campaigns") return window.WXPages.campaignsPage(appId);
       if (view === "followers") return window.WXPages.followersPage(appId, parts[3]);
+      if (view === "library") return window.WXLibrary.libraryPage(appId);
     }
     if (parts[0] === "sign-in" && state.token) return accountsPage();
     return accountsPage();

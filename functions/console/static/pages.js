@@ -41,15 +41,31 @@
 
   async function rulesPage(appId) {
     const main = page(appId, h("p", {}, t("loading")));
+    const withDeleted = new URLSearchParams(location.hash.split("?")[1] || "").get("deleted") === "1";
     let list;
     try {
-      list = await api("GET", acct(appId) + "/rules");
+      list = await api("GET", acct(appId) + "/rules" + (withDeleted ? "?include_deleted=true" : ""));
     } catch (err) {
       clear(main).appendChild(failure(err));
       return;
     }
     const canWrite = state.me && state.me.can_write;
-    const rows = list.rules.map((r) => [
+    // Deleted rules: read-only, marked, their stats by id (a re-created rule may share the name).
+    const deletedRow = (r) => [
+      h("span", { class: "deleted-rule", "data-rule-id": r.rule_id }, r.rule.name, " ", h("span", { class: "deleted-mark" }, t("deletedMark"))),
+      t("deletedAt", { at: when(r.deleted_at, list.timezone) }),
+      r.rule.lead_minutes,
+      r.rule.holdout_percent + "%",
+      when(r.updated_at, list.timezone),
+      h("a", { href: link(appId, "rules/by-id/" + encodeURIComponent(r.rule_id) + "/stats"), class: "stats" }, t("stats")),
+    ];
+    const showDeleted = h(
+      "label",
+      { class: "utc" },
+      h("input", { type: "checkbox", id: "show-deleted", checked: withDeleted, on: { change: (e) => go(link(appId, "rules" + (e.target.checked ? "?deleted=1" : ""))) } }),
+      t("showDeleted"),
+    );
+    const rows = list.rules.map((r) => r.deleted_at !== null && r.deleted_at !== undefined ? deletedRow(r) : [
       r.rule.name,
       r.rule.enabled ? t("enabled") : t("disabled"),
       r.rule.lead_minutes,
@@ -79,6 +95,7 @@
     append(main, [
       h("h2", {}, t("rules")),
       h("p", { class: "meta", id: "cap" }, t("cap", { cap: list.cap, n: list.enabled })),
+      showDeleted,
       notice,
       table([t("name"), t("status"), t("lead"), t("holdout"), t("updated"), ""], rows),
       form ? h("div", { class: "editor" }, form, form.previewPane) : null,
@@ -356,9 +373,11 @@
     return h("section", { id: "lift" }, h("h3", {}, t("liftTitle")), table([t("from"), t("sent"), t("recalled"), t("rateSent"), t("heldOut"), t("recalledHoldout"), t("rateHeldOut"), t("lift")], rows));
   }
 
-  async function statsPage(appId, name) {
+  async function statsPage(appId, name, ruleId) {
     const main = page(appId, h("p", {}, t("loading")));
-    const base = acct(appId) + "/rules/" + encodeURIComponent(name) + "/stats";
+    // By id for a deleted rule (rules page, "show deleted"); by name otherwise.
+    const here = ruleId ? "rules/by-id/" + encodeURIComponent(ruleId) + "/stats" : "rules/" + encodeURIComponent(name) + "/stats";
+    const base = acct(appId) + "/" + here;
     const params = new URLSearchParams(location.hash.split("?")[1] || "");
     const query = new URLSearchParams();
     if (params.get("from")) query.set("from", params.get("from"));
@@ -371,7 +390,7 @@
       rows.push([t("total"), st.total.pending, st.total.eligible, st.total.sent, st.total.failed, st.total.recalled, skippedSum(st.total)]);
       clear(main);
       append(main, [
-        h("h2", {}, t("statsOf", { name: st.rule })),
+        h("h2", {}, t("statsOf", { name: st.rule }), st.deleted_at ? [" ", h("span", { class: "deleted-mark" }, t("deletedAt", { at: when(st.deleted_at, st.timezone) }))] : null),
         h("p", { class: "meta" }, t("zone") + " " + st.timezone),
         h(
           "form",
@@ -381,7 +400,7 @@
             on: {
               submit: (e) => {
                 e.preventDefault();
-                go(link(appId, "rules/" + encodeURIComponent(name) + "/stats?from=" + from.value + "&to=" + to.value));
+                go(link(appId, here + "?from=" + from.value + "&to=" + to.value));
               },
             },
           },

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from wxengage.broadcast.operations import Campaigns
     from wxengage.console.routes_catalog import CatalogReader
     from wxengage.console.routes_designer import FollowerTagsReader
+    from wxengage.console.routes_library import RefreshPort
 
 API = "/console/api"
 CSP = (
@@ -153,30 +154,47 @@ def build_api(
     catalog: CatalogReader | None = None,
     campaign_actions: Campaigns | None = None,
     follower_tags: FollowerTagsReader | None = None,
+    refresher: RefreshPort | None = None,
 ) -> APIGatewayHttpResolver:
     """The resolver with every console route (the catalog's when given its synced copy)."""
     from wxengage import clock
+    from wxengage.console.resolver import ConsoleResolver
     from wxengage.console.routes_accounts import register as register_accounts
     from wxengage.console.routes_rules import register as register_rules
 
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = ConsoleResolver()
     _errors(app)
     _page(app, static_dir, signin)
     clock_now = now or clock.now_ts
     register_accounts(app, stores, clock_now)
     register_rules(app, stores, clock_now)
+    # Imported and registered when a request first needs them (cold start, see resolver.py).
     if catalog is not None:
-        from wxengage.console.routes_catalog import register as register_catalog
+        reader = catalog
 
-        register_catalog(app, catalog, stores.accounts)
+        def catalog_routes() -> None:
+            from wxengage.console.routes_catalog import register as register_catalog
+
+            register_catalog(app, reader, stores.accounts)
+            if refresher is not None:
+                from wxengage.console.routes_library import register as register_library
+
+                register_library(app, reader, stores.accounts, refresher, clock_now)
+
+        app.defer(catalog_routes)
     if campaign_actions is not None:
-        from wxengage.console.routes_campaigns import register as register_campaign_actions
+        actions = campaign_actions
 
-        register_campaign_actions(app, stores, campaign_actions)
-    if campaign_actions is not None and catalog is not None and follower_tags is not None:
-        from wxengage.console.routes_designer import register as register_designer
+        def campaign_routes() -> None:
+            from wxengage.console.routes_campaigns import register as register_campaign_actions
 
-        register_designer(app, stores, campaign_actions, catalog, follower_tags)
+            register_campaign_actions(app, stores, actions)
+            if catalog is not None and follower_tags is not None:
+                from wxengage.console.routes_designer import register as register_designer
+
+                register_designer(app, stores, actions, catalog, follower_tags)
+
+        app.defer(campaign_routes)
     return app
 
 

@@ -17,7 +17,7 @@ from wxengage.recall.rules import RecallRule
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Me(_Out):
@@ -63,11 +63,13 @@ class Overview(_Out):
 
 
 class RuleView(_Out):
-    """A rule with its times."""
+    """A rule with its id and times; `deleted_at` set: a deleted rule's record (read-only)."""
 
     rule: RecallRule
     created_at: int
     updated_at: int
+    rule_id: str = ""
+    deleted_at: int | None = None
 
 
 class RuleList(_Out):
@@ -126,6 +128,9 @@ class RuleStats(_Out):
     # The holdout's lift per day (same order as `days`) and over the range (day "total").
     lift: list[DayLift] = []
     lift_total: DayLift | None = None
+    # The rule's id; `deleted_at` set: the stats of a deleted rule, read by id.
+    rule_id: str = ""
+    deleted_at: int | None = None
 
 
 class CampaignList(_Out):

@@ -1,4 +1,7 @@
-"""Recall-rule routes: list, create or replace (validated as the CLI does), enable/disable, stats."""
+"""Recall-rule routes: list, create or replace (validated as the CLI does), enable/disable, stats.
+
+Deleted rules are listed on request and read by id, their stats too (their history stays).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ from wxengage.console.views import (
     total,
 )
 from wxengage.recall.quiet_hours import local_day
-from wxengage.recall.rules import PLAN_RULE_CAPS, RecallRule
+from wxengage.recall.rules import PLAN_RULE_CAPS, RecallRule, StoredRule
 
 
 def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[], float]) -> None:
@@ -44,18 +47,30 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         caller.require_account(app_id)
         return app_id
 
-    @app.get(f"{API}/accounts/<app_id>/rules", summary="The account's recall rules")
-    def rules(app_id: str) -> RuleList:
+    @app.get(
+        f"{API}/accounts/<app_id>/rules",
+        summary="The account's recall rules (include_deleted: the deleted ones too, after them)",
+    )
+    def rules(app_id: str, include_deleted: Annotated[bool, Query()] = False) -> RuleList:
         app_id = granted(app_id, Role.VIEWER)
         settings = stores.accounts.read_settings(app_id)
         found = stores.rules.all(app_id)
+        gone = stores.rules.deleted(app_id) if include_deleted else []
         return RuleList(
             timezone=settings.timezone,
             plan=settings.plan.value,
             cap=PLAN_RULE_CAPS[settings.plan],
             enabled=sum(1 for r in found if r.rule.enabled),
-            rules=[rule_view(r) for r in found],
+            rules=[rule_view(r) for r in [*found, *gone]],
         )
+
+    @app.get(
+        f"{API}/accounts/<app_id>/rules/by-id/<rule_id>",
+        summary="One rule by its id, a deleted one too (as `rules show --id`)",
+    )
+    def rule_by_id(app_id: str, rule_id: str) -> RuleView:
+        app_id = granted(app_id, Role.VIEWER)
+        return rule_view(stores.rules.by_id(app_id, path_param(rule_id)))
 
     @app.put(
         f"{API}/accounts/<app_id>/rules",
@@ -111,9 +126,33 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
         format: Annotated[Literal["json", "csv"], Query()] = "json",
     ) -> Response[RuleStats | str]:
         app_id = granted(app_id, Role.VIEWER)
-        name = path_param(name)
+        stored = stores.rules.get(app_id, path_param(name))
+        return stats_of(app_id, stored, from_day, to_day, format)
+
+    @app.get(
+        f"{API}/accounts/<app_id>/rules/by-id/<rule_id>/stats",
+        summary="A rule's stats by its id, a deleted rule's too (as `rules stats --include-deleted`)",
+    )
+    def stats_by_id(
+        app_id: str,
+        rule_id: str,
+        from_day: Annotated[str | None, Query(alias="from")] = None,
+        to_day: Annotated[str | None, Query(alias="to")] = None,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",
+    ) -> Response[RuleStats | str]:
+        app_id = granted(app_id, Role.VIEWER)
+        stored = stores.rules.by_id(app_id, path_param(rule_id))
+        return stats_of(app_id, stored, from_day, to_day, format)
+
+    def stats_of(
+        app_id: str,
+        stored: StoredRule,
+        from_day: str | None,
+        to_day: str | None,
+        format: str,
+    ) -> Response[RuleStats | str]:
+        name = stored.rule.name
         settings = stores.accounts.read_settings(app_id)
-        stored = stores.rules.get(app_id, name)
         days = day_range(from_day, to_day, local_day(int(now()), settings.timezone))
         counters = [(d, stores.stats.day(app_id, stored.stats_key, d)) for d in days]
         rows = [funnel(d, c) for d, c in counters]
@@ -140,5 +179,7 @@ def register(app: APIGatewayHttpResolver, stores: ConsoleStores, now: Callable[[
             total=total(counters, f"{days[0]}..{days[-1]}"),
             lift=lifts,
             lift_total=day_lift("total", sum((Counter(c) for _, c in counters), Counter())),
+            rule_id=stored.rule_id,
+            deleted_at=stored.deleted_at,
         )
         return Response(200, "application/json", body)

@@ -62,8 +62,14 @@ def account_summary(settings: AccountSettings) -> AccountSummary:
 
 
 def rule_view(stored: StoredRule) -> RuleView:
-    """A rule with its times."""
-    return RuleView(rule=stored.rule, created_at=stored.created_at, updated_at=stored.updated_at)
+    """A rule with its id and times (a deleted one's deletion time too)."""
+    return RuleView(
+        rule=stored.rule,
+        created_at=stored.created_at,
+        updated_at=stored.updated_at,
+        rule_id=stored.rule_id,
+        deleted_at=stored.deleted_at,
+    )
 
 
 def campaign_row(c: Campaign) -> CampaignRow:

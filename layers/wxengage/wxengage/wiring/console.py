@@ -21,6 +21,7 @@ from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.stats import StatsStore
 from wxengage.wiring.campaigns import build_campaigns
+from wxengage.wiring.refresh import CatalogRefresher
 from wxengage.wiring.rules import RuleChanges
 
 
@@ -49,6 +50,8 @@ def build_console(settings: Settings, static_dir: Path | None = None) -> APIGate
         catalog=CatalogStore(settings),
         campaign_actions=build_campaigns(settings),
         follower_tags=FollowerTagStore(settings),
+        # The library's refresh invokes the sync function asynchronously (wiring/refresh.py).
+        refresher=CatalogRefresher(settings, os.environ.get("WXENGAGE_SYNC_FUNCTION_NAME", "")),
     )
 
 

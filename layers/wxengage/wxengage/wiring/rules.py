@@ -57,6 +57,14 @@ class RuleChanges:
         """One live rule by name."""
         return self.store.get(app_id, name)
 
+    def deleted(self, app_id: str) -> list[StoredRule]:
+        """What each deleted rule was (its history stays readable by id)."""
+        return self.store.deleted(app_id)
+
+    def by_id(self, app_id: str, rule_id: str) -> StoredRule:
+        """A live or deleted rule by its id."""
+        return self.store.by_id(app_id, rule_id)
+
     def put(self, app_id: str, rule: RecallRule, plan: Plan) -> tuple[StoredRule, bool]:
         """The console's port: create or replace, re-planning on an edit of the due time."""
         change = self.put_rule(app_id, rule)
