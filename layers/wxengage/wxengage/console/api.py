@@ -27,6 +27,7 @@ from wxengage.recall.rules import PlanCapError, RuleNotFoundError
 
 if TYPE_CHECKING:
     from wxengage.broadcast.operations import Campaigns
+    from wxengage.console.campaign_tools import CampaignTools
     from wxengage.console.routes_catalog import CatalogReader
 
 API = "/console/api"
@@ -151,6 +152,7 @@ def build_api(
     now: Callable[[], float] | None = None,
     catalog: CatalogReader | None = None,
     campaign_actions: Campaigns | None = None,
+    campaign_tools: CampaignTools | None = None,
 ) -> APIGatewayHttpResolver:
     """The resolver with every console route (the catalog's when given its synced copy)."""
     from wxengage import clock
@@ -171,6 +173,10 @@ def build_api(
         from wxengage.console.routes_campaigns import register as register_campaign_actions
 
         register_campaign_actions(app, stores, campaign_actions)
+    if campaign_tools is not None:
+        from wxengage.console.routes_campaign_tools import register as register_campaign_tools
+
+        register_campaign_tools(app, stores, campaign_tools, clock_now)
     return app
 
 

@@ -19,6 +19,7 @@ from wxengage.store.follower_recalls import FollowerRecalls
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.stats import StatsStore
+from wxengage.wiring.campaign_tools import campaign_tools
 from wxengage.wiring.campaigns import build_campaigns
 from wxengage.wiring.rules import RuleChanges
 
@@ -47,6 +48,8 @@ def build_console(settings: Settings, static_dir: Path | None = None) -> APIGate
         signin=signin,
         catalog=CatalogStore(settings),
         campaign_actions=build_campaigns(settings),
+        # Plan, preview, take offline, article data (wiring/campaign_tools.py).
+        campaign_tools=campaign_tools(settings),
     )
 
 
