@@ -119,7 +119,7 @@ def sent(stack: Settings, c: Campaign) -> Campaign:
                 sent=100 * batches,
                 batches=batches,
                 readers=readers,
-            )  # fmt: skip
+            )
         )
         for n in range(batches):
             msg = 1000 + 10 * (key == "g0v1") + n
@@ -138,7 +138,7 @@ def sent(stack: Settings, c: Campaign) -> Campaign:
                     msg_data_id=msg * 10,
                     result=BatchResult.SEND_SUCCESS,
                     sent=100,
-                )  # fmt: skip
+                )
             )
     return c
 
@@ -157,7 +157,7 @@ def synced(stack: Settings, followers: int | None) -> None:
             tag_count=1,
             followers_total=followers,
             followers_counted_at=NOW if followers is not None else None,
-        )  # fmt: skip
+        )
     )
 
 
