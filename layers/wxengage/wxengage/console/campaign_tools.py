@@ -140,8 +140,9 @@ def plan_answer(plan: DayPlan, timezone: str) -> PlanAnswer:
 class WaitingLeg(_Out):
     key: str
     label: str
-    send_at: int
-    waiting: bool  # not started: a reschedule can move it
+    kind: str  # group, variant or winner (a winner sends a variant's content: no own preview)
+    send_at: int | None  # planned time (None on a draft: planned at start)
+    waiting: bool  # planned and not started: a reschedule can move it
 
 
 class ToolsAnswer(_Out):

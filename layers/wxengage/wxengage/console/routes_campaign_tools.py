@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from wxengage.broadcast.article_data import article_rows, to_csv
 from wxengage.broadcast.budget import AccountTypeError
 from wxengage.broadcast.day_plan import day_plan
-from wxengage.broadcast.legnames import UnknownLegError, resolve_leg
+from wxengage.broadcast.legnames import UnknownLegError, leg_names, resolve_leg
 from wxengage.broadcast.offline import (
     NothingOfflineError,
     OfflineArticle,
@@ -98,6 +98,7 @@ def register(
             for s in stores.campaigns.legs(c.app_id, c.campaign_id)
             if s.status is not LegStatus.QUEUED
         }
+        planned = {leg.key: leg.send_at for leg in c.legs}
         return ToolsAnswer(
             timezone=stores.accounts.read_settings(c.app_id).timezone,
             status=c.status.value,
@@ -106,10 +107,11 @@ def register(
                 WaitingLeg(
                     key=leg.key,
                     label=leg.label,
-                    send_at=leg.send_at,
-                    waiting=leg.key not in started,
+                    kind=leg.kind.value,
+                    send_at=planned.get(leg.key),
+                    waiting=leg.key in planned and leg.key not in started,
                 )
-                for leg in c.legs
+                for leg in leg_names(c.spec)
             ],
         )
 
