@@ -363,3 +363,35 @@ def test_the_article_csv_is_what_campaign_status_reports(
         assert [float(row["ci95_low"]), float(row["ci95_high"])] == leg["read_rate_ci95"]
         assert row["figures"] == "reported" and row["reads"] == "fetched"
         assert leg["sent_at_local"].startswith(row["sent_at (Asia/Shanghai)"][:16])
+
+
+def test_the_tools_are_in_the_openapi_document(console: Call) -> None:
+    doc = console("GET", "/console/api/openapi.json", VIEWER).json()
+    base = "/console/api/accounts/{app_id}/campaigns/{campaign_id}"
+    tails = ["tools", "plan", "preview", "offline-plan", "offline", "articles.csv"]
+    assert {f"{base}/{tail}" for tail in tails} <= set(doc["paths"])
+    assert {"PlanAnswer", "PreviewRequest", "OfflinePlan"} <= set(doc["components"]["schemas"])
+
+
+def test_the_tools_answer_says_what_the_status_allows(stack: Settings, console: Call) -> None:
+    # Given a draft (nothing planned yet) and the same campaign queued
+    c = draft(stack)
+    tools = console("GET", url(c, "tools"), VIEWER).json()
+    assert tools["reschedulable"] is False and tools["timezone"] == "Asia/Shanghai"
+    assert [(leg["label"], leg["waiting"]) for leg in tools["legs"]] == [
+        ("会员/A", False),
+        ("会员/B", False),
+        ("会员/winner", False),
+    ]
+    store = CampaignStore(stack)
+    legs = plan_legs(c.spec, "Asia/Shanghai", NOW)
+    store.save(
+        c.scheduled(legs, execution=c.campaign_id, now=NOW).in_status(
+            CampaignStatus.QUEUED, now=NOW
+        )
+    )
+    tools = console("GET", url(c, "tools"), VIEWER).json()
+    # Then a queued one may be rescheduled, each leg waiting at its planned time
+    assert tools["reschedulable"] is True
+    assert [leg["send_at"] for leg in tools["legs"]] == [leg.send_at for leg in legs]
+    assert all(leg["waiting"] for leg in tools["legs"])
