@@ -13,6 +13,8 @@
     if (err.status === 403) return t("forbidden");
     const why = err.body && err.body.reason;
     if (why) return (state.lang === "zh" ? why.message_zh + " " + why.action_zh : why.message + " " + why.action) + " [" + why.code + "]";
+    const fields = err.body && err.body.errors;
+    if (fields && fields.length) return fields.map((f) => (f.field ? f.field + ": " : "") + f.message).join("; ");
     return err.message;
   }
 
@@ -65,7 +67,7 @@
       { id: "plan" },
       h("p", { class: "meta" }, used),
       h("p", { class: "meta" }, t("planSource") + " " + when(plan.counted_at, z)),
-      rows.length ? table([t("planDay"), t("toolLeg"), t("planCalls"), t("planFrom")], rows) : h("p", {}, t("planEmpty")),
+      rows.length ? table([t("planDay"), t("toolLeg"), t("planCallsHead"), t("planFrom")], rows) : h("p", {}, t("planEmpty")),
       h("p", { class: "meta" }, t("planTotal", { n: plan.total_calls, days: plan.days.length })),
     );
   }
