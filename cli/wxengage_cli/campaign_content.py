@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -12,11 +11,16 @@ from wxengage.broadcast.offline import (
     NothingOfflineError,
     OfflineArticle,
     offline_plan,
+    plan_msg_ids,
     read_other_sends,
     read_sends,
 )
 from wxengage.broadcast.state import Campaign
-from wxengage.store.aws import client
+from wxengage.store.broadcast_requests import (
+    BroadcastFunction,
+    BroadcastRequestError,
+    NoBroadcastFunctionError,
+)
 from wxengage.store.campaigns import CampaignStore
 from wxengage_cli.campaign import campaign_id_option
 from wxengage_cli.context import CliContext, pass_ctx
@@ -128,6 +132,8 @@ def offline(
             "campaign_id": campaign_id,
             "leg": key,
             "article_idx": article_idx,
+            # What was listed: a send of the same news since then deletes nothing.
+            "confirmed": plan_msg_ids(articles),
         },
     )
     jobs = [str(b["msg_id"]) for b in result.get("offline", []) if b["msg_id"] is not None]
@@ -201,19 +207,14 @@ def results(ctx: CliContext, app_id: str, campaign_id: str) -> None:
 
 def _run_task(ctx: CliContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Run a request in the broadcast function: WeChat only answers the deployment's whitelisted IP."""
-    name = ctx.settings.broadcast_function_name
-    if not name:
-        raise click.ClickException(
-            "the stack has no BroadcastFunctionName output: deploy this version of template.yaml"
-        )
-    resp = client("lambda").invoke(FunctionName=name, Payload=json.dumps(payload).encode())
-    body = json.loads(resp["Payload"].read() or b"null")
-    if resp.get("FunctionError"):
-        message = body.get("errorMessage", "unknown error") if isinstance(body, dict) else str(body)
-        raise click.ClickException(f"the broadcast function failed: {message}")
-    if not isinstance(body, dict):
-        raise click.ClickException(f"the broadcast function answered {body!r}")
-    return body
+    try:
+        return BroadcastFunction(ctx.settings).run(payload)
+    except NoBroadcastFunctionError as err:
+        raise click.ClickException(str(err)) from err
+    except BroadcastRequestError as err:
+        if err.message.startswith("the broadcast function answered"):
+            raise click.ClickException(err.message) from err
+        raise click.ClickException(f"the broadcast function failed: {err.message}") from err
 
 
 COMMANDS = (preview, offline, results)

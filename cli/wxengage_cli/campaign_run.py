@@ -31,8 +31,7 @@ def start(ctx: CliContext, app_id: str, campaign_id: str, utc: bool) -> None:
     times = account_times(ctx, app_id, utc)
     draft = CampaignStore(ctx.settings).get(app_id, campaign_id)
     if draft.status is CampaignStatus.DRAFT:
-        plan, head = campaign_plan(ctx, draft)
-        echo_plan(plan, head, times)
+        echo_plan(campaign_plan(ctx, draft), times)
     c = ops.start(app_id, campaign_id)
     _echo_legs(c, f"campaign {campaign_id} started", times)
 

@@ -495,6 +495,7 @@
         h("h2", {}, c.name),
         h("p", { class: "meta" }, badge(c.status), " " + (c.reason || ""), " · " + t("started") + " " + when(c.started_at, c.timezone), " · " + t("zone") + " " + c.timezone),
         window.WXTimeline.campaignActions(appId, c, flash, (next) => campaignPage(appId, id, next)),
+        window.WXCampaignTools.mount(appId, c, (next) => campaignPage(appId, id, next)),
         window.WXTimeline.reasonBox(c.failure),
         c.groups.map((g) =>
           h(

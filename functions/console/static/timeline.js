@@ -133,6 +133,7 @@
     const key = (action) => action.replace("-", "_");
     async function run(action) {
       if (action === "cancel" && !window.confirm(t("confirmCancel", { name: c.name }))) return;
+      if (action === "start" && !(await window.WXCampaignTools.confirmStart(appId, c))) return;
       let next;
       try {
         await api("POST", acct(appId) + "/campaigns/" + encodeURIComponent(c.campaign_id) + "/" + action);

@@ -27,7 +27,10 @@ def tags(sandbox: WeChatSandbox, req: Request) -> Answer:
 
 
 def users(sandbox: WeChatSandbox, req: Request) -> Answer:
-    """GET /cgi-bin/user/get?next_openid=: subscribed followers, 10,000 a page."""
+    """GET /cgi-bin/user/get?next_openid=: subscribed followers, 10,000 a page.
+
+    `total` is every follower of the account on every page, not the page's count (official
+    User_Management/Getting_a_User_List: "关注该公众账号的总用户数"; wechatpy user.py)."""
     page = sandbox.state.page(req.app_id, req.query.get("next_openid", ""))
     if page is None:
         return err(40003)

@@ -25,6 +25,12 @@ class FakeWeChat:
             raise self.fail["tags"]
         return list(self.tag_list)
 
+    def followers_total(self) -> int:
+        self.calls.append("followers")
+        if "followers" in self.fail:
+            raise self.fail["followers"]
+        return len(self.follower_tags)
+
     def user_tags(self, openids: list[str]) -> dict[str, tuple[int, ...]]:
         assert 1 <= len(openids) <= 100
         self.calls.append(f"batchget:{len(openids)}")

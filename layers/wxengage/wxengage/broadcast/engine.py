@@ -100,9 +100,14 @@ class Broadcast:
         return self._requests.preview(app_id, campaign_id, to, leg)
 
     def offline(
-        self, app_id: str, campaign_id: str, leg: str | None, article_idx: int
+        self,
+        app_id: str,
+        campaign_id: str,
+        leg: str | None,
+        article_idx: int,
+        confirmed: list[int] | None = None,
     ) -> dict[str, Any]:
-        return self._requests.offline(app_id, campaign_id, leg, article_idx)
+        return self._requests.offline(app_id, campaign_id, leg, article_idx, confirmed)
 
     def read_rates(self, app_id: str, campaign_id: str) -> dict[str, Any]:
         return self._readings.refresh(app_id, campaign_id)

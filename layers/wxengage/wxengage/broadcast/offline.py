@@ -180,3 +180,32 @@ def offline_plan(
             "msg_id (WeChat answered 45065 without one), so there is no id to delete it by"
         )
     return out
+
+
+def plan_msg_ids(articles: Sequence[OfflineArticle]) -> list[int]:
+    """The mass jobs a plan takes down (not already down), what an operator confirms."""
+    return sorted(
+        {
+            b.msg_id
+            for a in articles
+            for b in a.batches
+            if b.msg_id is not None and not b.already_offline
+        }
+    )
+
+
+def stale_confirmation(articles: Sequence[OfflineArticle], confirmed: Sequence[int]) -> str | None:
+    """Why a confirmation no longer matches the plan (None: it does): a send of the same news
+    since, or a batch taken down meanwhile, changes what the delete takes with it."""
+    now, then = set(plan_msg_ids(articles)), set(confirmed)
+    if now == then:
+        return None
+    added, gone = sorted(now - then), sorted(then - now)
+    parts = ([f"now also takes down msg_id {', '.join(map(str, added))}"] if added else []) + (
+        [f"no longer takes down msg_id {', '.join(map(str, gone))}"] if gone else []
+    )
+    return (
+        "the offline plan changed since it was confirmed: "
+        + "; ".join(parts)
+        + ". Nothing was deleted; look at the plan again"
+    )

@@ -23,6 +23,11 @@ _ALPHABET = string.ascii_lowercase + string.digits
 _SCHEDULED = {CampaignStatus.SEGMENTING, CampaignStatus.PREPARING, CampaignStatus.QUEUED}
 
 
+def reschedulable(status: CampaignStatus) -> bool:
+    """Whether reschedule (and send now) accept a campaign in `status`."""
+    return status in _SCHEDULED
+
+
 class CampaignStateError(ValueError):
     """The action does not fit the campaign's status; the message says what does."""
 

@@ -12,6 +12,7 @@ from wxengage.broadcast.offline import (
     offline_plan,
     read_other_sends,
     read_sends,
+    stale_confirmation,
 )
 from wxengage.broadcast.ports import BroadcastPorts
 from wxengage.broadcast.progress import CampaignConflictError
@@ -45,11 +46,17 @@ class Requests:
         return {"previews": sent}
 
     def offline(
-        self, app_id: str, campaign_id: str, leg: str | None, article_idx: int
+        self,
+        app_id: str,
+        campaign_id: str,
+        leg: str | None,
+        article_idx: int,
+        confirmed: list[int] | None = None,
     ) -> dict[str, Any]:
         """Take the campaign's sent news down: one mass/delete per news item (WeChat deletes its
         page for every send of it), then every batch that sent it is marked offline, in this
-        campaign and in the account's others."""
+        campaign and in the account's others. With `confirmed` (the msg ids the operator saw
+        in the plan), a plan that changed since deletes nothing."""
         c = self._ports.campaigns.get(app_id, campaign_id)
         key = resolve_leg(c.spec, leg) if leg is not None else None
         try:
@@ -61,6 +68,9 @@ class Requests:
             )
         except NothingOfflineError as err:
             raise CampaignConflictError(str(err)) from err
+        stale = None if confirmed is None else stale_confirmation(articles, confirmed)
+        if stale is not None:
+            raise CampaignConflictError(stale)
         client = self._ports.wechat(self._ports.accounts.get(app_id))
         deleted: list[int] = []
         offline: list[dict[str, Any]] = []

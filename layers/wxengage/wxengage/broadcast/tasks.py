@@ -104,6 +104,8 @@ class Offline(_Task):
     action: Literal["offline"]
     leg: str | None = None
     article_idx: int = Field(default=0, ge=0, le=8)
+    # The msg ids of the plan the operator confirmed: a plan changed since deletes nothing.
+    confirmed: list[int] | None = Field(default=None, max_length=10_000)
 
 
 class ReadRates(_Task):
@@ -152,4 +154,6 @@ def run_task(engine: Broadcast, task: Task) -> dict[str, Any]:
         case ReadRates():
             return engine.read_rates(task.app_id, task.campaign_id)
         case _:
-            return engine.offline(task.app_id, task.campaign_id, task.leg, task.article_idx)
+            return engine.offline(
+                task.app_id, task.campaign_id, task.leg, task.article_idx, task.confirmed
+            )

@@ -27,6 +27,7 @@ from wxengage.recall.rules import PlanCapError, RuleNotFoundError
 
 if TYPE_CHECKING:
     from wxengage.broadcast.operations import Campaigns
+    from wxengage.console.campaign_tools import CampaignTools
     from wxengage.console.routes_catalog import CatalogReader
     from wxengage.console.routes_designer import FollowerTagsReader
     from wxengage.console.routes_library import RefreshPort
@@ -155,6 +156,7 @@ def build_api(
     campaign_actions: Campaigns | None = None,
     follower_tags: FollowerTagsReader | None = None,
     refresher: RefreshPort | None = None,
+    campaign_tools: CampaignTools | None = None,
 ) -> APIGatewayHttpResolver:
     """The resolver with every console route (the catalog's when given its synced copy)."""
     from wxengage import clock
@@ -195,6 +197,15 @@ def build_api(
                 register_designer(app, stores, actions, catalog, follower_tags)
 
         app.defer(campaign_routes)
+    if campaign_tools is not None:
+        tools = campaign_tools
+
+        def tool_routes() -> None:
+            from wxengage.console.routes_campaign_tools import register as register_tools
+
+            register_tools(app, stores, tools, clock_now)
+
+        app.defer(tool_routes)
     return app
 
 

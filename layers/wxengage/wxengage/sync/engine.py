@@ -53,6 +53,7 @@ def sync_account(
     state = catalog.state(app_id) or SyncState(app_id=app_id)
     report = SyncReport(app_id=app_id)
     state = _sync_tags(app_id, wechat, catalog, state, report, now)
+    state = _count_followers(wechat, state, report, now)
     if articles_due(state.articles_synced_at, now, forced):
         state = _sync_articles(app_id, wechat, catalog, state, report, now, wanted)
     state = state.advance(last_run_at=now, last_error=report.errors[-1] if report.errors else None)
@@ -77,6 +78,18 @@ def _sync_tags(
     catalog.replace_tags(app_id, tags)
     report.tags = len(tags)
     return state.advance(tags_synced_at=now, tag_count=len(tags))
+
+
+def _count_followers(
+    wechat: CatalogWeChat, state: SyncState, report: SyncReport, now: int
+) -> SyncState:
+    try:
+        total = wechat.followers_total()
+    except WeChatFailure as err:
+        report.errors.append(f"user/get: {err}")  # the last count stays, with its time
+        return state
+    report.followers_total = total
+    return state.advance(followers_total=total, followers_counted_at=now)
 
 
 def _sync_articles(

@@ -87,7 +87,11 @@ class SyncState(BaseModel):
     articles_wanted: int = Field(default=ARTICLES_DEFAULT, ge=1, le=ARTICLES_MAX)
     drafts_total: int = 0
     published_total: int = 0
+    # Followers of the account: user/get's `total` (关注该公众账号的总用户数, official
+    # User_Management/Getting_a_User_List; wechatpy client/api/user.py get_followers), counted
+    # every run so plans estimate audiences without asking WeChat while a page waits.
     followers_total: int | None = None
+    followers_counted_at: int | None = None
     # The follower tag pass: resumes after `pass_cursor` (an openid; "" = from the start).
     pass_cursor: str = ""
     pass_started_at: int | None = None
@@ -106,6 +110,7 @@ class SyncReport(BaseModel):
 
     app_id: str
     tags: int = 0
+    followers_total: int | None = None
     articles_refreshed: bool = False
     drafts: int = 0
     published: int = 0

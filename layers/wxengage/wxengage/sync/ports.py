@@ -12,6 +12,10 @@ class CatalogWeChat(Protocol):
 
     def tags(self) -> list[Tag]: ...
 
+    def followers_total(self) -> int:
+        """How many follow the account (user/get's `total`, one call)."""
+        ...
+
     def user_tags(self, openids: list[str]) -> dict[str, tuple[int, ...]]:
         """Tag ids of up to 100 followers (user/info/batchget); an unfollowed openid maps to ()."""
         ...

@@ -20,6 +20,7 @@ from wxengage.store.follower_tags import FollowerTagStore
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.stats import StatsStore
+from wxengage.wiring.campaign_tools import campaign_tools
 from wxengage.wiring.campaigns import build_campaigns
 from wxengage.wiring.refresh import CatalogRefresher
 from wxengage.wiring.rules import RuleChanges
@@ -52,6 +53,8 @@ def build_console(settings: Settings, static_dir: Path | None = None) -> APIGate
         follower_tags=FollowerTagStore(settings),
         # The library's refresh invokes the sync function asynchronously (wiring/refresh.py).
         refresher=CatalogRefresher(settings, os.environ.get("WXENGAGE_SYNC_FUNCTION_NAME", "")),
+        # Plan, preview, take offline, article data (wiring/campaign_tools.py).
+        campaign_tools=campaign_tools(settings),
     )
 
 

@@ -15,17 +15,21 @@ from wxengage.sync.models import Article, ArticleSource, SyncReport, Tag
 from wxengage.sync.parse import articles_from, tags_from, user_tags_from
 
 if TYPE_CHECKING:
-    from wxengage.wechat.apis import CatalogApi
+    from wxengage.wechat.apis import CatalogApi, UserApi
 
 
 class WeChatCatalog:
     """The sync's CatalogWeChat port over the client's tags & catalog area."""
 
-    def __init__(self, api: CatalogApi) -> None:
+    def __init__(self, api: CatalogApi, users: UserApi) -> None:
         self._api = api
+        self._users = users
 
     def tags(self) -> list[Tag]:
         return tags_from(self._api.get_tags())
+
+    def followers_total(self) -> int:
+        return self._users.count_followers()
 
     def user_tags(self, openids: list[str]) -> dict[str, tuple[int, ...]]:
         return user_tags_from(self._api.batch_user_info(openids))
@@ -40,11 +44,11 @@ class WeChatCatalog:
 def catalog_for(app_id: str, settings: Settings) -> WeChatCatalog:
     """One account's WeChat catalog APIs through the project's one client."""
     # Imported on first use, as wiring/recall.py does: the client pins urllib3's logger.
-    from wxengage.wechat.apis import CatalogApi
+    from wxengage.wechat.apis import CatalogApi, UserApi
     from wxengage.wiring.wechat import client_for
 
-    account = AccountStore(settings).get(app_id)
-    return WeChatCatalog(CatalogApi(client_for(account, settings)))
+    client = client_for(AccountStore(settings).get(app_id), settings)
+    return WeChatCatalog(CatalogApi(client), UserApi(client))
 
 
 def run_sync(
