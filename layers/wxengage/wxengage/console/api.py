@@ -171,6 +171,10 @@ def build_api(
         from wxengage.console.routes_campaigns import register as register_campaign_actions
 
         register_campaign_actions(app, stores, campaign_actions)
+    if stores.users is not None or stores.account_admin is not None:
+        from wxengage.console.routes_admin import register as register_admin
+
+        register_admin(app, stores.accounts, stores.users, stores.account_admin)
     return app
 
 
