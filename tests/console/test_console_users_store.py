@@ -52,7 +52,7 @@ def test_a_created_user_is_listed_with_role_grants_and_status(pool: LocalPool) -
     users = CognitoConsoleUsers(pool.pool_id)
     # When an operator is created and the pool listed
     created = users.create(_new(role=RoleName.OPERATOR))
-    listed = {u.username: u for u in users.list()}
+    listed = {u.username: u for u in users.all()}
     # Then the user is an operator of one account, to set a password at first sign-in
     assert created.temporary_password is None and created.delivery == "email"
     zhou = listed["zhou"]
@@ -125,13 +125,14 @@ def test_a_reset_password_meets_the_pools_policy_and_asks_for_a_new_one(pool: Lo
 def test_temporary_passwords_differ_and_hold_every_required_class() -> None:
     # Given the generator; When it makes many passwords
     made = [temporary_password() for _ in range(200)]
-    # Then each has upper, lower and digit, 16 characters, and none repeats
+    # Then each has upper, lower, digit and symbol, 16 characters, and none repeats
     assert len(set(made)) == 200
     assert all(
         len(p) == 16
         and any(c.isupper() for c in p)
         and any(c.islower() for c in p)
         and any(c.isdigit() for c in p)
+        and any(c in "-_+=!#%" for c in p)
         for p in made
     )
 

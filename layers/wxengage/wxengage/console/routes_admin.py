@@ -118,7 +118,7 @@ def register_users(app: APIGatewayHttpResolver, users: ConsoleUsersPort) -> None
     @app.get(f"{ADMIN}/users", summary="The pool's users the caller may manage")
     def list_users() -> list[ConsoleUser]:
         caller = admin()
-        return [u for u in users.list() if may_manage(caller, u.accounts)]
+        return [u for u in users.all() if may_manage(caller, u.accounts)]
 
     @app.post(f"{ADMIN}/users", summary="Create a user (Cognito mails the temporary password)")
     def create_user(body: NewUser) -> Response[str]:

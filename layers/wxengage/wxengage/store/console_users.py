@@ -45,13 +45,14 @@ def _cognito(username: str) -> Iterator[None]:
 
 
 def temporary_password() -> str:
-    """16 characters meeting the template's policy (upper, lower, digit; 12 or more)."""
+    """16 characters meeting the template's policy and Cognito's default (which adds a symbol)."""
     alphabet = string.ascii_letters + string.digits
     chars = [
         secrets.choice(string.ascii_uppercase),
         secrets.choice(string.ascii_lowercase),
         secrets.choice(string.digits),
-    ] + [secrets.choice(alphabet) for _ in range(13)]
+        secrets.choice("-_+=!#%"),  # symbols Cognito accepts; none that a URL or shell mangles
+    ] + [secrets.choice(alphabet) for _ in range(12)]
     secrets.SystemRandom().shuffle(chars)
     return "".join(chars)
 
@@ -66,7 +67,7 @@ class CognitoConsoleUsers:
     def _idp(self) -> Any:
         return client("cognito-idp")
 
-    def list(self) -> list[ConsoleUser]:
+    def all(self) -> list[ConsoleUser]:
         """Every user with their role (three ListUsersInGroup calls, not one call per user)."""
         idp = self._idp()
         groups: dict[str, list[str]] = {}
