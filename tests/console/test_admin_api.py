@@ -417,3 +417,72 @@ def test_cognito_sign_in_answers_a_refresh_token_that_refreshes(
     assert signed.status == 200 and refresh
     assert fresh.status == 200 and fresh.json()["id_token"].count(".") == 2
     assert bogus.status == 401 and empty.status == 422
+
+
+# --- the template, deployed and read back -------------------------------------------------
+
+
+def _calls_in_store() -> set[str]:
+    """The cognito-idp operations store/console_users.py makes, as IAM action names."""
+    import re
+
+    from tests.conftest import ROOT
+
+    source = (ROOT / "layers/wxengage/wxengage/store/console_users.py").read_text()
+    names = set(re.findall(r"\.(admin_[a-z_]+|list_[a-z_]+)\(", source))
+    names |= set(re.findall(r'get_paginator\("([a-z_]+)"\)', source))
+    return {"cognito-idp:" + "".join(p.title() for p in n.split("_")) for n in names}
+
+
+def test_the_console_function_may_make_exactly_the_user_stores_calls_on_its_pool(
+    stack: Settings,
+) -> None:
+    # Given template.yaml deployed (in moto)
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName="wxengage")["StackResources"]
+        if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
+    }
+    iam = boto3.client("iam", region_name="us-east-1")
+    role = physical["ConsoleFunctionRole"]
+    statements = []
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        if isinstance(document, str):  # moto keeps a CFN-made role's document as a Python repr
+            import ast
+
+            document = ast.literal_eval(document)
+        statements += document["Statement"]
+    # When its cognito-idp grants and its environment are read back
+    cognito = [
+        st for st in statements if any(str(a).startswith("cognito-idp:") for a in st["Action"])
+    ]
+    # (moto drops a variable whose Ref names a resource it skipped, as it skips Cognito's: the
+    # local stack sets it from the pool it makes; here it is read from the template as written)
+    env = LocalTemplate(TEMPLATE).functions()["ConsoleFunction"].environment
+    # Then one statement allows exactly the operations the store makes, on the pool alone
+    assert len(cognito) == 1
+    assert set(cognito[0]["Action"]) == _calls_in_store()
+    assert ":userpool/" in json.dumps(cognito[0]["Resource"])
+    assert env["WXENGAGE_CONSOLE_USER_POOL_ID"] == {"Ref": "ConsoleUserPool"}
+    assert "WXENGAGE_CONSOLE_INVITE" not in env  # on AWS Cognito mails temporary passwords
+
+
+def test_the_template_routes_every_sign_in_path_the_console_serves() -> None:
+    # Given the console's public auth routes and template.yaml's HttpApi events
+    from wxengage.console import signin
+    from wxengage_local import console_auth
+
+    doc = LocalTemplate(TEMPLATE).document
+    events = doc["Resources"]["ConsoleFunction"]["Properties"]["Events"].values()
+    routed = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events}
+    served = {
+        signin.SIGN_IN_PATH,
+        signin.NEW_PASSWORD_PATH,
+        signin.REFRESH_PATH,
+        signin.SIGN_OUT_PATH,
+    }
+    # Then each is a POST route of the function, and the local gateway answers the same paths
+    assert {("POST", p) for p in served} <= routed
+    assert set(console_auth._AUTH_ROUTES) == served

@@ -19,11 +19,8 @@ PW = "Right-password-1"
 
 
 @pytest.fixture
-def make_auth(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], LocalConsoleAuth]]:
+def make_auth(aws_env: None) -> Iterator[Callable[[], LocalConsoleAuth]]:
     """Local authorizers on the template's user pool, created in moto as the local stack does."""
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         idp = boto3.client("cognito-idp")
         pool = create_console_pool(idp, LocalTemplate(TEMPLATE), "wxengage")
