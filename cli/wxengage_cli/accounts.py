@@ -6,6 +6,7 @@ import json
 
 import click
 
+from wxengage.account_edits import SettingsEdit
 from wxengage.accounts import (
     Account,
     AccountSecrets,
@@ -14,10 +15,8 @@ from wxengage.accounts import (
     MessageMode,
     Plan,
 )
-from wxengage.recall.rules import check_plan_fits
 from wxengage.store.accounts import AccountStore
-from wxengage.store.rules import RuleStore
-from wxengage.wiring.rules import RuleChanges
+from wxengage.wiring.accounts import AccountChanges
 from wxengage_cli.changes import applies_json
 from wxengage_cli.context import CliContext, pass_ctx
 from wxengage_cli.options import app_id_option
@@ -112,8 +111,7 @@ def add(
         ),
     )
     # Rules outlive a removed account: registering it again must not bypass the plan's cap.
-    check_plan_fits(account.settings.plan, _enabled_rules(ctx, app_id))
-    AccountStore(ctx.settings).put(account, replace=replace)
+    AccountChanges(ctx.settings).add(account, replace=replace)
     click.echo(
         f"account {app_id} registered ({mode} mode, {type_}, {plan}, {timezone}); "
         "credentials stored in Secrets Manager"
@@ -166,41 +164,30 @@ def set_(
     mass_calls_per_minute: int | None,
 ) -> None:
     """Change an account's settings (validated first; credentials are not touched)."""
-    store = AccountStore(ctx.settings)
-    before = store.read_settings(app_id)
-    current = before.model_dump()
-    given = {
+    given: dict[str, object] = {
         "mode": mode,
         "type": type_,
         "plan": plan,
         "timezone": timezone,
         "freshness_seconds": freshness_seconds,
-    }
-    current |= {k: v for k, v in given.items() if v is not None}
-    if quiet_hours is not None:
-        current["quiet_hours"] = _quiet_hours(quiet_hours)
-    policy = {
         "safety_margin_minutes": safety_margin_minutes,
         "reserve_messages": reserve_messages,
         "recalls_per_window": recalls_per_window,
         "cooldown_days": cooldown_days,
+        "mass_calls_per_day": mass_calls_per_day,
+        "mass_calls_per_minute": mass_calls_per_minute,
     }
-    current["recall"] |= {k: v for k, v in policy.items() if v is not None}
-    budget = {"calls_per_day": mass_calls_per_day, "calls_per_minute": mass_calls_per_minute}
-    current["mass"] |= {k: v for k, v in budget.items() if v is not None}
-    updated = AccountSettings.model_validate(current)
-    if plan is not None:  # a downgrade must not leave more rules enabled than the plan allows
-        check_plan_fits(updated.plan, _enabled_rules(ctx, app_id))
-    store.update_settings(updated)
-    change = RuleChanges(ctx.settings).settings_changed(before, updated)
+    fields = {k: v for k, v in given.items() if v is not None}
+    if quiet_hours is not None:
+        fields["quiet_hours"] = _quiet_hours(quiet_hours)
+    # The same edit the console's accounts page sends (wxengage.account_edits).
+    updated, change = AccountChanges(ctx.settings).update(
+        app_id, SettingsEdit.model_validate(fields)
+    )
     # The settings as JSON (scripts read them), plus from when they apply and what moved.
     click.echo(
         json.dumps(updated.model_dump(mode="json") | applies_json(change, updated), indent=2)
     )
-
-
-def _enabled_rules(ctx: CliContext, app_id: str) -> list[str]:
-    return [r.rule.name for r in RuleStore(ctx.settings).all(app_id) if r.rule.enabled]
 
 
 def _quiet_hours(text: str) -> dict[str, str] | None:

@@ -153,8 +153,9 @@ def parse_console_users(specs: tuple[str, ...]) -> list[tuple[str, str, str]]:
 def console_sign_in(run: LocalRun, users: list[tuple[str, str, str]]) -> list[str]:
     """Create the local console users and say where to sign in.
 
-    The passwords are made now and live only in this process: the local stack's own issuer
-    (wxengage_local.console_auth), never Cognito and never the AWS template.
+    Each is created in the local user pool (the template's, in moto) with a password made now;
+    the sign-in checks it there and the local issuer (wxengage_local.console_auth) mints the
+    token. Nothing of the issuer is in the AWS template.
     """
     gateway = run.stack.gateway
     if gateway is None:

@@ -24,6 +24,7 @@ from wxengage_local.aws import (
     physical_ids,
     set_stepfunctions_execution,
 )
+from wxengage_local.cognito import create_console_pool
 from wxengage_local.gateway import Gateway
 from wxengage_local.http import LoopbackServer, PortInUseError
 from wxengage_local.moto_patches import install_clock_waits, install_inprocess_lambda, moto_server
@@ -145,8 +146,15 @@ class LocalStack:
             physical = physical_ids(session, self.stack_name)
             resolver.bind(physical)
             environment = self._function_environment(session)
+            # moto's CloudFormation skips Cognito: the template's user pool is made here instead.
+            pool = create_console_pool(
+                session.client("cognito-idp"), self.template, self.stack_name
+            )
+            environment |= pool.environment() if pool else {}
             self._set_environment(environment)
             self.gateway = Gateway(self.functions, port=self._port)
+            if pool is not None:
+                self.gateway.console_auth.issuer.use_pool(pool.pool_id, pool.client_id)
             self.gateway.start()
             self.pump = QueuePump.for_stack(session, self.functions, physical)
             probes = {}

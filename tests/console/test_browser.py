@@ -29,7 +29,7 @@ from wxengage.windows import FollowerState, Opener
 from wxengage_local.runner import LocalRun
 
 pytestmark = pytest.mark.stack
-PASSWORD = "local-test-password"
+PASSWORD = "Local-test-password-1"  # the pool's policy: upper, lower, digit, 12+
 
 
 def _missing(why: str) -> None:

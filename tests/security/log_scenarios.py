@@ -357,7 +357,13 @@ def console(settings: Any, watch: Watch, clock: Any) -> None:
     )["UserPoolClient"]["ClientId"]
     idp.admin_create_user(UserPoolId=pool, Username="mei", TemporaryPassword=temporary)
     os.environ["WXENGAGE_CONSOLE_CLIENT_ID"] = client_id
-    watch.secrets |= {temporary, chosen}
+    # The admin pages on the same pool: temporary passwords are answered (the local setting).
+    for group in ("viewer", "operator", "admin"):
+        idp.create_group(UserPoolId=pool, GroupName=group)
+    os.environ["WXENGAGE_CONSOLE_USER_POOL_ID"] = pool
+    os.environ["WXENGAGE_CONSOLE_INVITE"] = "show"
+    account_secrets = {"token": "TokSecret42", "aes_key": "k" * 43, "app_secret": "S3cr" * 8}
+    watch.secrets |= {temporary, chosen} | set(account_secrets.values())
     fn = handler("console")
     base = f"/console/api/accounts/{APP_ID}"
     rule = {
@@ -389,10 +395,41 @@ def console(settings: Any, watch: Watch, clock: Any) -> None:
         second = watch.call(
             fn, console_event("POST", "/console/auth/new-password", None, change), "C"
         )
-        token = json.loads(second["body"]).get("id_token") if second else None
-    if token:
-        watch.secrets.add(token)
-    watch.facts["signed_in"] = bool(token)
+        tokens = json.loads(second["body"]) if second else {}
+        token, refresh = tokens.get("id_token"), tokens.get("refresh_token")
+        if refresh:
+            watch.secrets.add(refresh)  # added before use: a leak of it later is caught too
+            again = {"refresh_token": refresh}
+            watch.call(fn, console_event("POST", "/console/auth/refresh", None, again), "C")
+        boss = claims("admin", "*", user="boss")
+        new_user = {
+            "username": "zhou",
+            "email": "z@example.com",
+            "role": "viewer",
+            "accounts": ["*"],
+        }
+        made = watch.call(
+            fn, console_event("POST", "/console/api/admin/users", boss, new_user), "C"
+        )
+        shown = json.loads(made["body"]).get("temporary_password") if made else None
+        reset = watch.call(
+            fn, console_event("POST", "/console/api/admin/users/zhou/reset-password", boss), "C"
+        )
+        shown_again = json.loads(reset["body"]).get("temporary_password") if reset else None
+        account = {"app_id": "wx2222222222222222", "mode": "safe"} | account_secrets
+        added = watch.call(
+            fn, console_event("POST", "/console/api/admin/accounts", boss, account), "C"
+        )
+        bad = account | {"app_id": "wx3333333333333333", "token": "Tok!" + account_secrets["token"]}
+        watch.secrets.add(bad["token"])
+        watch.call(fn, console_event("POST", "/console/api/admin/accounts", boss, bad), "C")
+    watch.secrets |= {t for t in (token, shown, shown_again) if t}
+    watch.facts["signed_in"] = bool(token and refresh)
+    watch.facts["admin"] = [
+        bool(shown),
+        bool(shown_again),
+        bool(added and added["statusCode"] == 201),
+    ]
 
 
 def sync(settings: Any, watch: Watch, clock: Any) -> None:

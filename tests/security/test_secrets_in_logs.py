@@ -72,7 +72,9 @@ DID_ITS_JOB: dict[str, Callable[[dict[str, Any]], bool]] = {
     "recall": lambda r: r["facts"]["sent_to"] == ["o-due", "o-token"] and len(r["secrets"]) >= 4,
     "broadcast": lambda r: r["facts"]["legs"] == 1 and len(r["secrets"]) >= 4,
     "console": lambda r: (
-        {200, 401, 403, 404, 422} <= set(r["facts"]["statuses"]) and r["facts"]["signed_in"]
+        {200, 401, 403, 404, 422} <= set(r["facts"]["statuses"])
+        and r["facts"]["signed_in"]
+        and r["facts"]["admin"] == [True, True, True]
     ),
     "sync": lambda r: r["facts"]["followers_written"] == 2 and len(r["secrets"]) >= 4,
 }

@@ -6,6 +6,9 @@
 (function () {
   const I18N = window.WX_I18N;
   const TOKEN_KEY = "wxengage.console.token";
+  // Session storage only (never a cookie, never localStorage): gone when the tab closes.
+  const REFRESH_KEY = "wxengage.console.refresh";
+  const EXPIRES_KEY = "wxengage.console.expires";
   const LANG_KEY = "wxengage.console.lang";
   const UTC_KEY = "wxengage.console.utc";
   const SVG = "http://www.w3.org/2000/svg";
@@ -118,7 +121,7 @@
     }
   }
 
-  async function api(method, path, body) {
+  async function api(method, path, body, retried) {
     const headers = { Accept: "application/json" };
     if (state.token) headers.Authorization = "Bearer " + state.token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -137,6 +140,8 @@
       data = { message: text };
     }
     if (resp.status === 401 && path.startsWith("/console/api/")) {
+      // Once: a fresh ID token from the refresh token, then the same request again.
+      if (!retried && (await refreshToken())) return api(method, path, body, true);
       signOut();
       throw new ApiError(401, data);
     }
@@ -169,6 +174,10 @@
       ]) {
         nav.push(h("a", { href: "#/a/" + encodeURIComponent(appId) + "/" + page, id: "nav-" + page }, t(key)));
       }
+    }
+    if (state.me && state.me.role === "admin") {
+      nav.push(h("a", { href: "#/admin/users", id: "nav-admin-users" }, t("adminUsers")));
+      nav.push(h("a", { href: "#/admin/accounts", id: "nav-admin-accounts" }, t("adminAccounts")));
     }
     const picker = h(
       "select",
@@ -231,10 +240,69 @@
   }
 
   function signOut() {
+    const refresh = sessionStorage.getItem(REFRESH_KEY);
+    if (refresh) {
+      // Revoke the refresh token (Cognito RevokeToken; the local issuer likewise).
+      fetch("/console/auth/sign-out", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: refresh }),
+        credentials: "omit",
+      }).catch(() => {});
+    }
+    clearTimeout(refreshTimer);
     state.token = null;
     state.me = null;
     state.accounts = [];
-    sessionStorage.removeItem(TOKEN_KEY);
+    for (const key of [TOKEN_KEY, REFRESH_KEY, EXPIRES_KEY]) sessionStorage.removeItem(key);
+  }
+
+  // --- sessions: the ID token is refreshed shortly before it expires ---------------------
+
+  let refreshTimer = null;
+
+  function keepTokens(answer) {
+    state.token = answer.id_token;
+    sessionStorage.setItem(TOKEN_KEY, state.token);
+    if (answer.refresh_token) sessionStorage.setItem(REFRESH_KEY, answer.refresh_token);
+    const expires = Date.now() + (answer.expires_in || 3600) * 1000;
+    sessionStorage.setItem(EXPIRES_KEY, String(expires));
+    scheduleRefresh();
+  }
+
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    const expires = Number(sessionStorage.getItem(EXPIRES_KEY) || 0);
+    if (!expires || !sessionStorage.getItem(REFRESH_KEY)) return;
+    const left = expires - Date.now();
+    const margin = Math.min(60000, left / 4); // a minute before, or sooner for short tokens
+    refreshTimer = setTimeout(refreshToken, Math.max(0, left - margin));
+  }
+
+  let refreshing = null;
+
+  function refreshToken() {
+    const refresh = sessionStorage.getItem(REFRESH_KEY);
+    if (!refresh) return Promise.resolve(false);
+    if (!refreshing) {
+      refreshing = fetch("/console/auth/refresh", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: refresh }),
+        credentials: "omit",
+        cache: "no-store",
+      })
+        .then(async (resp) => {
+          if (!resp.ok) return false;
+          keepTokens(await resp.json());
+          return true;
+        })
+        .catch(() => false)
+        .finally(() => {
+          refreshing = null;
+        });
+    }
+    return refreshing;
   }
 
   // --- pages ---------------------------------------------------------------------------------
@@ -264,8 +332,7 @@
                 newRow.classList.remove("hidden");
                 return;
               }
-              state.token = answer.id_token;
-              sessionStorage.setItem(TOKEN_KEY, state.token);
+              keepTokens(answer);
               await loadMe();
               go(state.accounts.length === 1 ? "#/a/" + encodeURIComponent(state.accounts[0].app_id) + "/overview" : "#/accounts");
             } catch (err) {
@@ -375,10 +442,13 @@
       if (view === "followers") return window.WXPages.followersPage(appId, parts[3]);
       if (view === "library") return window.WXLibrary.libraryPage(appId);
     }
+    if (parts[0] === "admin" && parts[1] === "users") return window.WXAdmin.usersPage();
+    if (parts[0] === "admin" && parts[1] === "accounts") return window.WXAdmin.accountsPage();
     if (parts[0] === "sign-in" && state.token) return accountsPage();
     return accountsPage();
   }
 
   window.addEventListener("hashchange", render);
   window.addEventListener("DOMContentLoaded", render);
+  window.addEventListener("DOMContentLoaded", scheduleRefresh); // after a reload, too
 })();

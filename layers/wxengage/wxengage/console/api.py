@@ -206,6 +206,15 @@ def build_api(
             register_tools(app, stores, tools, clock_now)
 
         app.defer(tool_routes)
+    if stores.users is not None or stores.account_admin is not None:
+        users, account_admin = stores.users, stores.account_admin
+
+        def admin_routes() -> None:
+            from wxengage.console.routes_admin import register as register_admin
+
+            register_admin(app, stores.accounts, users, account_admin)
+
+        app.defer(admin_routes)
     return app
 
 

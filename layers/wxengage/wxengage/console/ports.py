@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from wxengage.accounts import AccountSettings, Plan
+from wxengage.account_edits import SettingsEdit
+from wxengage.accounts import Account, AccountSettings, Plan
 from wxengage.broadcast.batch import BatchState
 from wxengage.broadcast.state import Campaign, LegState
+from wxengage.console.users import ConsoleUser, NewUser, PasswordReset, RoleName, UserCreated
 from wxengage.recall.holds import RecallHold
 from wxengage.recall.planning import PendingRecall
 from wxengage.recall.rules import RecallRule, StoredRule
@@ -67,6 +69,36 @@ class FollowerRecallsPort(Protocol):
     def open_of(self, app_id: str, openid: str) -> list[PendingRecall]: ...
 
 
+class ConsoleUsersPort(Protocol):
+    """The user pool's users (Cognito; the local stack's pool in moto)."""
+
+    def all(self) -> list[ConsoleUser]: ...
+    def get(self, username: str) -> ConsoleUser: ...
+    def create(self, user: NewUser) -> UserCreated: ...
+    def set_role(self, username: str, role: RoleName) -> None: ...
+    def set_accounts(self, username: str, accounts: list[str]) -> None: ...
+    def set_enabled(self, username: str, enabled: bool) -> None: ...
+    def delete(self, username: str) -> None: ...
+    def reset_password(self, username: str) -> PasswordReset: ...
+
+
+class AccountAdminPort(Protocol):
+    """Account writes through the same path as `wxengage accounts add` / `set`."""
+
+    def update(self, app_id: str, edit: SettingsEdit) -> SettingsApplied: ...
+    def add(self, account: Account) -> None: ...
+
+
+@dataclass(frozen=True)
+class SettingsApplied:
+    """Settings after an edit, from when they apply, and how many pending recalls moved per rule."""
+
+    settings: AccountSettings
+    applies_at: int
+    next_sweep_at: int
+    replanned: dict[str, int]
+
+
 @dataclass(frozen=True)
 class ConsoleStores:
     """Everything the console's API needs, wired once per process."""
@@ -78,3 +110,6 @@ class ConsoleStores:
     campaigns: CampaignsPort
     followers: FollowersPort
     follower_recalls: FollowerRecallsPort
+    # Admin pages: users of the pool and account writes (absent: those routes are not served).
+    users: ConsoleUsersPort | None = None
+    account_admin: AccountAdminPort | None = None

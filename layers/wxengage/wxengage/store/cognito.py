@@ -1,4 +1,4 @@
-"""Cognito user-pool sign-in for the console (USER_PASSWORD_AUTH with the pool's app client)."""
+"""Cognito user-pool sign-in for the console (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, RevokeToken)."""
 
 from __future__ import annotations
 
@@ -45,11 +45,40 @@ class CognitoSignIn:
             raise
         return _result(resp)
 
+    def refresh(self, refresh_token: str) -> SignInResult:
+        """REFRESH_TOKEN_AUTH: a new ID token (refused once revoked, expired or the user disabled)."""
+        try:
+            resp = client("cognito-idp").initiate_auth(
+                ClientId=self._client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] in _REFUSED | {"ResourceNotFoundException"}:
+                raise SignInRefusedError from None
+            raise
+        return _result(resp)
+
+    def sign_out(self, refresh_token: str) -> None:
+        """RevokeToken: the refresh token and the tokens it issued stop working."""
+        try:
+            client("cognito-idp").revoke_token(Token=refresh_token, ClientId=self._client_id)
+        except ClientError as err:
+            # Already revoked or unknown: signed out either way.
+            if err.response["Error"]["Code"] not in {
+                "UnauthorizedException",
+                "NotAuthorizedException",
+            }:
+                raise
+
 
 def _result(resp: dict[str, object]) -> SignInResult:
     auth = resp.get("AuthenticationResult")
     if isinstance(auth, dict):
+        refresh = auth.get("RefreshToken")
         return SignInResult(
-            id_token=str(auth["IdToken"]), expires_in=int(auth.get("ExpiresIn", 3600))
+            id_token=str(auth["IdToken"]),
+            expires_in=int(auth.get("ExpiresIn", 3600)),
+            refresh_token=str(refresh) if refresh else None,
         )
     return SignInResult(challenge=str(resp.get("ChallengeName")), session=str(resp.get("Session")))

@@ -15,11 +15,13 @@ from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
 from wxengage.store.catalog import CatalogStore
 from wxengage.store.cognito import CognitoSignIn
+from wxengage.store.console_users import INVITE_EMAIL, CognitoConsoleUsers
 from wxengage.store.follower_recalls import FollowerRecalls
 from wxengage.store.follower_tags import FollowerTagStore
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.stats import StatsStore
+from wxengage.wiring.accounts import ConsoleAccountAdmin
 from wxengage.wiring.campaign_tools import campaign_tools
 from wxengage.wiring.campaigns import build_campaigns
 from wxengage.wiring.refresh import CatalogRefresher
@@ -37,7 +39,17 @@ def console_stores(settings: Settings) -> ConsoleStores:
         campaigns=CampaignStore(settings),
         followers=FollowerStore(settings),
         follower_recalls=FollowerRecalls(settings),
+        # Admin pages: the pool's users (when this deployment names its pool) and account writes.
+        users=console_users(),
+        account_admin=ConsoleAccountAdmin(settings),
     )
+
+
+def console_users() -> CognitoConsoleUsers | None:
+    """The template's user pool (WXENGAGE_CONSOLE_USER_POOL_ID); the local stack's copy in moto."""
+    pool_id = os.environ.get("WXENGAGE_CONSOLE_USER_POOL_ID", "")
+    invite = os.environ.get("WXENGAGE_CONSOLE_INVITE", INVITE_EMAIL)
+    return CognitoConsoleUsers(pool_id, invite) if pool_id else None
 
 
 def build_console(settings: Settings, static_dir: Path | None = None) -> APIGatewayHttpResolver:
