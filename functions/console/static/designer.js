@@ -327,7 +327,8 @@
       clear(estimate);
       append(estimate, [
         h("h3", {}, t("dsEstimate")),
-        h("p", { class: "meta", id: "estimate-total" }, t("dsFollowers") + " " + figure(est.followers_total) + " · " + t("dsSource") + " " + est.source + " · " + t("dsSyncedAt") + " " + when(est.synced_at, zone)),
+        h("p", { class: "meta", id: "estimate-total" }, t("dsFollowers") + " " + figure(est.followers_total) + " · " + t("dsSyncedAt") + " " + when(est.synced_at, zone)),
+        h("p", { class: "meta", id: "estimate-source" }, t("dsSource") + ": " + t("src_" + est.source, { n: est.known_followers ?? "—" }) + (est.sampled ? " · " + t("dsSampled") : "")),
         h("table", {}, h("thead", {}, h("tr", {}, [t("dsGroup"), t("audience"), t("dsEstimated"), t("dsUpperBound"), t("dsRemovedByOverlap")].map((x) => h("th", {}, x)))), h("tbody", {}, rows)),
         h("h4", {}, t("dsOverlaps")),
         est.overlaps.length
