@@ -28,6 +28,7 @@ from wxengage.recall.rules import PlanCapError, RuleNotFoundError
 if TYPE_CHECKING:
     from wxengage.broadcast.operations import Campaigns
     from wxengage.console.routes_catalog import CatalogReader
+    from wxengage.console.routes_designer import FollowerTagsReader
 
 API = "/console/api"
 CSP = (
@@ -151,6 +152,7 @@ def build_api(
     now: Callable[[], float] | None = None,
     catalog: CatalogReader | None = None,
     campaign_actions: Campaigns | None = None,
+    follower_tags: FollowerTagsReader | None = None,
 ) -> APIGatewayHttpResolver:
     """The resolver with every console route (the catalog's when given its synced copy)."""
     from wxengage import clock
@@ -171,6 +173,10 @@ def build_api(
         from wxengage.console.routes_campaigns import register as register_campaign_actions
 
         register_campaign_actions(app, stores, campaign_actions)
+    if campaign_actions is not None and catalog is not None and follower_tags is not None:
+        from wxengage.console.routes_designer import register as register_designer
+
+        register_designer(app, stores, campaign_actions, catalog, follower_tags)
     return app
 
 

@@ -87,6 +87,7 @@ class SyncState(BaseModel):
     articles_wanted: int = Field(default=ARTICLES_DEFAULT, ge=1, le=ARTICLES_MAX)
     drafts_total: int = 0
     published_total: int = 0
+    followers_total: int | None = None
     # The follower tag pass: resumes after `pass_cursor` (an openid; "" = from the start).
     pass_cursor: str = ""
     pass_started_at: int | None = None

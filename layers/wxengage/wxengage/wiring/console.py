@@ -16,6 +16,7 @@ from wxengage.store.campaigns import CampaignStore
 from wxengage.store.catalog import CatalogStore
 from wxengage.store.cognito import CognitoSignIn
 from wxengage.store.follower_recalls import FollowerRecalls
+from wxengage.store.follower_tags import FollowerTagStore
 from wxengage.store.followers import FollowerStore
 from wxengage.store.recalls import RecallStore
 from wxengage.store.stats import StatsStore
@@ -47,6 +48,7 @@ def build_console(settings: Settings, static_dir: Path | None = None) -> APIGate
         signin=signin,
         catalog=CatalogStore(settings),
         campaign_actions=build_campaigns(settings),
+        follower_tags=FollowerTagStore(settings),
     )
 
 
