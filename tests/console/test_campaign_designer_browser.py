@@ -160,6 +160,7 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     wait_for(browser, "#designer-errors", "groups.0.ab_test")
     assert "invalid" in wait_for(browser, "#field-g0-variants").get_attribute("class")
     assert CampaignStore(settings).all(APP_ID) == []
+    browser.execute_script("document.getElementById('field-g0-variants').scrollIntoView()")
     shots(browser, "designer-validation-error")
 
     # When li corrects B to 20%
@@ -174,7 +175,8 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     assert rows["会员"][2] == "300" and rows["对照组"][2] == "100", rows
     assert rows["· A"][2] == "60" and rows["· B"][2] == "60", rows
     assert rows["· " + "其余（发送胜出版本）"][2] == "180", rows
-    wait_for(browser, "#estimate-total", "400")
+    # And what the figures rest on: the 400 followers whose tags the sync read
+    wait_for(browser, "#estimate-source", "已同步标签的粉丝（400 人）")
     shots(browser, "designer-estimate")
 
     # When li saves the draft

@@ -240,9 +240,9 @@
       const w = g.winner;
       const id = "g" + i + "-w-";
       return h("div", { class: "ab-box" },
-        g.variants.map((v, j) => variantRow(g, i, v, j)),
-        h("small", { class: "field-error", id: "error-g" + i + "-variants" }),
-        h("div", { class: "field", id: "field-g" + i + "-variants" }),
+        h("div", { class: "field variants", id: "field-g" + i + "-variants" },
+          g.variants.map((v, j) => variantRow(g, i, v, j)),
+          h("small", { class: "field-error", id: "error-g" + i + "-variants" })),
         g.variants.length < MAX_VARIANTS ? h("button", { type: "button", id: "g" + i + "-add-variant", on: { click: () => { g.variants.push(newVariant(g.variants.length)); draw(); } } }, t("dsAddVariant")) : null,
         h("fieldset", { class: "winner" }, h("legend", {}, t("dsWinner")),
           field(id + "decide_at", t("dsDecideAt") + " (" + zone + ")", timeInput(id + "decide_at", w.decideAt, (x) => (w.decideAt = x)), t("dsDecideHelp")),
@@ -270,8 +270,7 @@
       const ab = h("input", { type: "checkbox", id: id + "-ab", checked: g.ab, on: { change: (e) => { g.ab = e.target.checked; draw(); } } });
       return h("fieldset", { class: "group", id },
         h("legend", {}, t("dsGroup") + " " + (i + 1)),
-        h("small", { class: "field-error", id: "error-" + id + "-group" }),
-        h("div", { class: "field", id: "field-" + id + "-group" }),
+        h("div", { class: "field", id: "field-" + id + "-group" }, h("small", { class: "field-error", id: "error-" + id + "-group" })),
         field(id + "-name", t("name"), input(id + "-name", g.name, (x) => (g.name = x), { maxlength: 32 })),
         audienceBox(g, i),
         h("label", { class: "inline" }, ab, t("dsAbTest")),
@@ -283,9 +282,7 @@
       clear(form);
       append(form, [
         field("name", t("dsCampaignName"), input("name", model.name, (x) => (model.name = x), { maxlength: 64 })),
-        h("small", { class: "field-error", id: "error-groups" }),
-        h("div", { class: "field", id: "field-groups" }),
-        model.groups.map(groupBox),
+        h("div", { class: "field", id: "field-groups" }, model.groups.map(groupBox), h("small", { class: "field-error", id: "error-groups" })),
         model.groups.length < MAX_GROUPS ? h("button", { type: "button", id: "add-group", on: { click: () => { model.groups.push(newGroup(model.groups.length)); draw(); } } }, t("dsAddGroup")) : null,
         problems,
         h("button", { type: "submit", id: "save-campaign" }, campaignId ? t("dsSaveEdit") : t("dsSave")),
@@ -349,10 +346,12 @@
           if (mine !== asked) return;
           show([]);
           drawEstimate(est);
+          estimate.classList.remove("stale");
           notice.className = "good";
           notice.textContent = t("dsLooksGood");
         } catch (err) {
           if (mine !== asked) return;
+          estimate.classList.add("stale"); // the figures were for the spec before this change
           notice.className = "error";
           if (err.status === 422 && err.body && err.body.errors) {
             show(err.body.errors);
