@@ -33,7 +33,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 MEMBERS, OTHERS = 300, 100
 ARTICLES = {  # media_id: (title, digest, read rate WeChat will report the next morning)
     "MEDIA_TEA_A": ("冬季新茶上市", "今年的第一批冬茶", 0.05),
-    "MEDIA_TEA_B": ("会员专享：买一送一", "仅限本周", 0.30),
+    "MEDIA_TEA_B": ("会员专享 买一送一", "仅限本周", 0.30),
     "MEDIA_TEA_C": ("本周店铺动态", "新店开业", 0.10),
 }
 
@@ -52,7 +52,9 @@ def warped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalRun,
         settings = Settings.from_stack_outputs(run.stack.outputs)
         register(settings)
         assert run.stack.gateway is not None
-        run.stack.gateway.console_auth.issuer.add_user("li", "operator", APP_ID, password=PASSWORD)
+        issuer = run.stack.gateway.console_auth.issuer
+        issuer.add_user("li", "operator", APP_ID, password=PASSWORD)
+        issuer.add_user("zhao", "viewer", APP_ID, password=PASSWORD)
         yield run, settings
     mp.undo()
 
@@ -169,14 +171,16 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     wait_for(browser, "#designer-notice", "活动可以保存")
     estimate = wait_for(browser, "#estimate", "会员")
     rows = {
-        r.find_element("css selector", "td").text: [c.text for c in r.find_elements("css selector", "td")]
+        r.find_element("css selector", "td").text: [
+            c.text for c in r.find_elements("css selector", "td")
+        ]
         for r in estimate.find_elements("css selector", "tbody tr")
     }
     assert rows["会员"][2] == "300" and rows["对照组"][2] == "100", rows
     assert rows["· A"][2] == "60" and rows["· B"][2] == "60", rows
-    assert rows["· " + "其余（发送胜出版本）"][2] == "180", rows
+    assert rows["· 其余（发送胜出版本）"][2] == "180", rows  # noqa: RUF001
     # And what the figures rest on: the 400 followers whose tags the sync read
-    wait_for(browser, "#estimate-source", "已同步标签的粉丝（400 人）")
+    wait_for(browser, "#estimate-source", "已同步标签的粉丝（400 人）")  # noqa: RUF001
     shots(browser, "designer-estimate")
 
     # When li saves the draft
@@ -247,3 +251,31 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     # And nothing on the way broke the Content-Security-Policy or threw
     problems = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not [p for p in problems if "Content Security Policy" in p or "Uncaught" in p], problems
+
+
+def test_a_viewer_is_offered_no_designer(
+    browser: Any, warped: tuple[LocalRun, Settings], shots: Callable[[Any, str], Path]
+) -> None:
+    run, settings = warped
+    base = run.stack.webhook_base_url
+    # Given zhao, a viewer of the account
+    sign_in(browser, base, "zhao")
+    wait_for(browser, "main h2", "概览")
+    # When they open the campaigns list
+    wait_for(browser, "#nav-campaigns").click()
+    wait_for(browser, "main h2", "群发")
+    wait_for(browser, "#status-filter")
+    # Then no "new campaign" button is offered
+    assert not browser.find_elements("css selector", "#new-campaign")
+    # And when they open the designer by its address and try to save, the API refuses it
+    browser.get(f"{base}/console#/a/{APP_ID}/campaigns/new")
+    type_into(browser, "#name", "不该保存")
+    type_into(browser, "#g0-name", "全部")
+    wait_for(browser, "#g0-content-kind")
+    pick(browser, "#g0-content-kind", "text")
+    type_into(browser, "#g0-text", "你好")
+    before = len(CampaignStore(settings).all(APP_ID))
+    wait_for(browser, "#save-campaign").click()
+    wait_for(browser, "#designer-notice.error", "没有权限")
+    assert len(CampaignStore(settings).all(APP_ID)) == before
+    shots(browser, "designer-viewer-refused")

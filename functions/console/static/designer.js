@@ -162,10 +162,10 @@
     let tags, articles, model;
     try {
       [tags, articles] = await Promise.all([api("GET", acct(appId) + "/tags"), api("GET", acct(appId) + "/articles")]);
-      const zone = tags.timezone;
+      const zone = state.utc ? "UTC" : tags.timezone;
       if (campaignId) {
         const stored = await api("GET", acct(appId) + "/campaigns/" + encodeURIComponent(campaignId) + "/spec");
-        model = fromSpec(stored.spec || stored, stored.timezone || zone);
+        model = fromSpec(stored.spec || stored, zone);
       } else {
         model = { name: "", groups: [newGroup(0)] };
       }
@@ -173,7 +173,8 @@
       clear(main).appendChild(failure(err));
       return;
     }
-    const zone = tags.timezone;
+    // Times are typed and shown in the account's zone, or in UTC when the operator asked for it.
+    const zone = state.utc ? "UTC" : tags.timezone;
     const drafts = articles.articles.filter((a) => a.source === "draft");
     const tagName = new Map(tags.tags.map((x) => [x.id, x]));
     const notice = h("p", { id: "designer-notice", role: "status" });
