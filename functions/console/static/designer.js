@@ -241,9 +241,10 @@
       const w = g.winner;
       const id = "g" + i + "-w-";
       return h("div", { class: "ab-box" },
-        h("div", { class: "field variants", id: "field-g" + i + "-variants" },
-          g.variants.map((v, j) => variantRow(g, i, v, j)),
-          h("small", { class: "field-error", id: "error-g" + i + "-variants" })),
+        // A box (not a .field): marked invalid as a whole, its own inputs keep their colour.
+        h("div", { class: "variants", id: "field-g" + i + "-variants" },
+          h("small", { class: "field-error", id: "error-g" + i + "-variants" }),
+          g.variants.map((v, j) => variantRow(g, i, v, j))),
         g.variants.length < MAX_VARIANTS ? h("button", { type: "button", id: "g" + i + "-add-variant", on: { click: () => { g.variants.push(newVariant(g.variants.length)); draw(); } } }, t("dsAddVariant")) : null,
         h("fieldset", { class: "winner" }, h("legend", {}, t("dsWinner")),
           field(id + "decide_at", t("dsDecideAt") + " (" + zone + ")", timeInput(id + "decide_at", w.decideAt, (x) => (w.decideAt = x)), t("dsDecideHelp")),
@@ -271,7 +272,7 @@
       const ab = h("input", { type: "checkbox", id: id + "-ab", checked: g.ab, on: { change: (e) => { g.ab = e.target.checked; draw(); } } });
       return h("fieldset", { class: "group", id },
         h("legend", {}, t("dsGroup") + " " + (i + 1)),
-        h("div", { class: "field", id: "field-" + id + "-group" }, h("small", { class: "field-error", id: "error-" + id + "-group" })),
+        h("div", { class: "box", id: "field-" + id + "-group" }, h("small", { class: "field-error", id: "error-" + id + "-group" })),
         field(id + "-name", t("name"), input(id + "-name", g.name, (x) => (g.name = x), { maxlength: 32 })),
         audienceBox(g, i),
         h("label", { class: "inline" }, ab, t("dsAbTest")),
@@ -283,7 +284,7 @@
       clear(form);
       append(form, [
         field("name", t("dsCampaignName"), input("name", model.name, (x) => (model.name = x), { maxlength: 64 })),
-        h("div", { class: "field", id: "field-groups" }, model.groups.map(groupBox), h("small", { class: "field-error", id: "error-groups" })),
+        h("div", { class: "box", id: "field-groups" }, h("small", { class: "field-error", id: "error-groups" }), model.groups.map(groupBox)),
         model.groups.length < MAX_GROUPS ? h("button", { type: "button", id: "add-group", on: { click: () => { model.groups.push(newGroup(model.groups.length)); draw(); } } }, t("dsAddGroup")) : null,
         problems,
         h("button", { type: "submit", id: "save-campaign" }, campaignId ? t("dsSaveEdit") : t("dsSave")),
@@ -294,7 +295,7 @@
     function show(errors) {
       clear(problems);
       for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
-      for (const el of form.querySelectorAll(".field.invalid")) el.classList.remove("invalid");
+      for (const el of form.querySelectorAll(".invalid")) el.classList.remove("invalid");
       if (!errors.length) return;
       problems.appendChild(h("li", { class: "lead" }, t("dsInvalid")));
       for (const e of errors) {
