@@ -162,7 +162,9 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     wait_for(browser, "#designer-errors", "groups.0.ab_test")
     assert "invalid" in wait_for(browser, "#field-g0-variants").get_attribute("class")
     assert CampaignStore(settings).all(APP_ID) == []
-    browser.execute_script("document.getElementById('field-g0-variants').scrollIntoView()")
+    browser.execute_script(
+        "document.getElementById('field-g0-variants').scrollIntoView(); window.scrollBy(0, -60)"
+    )
     shots(browser, "designer-validation-error")
 
     # When li corrects B to 20%
