@@ -12,14 +12,12 @@ from typing import Any
 
 import click
 
-from wxengage.accounts import AccountType
 from wxengage.broadcast.operations import Campaigns
 from wxengage.broadcast.report import campaign_report
 from wxengage.broadcast.spec import CampaignSpec
 from wxengage.clock import iso_z
-from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
-from wxengage.store.executions import BroadcastExecutions
+from wxengage.wiring.campaigns import AccountZones, build_campaigns
 from wxengage_cli.campaign_status import status_lines, table
 from wxengage_cli.context import CliContext, load_model, pass_ctx
 from wxengage_cli.localtime import Times
@@ -42,38 +40,14 @@ _FILE = click.option(
 )
 
 
-class _Timezones:
-    def __init__(self, ctx: CliContext) -> None:
-        self._accounts = AccountStore(ctx.settings)
-
-    def timezone(self, app_id: str) -> str:
-        return self._accounts.read_settings(app_id).timezone
-
-    def account_type(self, app_id: str) -> AccountType:
-        return self._accounts.read_settings(app_id).type
-
-
-class _LazyExecutions:
-    """Only commands that start or stop executions need the state machine's ARN."""
-
-    def __init__(self, ctx: CliContext) -> None:
-        self._ctx = ctx
-
-    def start(self, name: str, app_id: str, campaign_id: str) -> str:
-        return BroadcastExecutions(self._ctx.settings).start(name, app_id, campaign_id)
-
-    def stop(self, name: str, cause: str) -> None:
-        BroadcastExecutions(self._ctx.settings).stop(name, cause)
-
-
 def account_times(ctx: CliContext, app_id: str, utc: bool) -> Times:
     """How this command prints the account's times."""
-    return Times(_Timezones(ctx).timezone(app_id), utc)
+    return Times(AccountZones(ctx.settings).timezone(app_id), utc)
 
 
 def campaigns(ctx: CliContext) -> Campaigns:
-    """The campaign use cases, on the stack's stores."""
-    return Campaigns(CampaignStore(ctx.settings), _LazyExecutions(ctx), _Timezones(ctx))
+    """The campaign use cases on the stack's stores: the same the console's designer drives."""
+    return build_campaigns(ctx.settings)
 
 
 def _spec(path: Path) -> CampaignSpec:

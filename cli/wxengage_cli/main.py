@@ -8,6 +8,7 @@ from wxengage_cli import (
     accounts,
     campaign,
     campaign_content,
+    campaign_estimate,
     campaign_resume,
     campaign_run,
     catalog,
@@ -73,6 +74,7 @@ for _command in (
 ):
     cli.add_command(_command)
 _with(campaign.campaign, *campaign_resume.COMMANDS)  # its own module: failed runs, resumed
+_with(campaign.campaign, *campaign_estimate.COMMANDS)  # the designer's estimate, from the CLI
 
 if __name__ == "__main__":  # `python -m wxengage_cli.main`, the demo's fallback
     cli()

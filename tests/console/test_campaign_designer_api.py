@@ -1,113 +1,32 @@
 """The campaign designer's API: drafts created and edited as the CLI does, checked against the
-synced catalog, and audiences estimated from the synced copy."""
+synced catalog; who may call it; its OpenAPI document."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from tests.console.conftest import OTHER_APP_ID, Call, claims
+from tests.console.designer import (
+    BASE,
+    NOW,
+    OPERATOR,
+    VIEWER,
+    VIP,
+    ab_spec,
+    broken,
+    stale_and_unknown,
+    stored,
+    synced,
+)
 from tests.support.callbacks import APP_ID
 from wxengage.accounts import AccountType
 from wxengage.broadcast.spec import CampaignSpec, CampaignStatus
 from wxengage.settings import Settings
 from wxengage.store.accounts import AccountStore
 from wxengage.store.campaigns import CampaignStore
-from wxengage.store.catalog import CatalogStore
-from wxengage.store.follower_tags import FollowerTagStore
-from wxengage.store.followers import FollowerStore
-from wxengage.sync.models import Article, ArticleSource, NewsItem, SyncState, Tag
-from wxengage.windows import FollowerState
 from wxengage.wiring.campaigns import build_campaigns
-
-NOW = 1_795_341_600  # the fake clock: 2026-11-22 10:00 UTC, 18:00 in Shanghai
-OPERATOR = claims("operator")
-VIEWER = claims("viewer")
-BASE = f"/console/api/accounts/{APP_ID}/campaigns"
-VIP, NEWCOMER = 101, 102
-
-
-def ab_spec() -> dict[str, Any]:
-    """会员 (tag 101) A/B tested at 21:00 Shanghai on two drafts, then 新客 (tag 102), then the rest."""
-    return {
-        "name": "双十二 会员活动",
-        "groups": [
-            {
-                "name": "会员",
-                "audience": {"tags": [VIP]},
-                "ab_test": {
-                    "variants": [
-                        {
-                            "name": name,
-                            "content": {"type": "mpnews", "media_id": media},
-                            "ratio": 0.2,
-                            "send_at": "2026-11-22T21:00:00",
-                        }
-                        for name, media in (("A组", "m-a"), ("B组", "m-b"))
-                    ]
-                },
-            },
-            {
-                "name": "新客",
-                "audience": {"tags": [NEWCOMER]},
-                "content": {"type": "text", "content": "欢迎 👋"},
-                "send_at": "2026-11-22T21:30:00",
-            },
-            {
-                "name": "其他",
-                "audience": "remaining",
-                "content": {"type": "mpnews", "media_id": "m-a"},
-            },
-        ],
-    }
-
-
-def synced(stack: Settings, *, followers_total: int | None = None) -> None:
-    """The synced copy: tags 101 (会员, 8 on WeChat) and 102 (新客, 6), drafts m-a and m-b,
-    and a published item p-1."""
-    store = CatalogStore(stack)
-    store.replace_tags(
-        APP_ID, [Tag(id=VIP, name="会员", count=8), Tag(id=NEWCOMER, name="新客", count=6)]
-    )
-    drafts = [
-        Article(source=ArticleSource.DRAFT, id=i, items=(NewsItem(title=i),))
-        for i in ("m-a", "m-b")
-    ]
-    store.replace_articles(APP_ID, ArticleSource.DRAFT, drafts)
-    published = [Article(source=ArticleSource.PUBLISHED, id="p-1", items=(NewsItem(title="p"),))]
-    store.replace_articles(APP_ID, ArticleSource.PUBLISHED, published)
-    store.save_state(
-        SyncState(
-            app_id=APP_ID,
-            tags_synced_at=NOW - 60,
-            articles_synced_at=NOW - 60,
-            tag_count=2,
-            followers_total=followers_total,
-            pass_completed_at=NOW - 30,
-        )
-    )
-
-
-def follower(
-    stack: Settings, openid: str, tags: tuple[int, ...] | None, *, subscribed: bool = True
-) -> None:
-    """A follower the engine has seen; with `tags`, their tags as the sync's tag pass wrote them."""
-    FollowerStore(stack).update(
-        APP_ID,
-        openid,
-        lambda _s: FollowerState(
-            app_id=APP_ID, openid=openid, subscribed=subscribed, subscription_at=NOW - 600
-        ),
-    )
-    if tags is not None:
-        assert FollowerTagStore(stack).write(APP_ID, openid, tags, "2026-11-22T09:59:00Z")
-
-
-def stored(stack: Settings) -> list[Any]:
-    return CampaignStore(stack).all(APP_ID)
-
 
 # --- who may ---------------------------------------------------------------------------------
 
@@ -208,14 +127,24 @@ def test_an_edit_replaces_a_drafts_spec(stack: Settings, console: Call) -> None:
     assert c.spec == CampaignSpec.model_validate(changed)
 
 
-def test_a_started_campaign_is_not_edited(stack: Settings, console: Call) -> None:
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ab_spec() | {"name": "改过"},
+        # a variant in the past and an unknown tag: still refused for being started
+        stale_and_unknown(),
+    ],
+)
+def test_a_started_campaign_is_not_edited(
+    stack: Settings, console: Call, spec: dict[str, Any]
+) -> None:
     # Given a campaign the engine has queued
     synced(stack)
     c = build_campaigns(stack).create(APP_ID, CampaignSpec.model_validate(ab_spec()))
     store = CampaignStore(stack)
     c = store.save(c.in_status(CampaignStatus.QUEUED, now=NOW))
     # When edited from the designer
-    answer = console("PUT", f"{BASE}/{c.campaign_id}", OPERATOR, body=ab_spec() | {"name": "改过"})
+    answer = console("PUT", f"{BASE}/{c.campaign_id}", OPERATOR, body=spec)
     # Then 409 with the domain's message, and the campaign as it was
     assert answer.status == 409
     assert "only drafts can be edited" in answer.json()["message"]
@@ -230,15 +159,6 @@ def test_an_unknown_campaign_is_404(stack: Settings, console: Call) -> None:
 # --- refusals, nothing written ------------------------------------------------------------------
 
 
-def broken(path: list[Any], value: Any) -> dict[str, Any]:
-    spec = copy.deepcopy(ab_spec())
-    at: Any = spec
-    for step in path[:-1]:
-        at = at[step]
-    at[path[-1]] = value
-    return spec
-
-
 @pytest.mark.parametrize(
     ("spec", "field", "message"),
     [
@@ -251,18 +171,23 @@ def broken(path: list[Any], value: Any) -> dict[str, Any]:
         (broken(["groups", 1, "audience"], {"tags": []}), "groups.1.audience", "at least one tag"),
         (broken(["name"], ""), "name", "at least 1 character"),
         (
+            broken(["groups", 2, "content"], {"type": "mpnews"}),
+            "groups.2.content.mpnews.media_id",  # the same path as an unknown media_id's
+            "Field required",
+        ),
+        (
             broken(["groups", 1, "audience", "tags"], [VIP, 999]),
             "groups.1.audience.tags.1",
             "tag 999 is not among the account's synced tags",
         ),
         (
             broken(["groups", 0, "ab_test", "variants", 1, "content", "media_id"], "m-zzz"),
-            "groups.0.ab_test.variants.1.content.media_id",
-            "media_id m-zzz is not among the account's synced drafts",
+            "groups.0.ab_test.variants.1.content.mpnews.media_id",
+            "this media_id is not among the account's synced drafts",
         ),
         (
             broken(["groups", 2, "content", "media_id"], "p-1"),
-            "groups.2.content.media_id",
+            "groups.2.content.mpnews.media_id",
             "a mass send of news takes a draft's media_id",
         ),
     ],
@@ -316,54 +241,18 @@ def test_before_any_sync_tags_and_drafts_are_not_checked(stack: Settings, consol
     assert len(stored(stack)) == 1
 
 
-# --- estimate ---------------------------------------------------------------------------------
-
-
-def test_the_estimate_removes_overlaps_in_group_order(stack: Settings, console: Call) -> None:
-    # Given 8 subscribed followers whose tags were synced, of 16 on WeChat:
-    #   o1 o2 o3: 会员 only; o4: 会员 and 新客; o5 o6: 新客 only; o7 o8: no tag
-    # and o9 (会员, unsubscribed) and o10 (tags never synced), who do not count
-    synced(stack, followers_total=16)
-    for openid, tags in [
-        ("o1", (VIP,)),
-        ("o2", (VIP,)),
-        ("o3", (VIP,)),
-        ("o4", (VIP, NEWCOMER)),
-        ("o5", (NEWCOMER,)),
-        ("o6", (NEWCOMER,)),
-        ("o7", ()),
-        ("o8", ()),
-    ]:
-        follower(stack, openid, tags)
-    follower(stack, "o9", (VIP,), subscribed=False)
-    follower(stack, "o10", None)
-    # When the A/B campaign is estimated
-    answer = console("POST", f"{BASE}/estimate", VIEWER, body=ab_spec())
-    # Then, counted on the 8 and scaled x2 to WeChat's 16:
-    #   会员 o1-o4: 4 -> 8; 新客 o4-o6 less o4 (会员 has them): 2 -> 4, 1 removed -> 2;
-    #   the rest o7 o8: 2 -> 4, the 6 others took -> 12; A组 and B组 floor(0.2 x 8) = 1 each,
-    #   the winner's rest 6; 会员 and 新客 share o4: 1 -> 2
-    assert answer.status == 200, answer.text
-    body = answer.json()
-    assert (body["followers_total"], body["known_followers"], body["source"]) == (
-        16,
-        8,
-        "synced_tags_scaled",
+def test_the_openapi_document_describes_the_designer(console: Call) -> None:
+    # When the OpenAPI document is read
+    doc = console("GET", "/console/api/openapi.json", VIEWER).json()
+    # Then the designer's routes are there, with the campaign spec as their body
+    paths = doc["paths"]
+    base = "/console/api/accounts/{app_id}/campaigns"
+    assert "post" in paths[base] and "201" in paths[base]["post"]["responses"]
+    assert "put" in paths[f"{base}/{{campaign_id}}"]
+    assert "get" in paths[f"{base}/{{campaign_id}}/spec"]
+    assert "post" in paths[f"{base}/estimate"]
+    schemas = doc["components"]["schemas"]
+    assert {"name", "groups", "audience_source"} <= set(schemas["CampaignSpec"]["properties"])
+    assert {"source", "groups", "overlaps", "followers_total"} <= set(
+        schemas["EstimateAnswer"]["properties"]
     )
-    assert body["synced_at"] == NOW - 60 and body["sampled"] is False
-    figures = {
-        g["name"]: (g["kind"], g["estimated"], g["upper_bound"], g["removed_by_overlap"])
-        for g in body["groups"]
-    }
-    # upper bounds: WeChat's counts (8 and 6); the rest: 16 less the largest tag (8)
-    assert figures == {
-        "会员": ("tags", 8, 8, 0),
-        "新客": ("tags", 4, 6, 2),
-        "其他": ("remaining", 4, 8, 12),
-    }
-    vip = body["groups"][0]
-    assert [(v["name"], v["estimated"]) for v in vip["variants"]] == [("A组", 1), ("B组", 1)]
-    assert vip["rest_estimated"] == 6
-    assert body["overlaps"] == [{"first": "会员", "second": "新客", "followers": 2}]
-    # And nothing was written
-    assert stored(stack) == []

@@ -57,17 +57,17 @@ def _contents(
     content: Content | None, ab_test: ABTest | None, at: str
 ) -> Iterator[tuple[str, Content]]:
     if content is not None:
-        yield f"{at}.content.media_id", content
+        yield f"{at}.content.mpnews.media_id", content
     for vi, variant in enumerate(ab_test.variants if ab_test is not None else []):
-        yield f"{at}.ab_test.variants.{vi}.content.media_id", variant.content
+        yield f"{at}.ab_test.variants.{vi}.content.mpnews.media_id", variant.content
 
 
 def _unknown_media(field: str, media_id: str, published_ids: Set[str]) -> FieldProblem:
+    # The field names it; the text typed is not echoed back (as the console's other 422s).
     if media_id in published_ids:
         message = (
-            f"{media_id} is a published article's article_id: a mass send of news takes a "
-            "draft's media_id"
+            "this is a published article's article_id: a mass send of news takes a draft's media_id"
         )
     else:
-        message = f"media_id {media_id} is not among the account's synced drafts"
+        message = "this media_id is not among the account's synced drafts"
     return FieldProblem(field=field, message=message, type="unknown_media")

@@ -37,5 +37,5 @@ class LazyExecutions:
 
 
 def build_campaigns(settings: Settings) -> Campaigns:
-    """The same `Campaigns` the CLI drives, for the console's campaign actions."""
+    """The `Campaigns` the CLI and the console (actions, designer) both drive."""
     return Campaigns(CampaignStore(settings), LazyExecutions(settings), AccountZones(settings))
