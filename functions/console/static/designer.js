@@ -346,11 +346,15 @@
         try {
           const est = await api("POST", acct(appId) + "/campaigns/estimate", toSpec(model, zone));
           if (mine !== asked) return;
-          show([]);
+          // A valid spec may still name what the synced catalog lacks, or be refused by the
+          // account type or its times: the API says so now, as a save would.
+          const problems = est.problems || [];
+          show(problems);
           drawEstimate(est);
           estimate.classList.remove("stale");
-          notice.className = "good";
-          notice.textContent = t("dsLooksGood");
+          const ok = !problems.length && !est.refusal;
+          notice.className = ok ? "good" : "error";
+          notice.textContent = ok ? t("dsLooksGood") : est.refusal || "";
         } catch (err) {
           if (mine !== asked) return;
           estimate.classList.add("stale"); // the figures were for the spec before this change
