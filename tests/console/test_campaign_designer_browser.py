@@ -141,6 +141,7 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     now = float(json.loads(wx("local", "clock", "--json"))["now"])
     send_at = datetime.fromtimestamp(now, UTC).replace(second=0, microsecond=0) + timedelta(hours=2)
     wall = send_at.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+    soon = (send_at - timedelta(minutes=90)).astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
     type_into(browser, "#name", "双十二会员活动")
     type_into(browser, "#g0-name", "会员")
     pick(browser, "#g0-audience", "tags")
@@ -150,7 +151,7 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     for j, (media, ratio) in enumerate((("MEDIA_TEA_A", "20"), ("MEDIA_TEA_B", "90"))):
         pick(browser, f"#g0-v{j}-article", media)
         type_into(browser, f"#g0-v{j}-ratio", ratio)
-        type_into(browser, f"#g0-v{j}-send_at", wall)
+        type_into(browser, f"#g0-v{j}-send_at", soon if j else wall)  # B: too soon, see below
     wait_for(browser, "#g0-v1", "会员专享")  # the picked article's card: its title and digest
     type_into(browser, "#g0-w-min_sent", "50")
     wait_for(browser, "#add-group").click()
@@ -169,6 +170,10 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
 
     # When li corrects B to 20%
     type_into(browser, "#g0-v1-ratio", "20")
+    # Then the API says start would refuse B's time (variants go at least an hour ahead)
+    wait_for(browser, "#designer-notice.error", "at least 1 hour ahead")
+    # When li moves B to A's time
+    type_into(browser, "#g0-v1-send_at", wall)
     # Then the estimate shows each group, each variant, the rest that gets the winner
     wait_for(browser, "#designer-notice", "活动可以保存")
     estimate = wait_for(browser, "#estimate", "会员")
