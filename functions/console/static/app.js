@@ -437,6 +437,8 @@
       if (view === "rules" && parts[3] === "by-id" && parts[4] && parts[5] === "stats") return window.WXPages.statsPage(appId, null, parts[4]);
       if (view === "rules" && parts[3] && parts[4] === "stats") return window.WXPages.statsPage(appId, parts[3]);
       if (view === "rules") return window.WXPages.rulesPage(appId);
+      if (view === "campaigns" && parts[3] === "new") return window.WXDesigner.designerPage(appId, null);
+      if (view === "campaigns" && parts[3] && parts[4] === "edit") return window.WXDesigner.designerPage(appId, parts[3]);
       if (view === "campaigns" && parts[3]) return window.WXPages.campaignPage(appId, parts[3]);
       if (view === "campaigns") return window.WXPages.campaignsPage(appId);
       if (view === "followers") return window.WXPages.followersPage(appId, parts[3]);

@@ -460,7 +460,8 @@
       filter.addEventListener("change", draw);
       draw();
       clear(main);
-      append(main, [h("h2", {}, t("campaigns")), h("p", { class: "meta" }, t("zone") + " " + list.timezone), filter, body]);
+      const create = state.me && state.me.can_write ? h("a", { class: "button", id: "new-campaign", href: link(appId, "campaigns/new") }, t("dsNew")) : null;
+      append(main, [h("h2", {}, t("campaigns")), create, h("p", { class: "meta" }, t("zone") + " " + list.timezone), filter, body]);
     } catch (err) {
       clear(main).appendChild(failure(err));
     }
@@ -494,6 +495,7 @@
       append(main, [
         h("h2", {}, c.name),
         h("p", { class: "meta" }, badge(c.status), " " + (c.reason || ""), " · " + t("started") + " " + when(c.started_at, c.timezone), " · " + t("zone") + " " + c.timezone),
+        c.status === "draft" && state.me && state.me.can_write ? h("a", { class: "button", id: "edit-campaign", href: link(appId, "campaigns/" + encodeURIComponent(id) + "/edit") }, t("edit")) : null,
         window.WXTimeline.campaignActions(appId, c, flash, (next) => campaignPage(appId, id, next)),
         window.WXCampaignTools.mount(appId, c, (next) => campaignPage(appId, id, next)),
         window.WXTimeline.reasonBox(c.failure),
