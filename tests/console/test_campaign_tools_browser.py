@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.conftest import TEMPLATE
-from tests.console.test_browser import browser, local, shots, sign_in, wait_for
+from tests.console.test_browser import PASSWORD, browser, local, shots, sign_in, wait_for
 from tests.console.test_campaign_buttons import _draft
 from tests.support.callbacks import APP_ID
 from wxengage.broadcast.batch import BatchResult, BatchState, BatchStatus
@@ -142,9 +142,7 @@ def test_an_operator_reads_the_plan_previews_and_a_viewer_sees_no_controls(
 
     # Given zhao, a viewer: the plan and the download, no preview or reschedule
     assert run.stack.gateway is not None
-    run.stack.gateway.console_auth.issuer.add_user(
-        "zhao", "viewer", APP_ID, password="local-test-password"
-    )
+    run.stack.gateway.console_auth.issuer.add_user("zhao", "viewer", APP_ID, password=PASSWORD)
     sign_in(browser, base, "zhao")
     wait_for(browser, "main h2", "概览")
     browser.get(page)

@@ -46,7 +46,9 @@ def local_designer() -> Iterator[tuple[LocalRun, Settings]]:
 
 def call(run: LocalRun, user: str, method: str, path: str, body: Any = None) -> requests.Response:
     assert run.stack.gateway is not None
-    token = run.stack.gateway.console_auth.issuer.sign_in(user, PASSWORD)
+    answer = run.stack.gateway.console_auth.issuer.sign_in(user, PASSWORD)
+    assert answer is not None, f"{user} could not sign in"
+    token = answer["id_token"]
     return requests.request(
         method,
         f"{run.stack.webhook_base_url}/console/api/accounts/{APP_ID}/campaigns{path}",

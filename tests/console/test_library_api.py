@@ -211,7 +211,7 @@ def test_an_invoke_that_fails_leaves_nothing_pending(
     assert RefreshStore(library.settings).get(APP_ID) is None
 
 
-def test_the_console_may_invoke_the_sync_function_and_no_other() -> None:
+def test_the_console_may_invoke_the_sync_and_broadcast_functions_and_no_other() -> None:
     # Given the template after the SAM transform
     from tests.security.test_iam import statements, transformed
 
@@ -223,13 +223,17 @@ def test_the_console_may_invoke_the_sync_function_and_no_other() -> None:
         if s.where.startswith("ConsoleFunctionRole.")
         and any(str(a).startswith("lambda:") for a in _as_list(s.body.get("Action")))
     ]
-    # Then there is one: InvokeFunction on SyncFunction (and its versions), named in the env
-    assert len(invoking) == 1
-    assert _as_list(invoking[0]["Action"]) == ["lambda:InvokeFunction"]
-    named = {str(r) for r in _as_list(invoking[0]["Resource"])}
-    assert all("SyncFunction" in r for r in named), named
+    # Then there are two, InvokeFunction only: the library's refresh runs SyncFunction, the
+    # campaign tools' preview and take-offline run BroadcastFunction (each named in the env)
+    assert [_as_list(s["Action"]) for s in invoking] == [["lambda:InvokeFunction"]] * 2
+    named = sorted(
+        next(f for f in ("SyncFunction", "BroadcastFunction") if f in str(s["Resource"]))
+        for s in invoking
+    )
+    assert named == ["BroadcastFunction", "SyncFunction"]
     env = cfn["Resources"]["ConsoleFunction"]["Properties"]["Environment"]["Variables"]
     assert env["WXENGAGE_SYNC_FUNCTION_NAME"] == {"Ref": "SyncFunction"}
+    assert env["WXENGAGE_BROADCAST_FUNCTION_NAME"] == {"Ref": "BroadcastFunction"}
 
 
 def _as_list(value: Any) -> list[Any]:
