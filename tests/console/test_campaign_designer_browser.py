@@ -220,6 +220,13 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
 
     # When li starts it and the virtual clock runs
     wait_for(browser, "#act-start", "开始").click()
+    # (the start asks first, showing the day-by-day plan of mass calls)
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    confirm = WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+    assert "会员/A" in confirm.text and "会员/winner" in confirm.text
+    confirm.accept()
     wait_for(browser, "#campaign-notice.good")
     wx("local", "resume")
     # Then it goes through the variants, the next morning's read stats and the winner send
@@ -242,6 +249,8 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     wait_for(browser, "main", "30.00%")
     wait_for(browser, ".decision", "B")
     assert "B" in wait_for(browser, ".decision").text.split("·")[0]
+    # And the groups name their audiences as the operator picked them: the tag by its name
+    wait_for(browser, "section.group h3", "按标签 会员 (")
     shots(browser, "designer-campaign-result")
 
     # When li switches to English and opens the designer again

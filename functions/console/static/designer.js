@@ -226,8 +226,14 @@
     }
     form.addEventListener("input", changed);
 
+    let saving = false;
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
+      // One save at a time: a double click must not create two drafts.
+      if (saving) return;
+      saving = true;
+      const button = form.querySelector("#save-campaign");
+      if (button) button.disabled = true;
       clearTimeout(timer);
       asked++;
       const path = acct(appId) + "/campaigns" + (campaignId ? "/" + encodeURIComponent(campaignId) : "");
@@ -245,6 +251,9 @@
           show([]);
           notice.textContent = err.status === 403 ? t("forbidden") : err.message;
         }
+      } finally {
+        saving = false;
+        if (button) button.disabled = false;
       }
     });
 

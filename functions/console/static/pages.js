@@ -487,10 +487,23 @@
     return svg;
   }
 
+  // "tags 2,5" (the report's words, as the CLI prints them) -> the synced tags' names.
+  function audienceText(audience, tags) {
+    if (audience === "all") return t("dsAll");
+    if (audience === "remaining") return t("dsRemaining");
+    const ids = audience.startsWith("tags ") ? audience.slice(5).split(",") : null;
+    if (!ids) return audience;
+    const names = new Map(((tags && tags.tags) || []).map((tag) => [String(tag.id), tag.name]));
+    return t("dsTags") + " " + ids.map((i) => (names.has(i) ? names.get(i) + " (" + i + ")" : i)).join("、");
+  }
+
   async function campaignPage(appId, id, flash) {
     const main = page(appId, h("p", {}, t("loading")));
     try {
-      const c = await api("GET", acct(appId) + "/campaigns/" + encodeURIComponent(id));
+      const [c, tags] = await Promise.all([
+        api("GET", acct(appId) + "/campaigns/" + encodeURIComponent(id)),
+        api("GET", acct(appId) + "/tags").catch(() => null), // names are a nicety: ids do without
+      ]);
       clear(main);
       append(main, [
         h("h2", {}, c.name),
@@ -503,7 +516,7 @@
           h(
             "section",
             { class: "card group" },
-            h("h3", {}, g.name + " · " + t("audience") + " " + g.audience + (g.segment ? " (" + g.segment.audience + ")" : "")),
+            h("h3", {}, g.name + " · " + t("audience") + " " + audienceText(g.audience, tags) + (g.segment ? " (" + g.segment.audience + ")" : "")),
             window.WXTimeline.legTimeline(g, c.timezone),
             g.variants.length ? [h("h4", {}, t("abResult")), abChart(g.variants)] : null,
             g.decision

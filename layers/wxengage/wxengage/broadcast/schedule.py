@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from wxengage.broadcast.spec import CampaignSpec, Group
-from wxengage.clock import iso_z
 
 VARIANT_LEAD_SECONDS = 3600
 # WeChat's read statistics for day D are ready after 08:00 on D+1; decide no earlier than 10:00.
@@ -72,7 +71,7 @@ def _group_legs(gi: int, group: Group, zone: ZoneInfo, now: int) -> list[Leg]:
     if group.ab_test is None:
         at = now if group.send_at == "now" else _epoch(group.send_at, zone)
         if at < now - PAST_TOLERANCE_SECONDS:
-            raise ScheduleError(f"group {group.name!r} send time {iso_z(at)} is in the past")
+            raise ScheduleError(f"group {group.name!r} send time {_local(at, zone)} is in the past")
         return [
             Leg(
                 key=leg_key(gi, LegKind.GROUP),
@@ -86,8 +85,8 @@ def _group_legs(gi: int, group: Group, zone: ZoneInfo, now: int) -> list[Leg]:
         at = _epoch(variant.send_at, zone)
         if at < now + VARIANT_LEAD_SECONDS:
             raise ScheduleError(
-                f"group {group.name!r} variant {variant.name!r} sends at {iso_z(at)}: variants must "
-                f"be at least 1 hour ahead (not before {iso_z(now + VARIANT_LEAD_SECONDS)})"
+                f"group {group.name!r} variant {variant.name!r} sends at {_local(at, zone)}: variants must "
+                f"be at least 1 hour ahead (not before {_local(now + VARIANT_LEAD_SECONDS, zone)})"
             )
         legs.append(
             Leg(
@@ -104,8 +103,8 @@ def _group_legs(gi: int, group: Group, zone: ZoneInfo, now: int) -> list[Leg]:
     at = earliest if decide is None else _epoch(decide, zone)
     if at < earliest:
         raise ScheduleError(
-            f"group {group.name!r}: the winner time {iso_z(at)} is before 10:00 ({zone.key}) on the "
-            f"day after the last variant went out (not before {iso_z(earliest)})"
+            f"group {group.name!r}: the winner time {_local(at, zone)} is before 10:00 ({zone.key}) on the "
+            f"day after the last variant went out (not before {_local(earliest, zone)})"
         )
     legs.append(
         Leg(key=leg_key(gi, LegKind.WINNER), group=group.name, kind=LegKind.WINNER, send_at=at)
@@ -153,11 +152,13 @@ def reschedule(
             continue
         if leg.kind is LegKind.VARIANT and keep_lead and leg.send_at < now + VARIANT_LEAD_SECONDS:
             raise ScheduleError(
-                f"variant {leg.label} would send at {iso_z(leg.send_at)}: variants must be at least "
-                f"1 hour ahead (not before {iso_z(now + VARIANT_LEAD_SECONDS)}); send-now skips this"
+                f"variant {leg.label} would send at {_local(leg.send_at, zone)}: variants must be at least "
+                f"1 hour ahead (not before {_local(now + VARIANT_LEAD_SECONDS, zone)}); send-now skips this"
             )
         if leg.send_at < now - PAST_TOLERANCE_SECONDS:
-            raise ScheduleError(f"{leg.label} would send at {iso_z(leg.send_at)}, in the past")
+            raise ScheduleError(
+                f"{leg.label} would send at {_local(leg.send_at, zone)}, in the past"
+            )
     return [_winner_rule(leg, out, zone, explicit=only == leg.key) for leg in out]
 
 
@@ -170,10 +171,15 @@ def _winner_rule(leg: Leg, legs: list[Leg], zone: ZoneInfo, *, explicit: bool) -
         return leg
     if explicit:
         raise ScheduleError(
-            f"{leg.label}: {iso_z(leg.send_at)} is before 10:00 ({zone.key}) on the day after the "
-            f"last variant went out (not before {iso_z(earliest)})"
+            f"{leg.label}: {_local(leg.send_at, zone)} is before 10:00 ({zone.key}) on the day after the "
+            f"last variant went out (not before {_local(earliest, zone)})"
         )
     return leg.at(earliest)
+
+
+def _local(ts: int, zone: ZoneInfo) -> str:
+    """A time in a refusal, as the operator reads it: the account's wall clock with its offset."""
+    return datetime.fromtimestamp(ts, zone).isoformat()
 
 
 def _epoch(value: datetime, zone: ZoneInfo) -> int:
