@@ -173,6 +173,20 @@ def test_validating_a_rule_checks_it_as_a_save_would_and_saves_nothing(console: 
     assert good.status == 200 and good.json() == {"valid": True, "name": "48小时召回"}
     assert bad.status == 422 and [e["field"] for e in bad.json()["errors"]] == ["lead_minutes"]
     assert console("GET", f"{BASE}/rules", OPERATOR).json()["rules"] == []
+    # And the error carries its kind and the rule's limit, for the page to word, not the input
+    (error,) = bad.json()["errors"]
+    assert (error["type"], error["ctx"]) == ("greater_than_equal", {"ge": 10})
+
+
+def test_a_validation_error_never_carries_the_input_in_its_limits(console: Call) -> None:
+    # Given an operator typing a name far too long, and a custom rule the model refuses
+    long_name = "召回" * 100
+    answer = console("PUT", f"{BASE}/rules", OPERATOR, RULE | {"name": long_name})
+    # Then the 422 gives the limit as a number, and the typed text appears nowhere in it
+    assert answer.status == 422, answer.text
+    ctx = [e["ctx"] for e in answer.json()["errors"] if e["field"] == "name"]
+    assert ctx and all(set(c) <= {"max_length", "min_length"} for c in ctx), ctx
+    assert long_name not in answer.text
 
 
 def test_enable_and_disable_respect_the_plan_cap(console: Call) -> None:

@@ -175,7 +175,7 @@ def test_an_operator_signs_in_writes_a_rule_in_chinese_and_reads_the_numbers(
     type_into(browser, "#keyword_reply", "优惠券已发放，请在“我的”中查看。")  # noqa: RUF001
     wait_for(browser, "#save-rule").click()
     # Then the API's validation error shows next to the field, and nothing is saved
-    wait_for(browser, "#error-lead_minutes", "10")
+    wait_for(browser, "#error-lead_minutes", "须不小于 10")  # worded in the page's language
     assert "invalid" in wait_for(browser, "#field-lead_minutes").get_attribute("class")
     wait_for(browser, "#rule-errors", "lead_minutes")
     shots(browser, "rule-validation-error")

@@ -20,7 +20,7 @@
       return h(
         "ul",
         { class: "error", role: "alert" },
-        err.body.errors.map((e) => h("li", {}, (e.field ? e.field + ": " : "") + e.message)),
+        err.body.errors.map((e) => h("li", {}, (e.field ? e.field + ": " : "") + window.WX.fieldError(e))),
       );
     }
     if (err.status === 403 || err.status === 409 || err.status === 404) {

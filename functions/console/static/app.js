@@ -28,6 +28,14 @@
     return text;
   }
 
+  // A field's validation error in the page's language: pydantic's standard kinds are worded
+  // here from their limits (`ctx`); the domain's own sentences come as the API wrote them.
+  function fieldError(e) {
+    const key = "err_" + e.type;
+    if (I18N[state.lang][key]) return t(key, e.ctx || {});
+    return String(e.message || "").replace(/^Value error, /, "");
+  }
+
   function when(ts, zone) {
     if (ts === null || ts === undefined) return "—";
     const timeZone = state.utc ? "UTC" : zone;
@@ -418,7 +426,7 @@
     }
   }
 
-  window.WX = { h, s, t, when, percent, api, acct, page, clear, append, table, badge, failure, go, state };
+  window.WX = { h, s, t, fieldError, when, percent, api, acct, page, clear, append, table, badge, failure, go, state };
 
   async function render() {
     document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";

@@ -14,7 +14,7 @@
     const why = err.body && err.body.reason;
     if (why) return (state.lang === "zh" ? why.message_zh + " " + why.action_zh : why.message + " " + why.action) + " [" + why.code + "]";
     const fields = err.body && err.body.errors;
-    if (fields && fields.length) return fields.map((f) => (f.field ? f.field + ": " : "") + f.message).join("; ");
+    if (fields && fields.length) return fields.map((f) => (f.field ? f.field + ": " : "") + window.WX.fieldError(f)).join("; ");
     return err.message;
   }
 

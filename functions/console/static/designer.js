@@ -158,8 +158,8 @@
         const box = form.querySelector("#field-" + CSS.escape(id));
         if (box) box.classList.add("invalid");
         const slot = form.querySelector("#error-" + CSS.escape(id));
-        if (slot) slot.textContent = (slot.textContent ? slot.textContent + "; " : "") + e.message;
-        problems.appendChild(h("li", {}, (e.field || t("name")) + ": " + e.message));
+        if (slot) slot.textContent = (slot.textContent ? slot.textContent + "; " : "") + window.WX.fieldError(e);
+        problems.appendChild(h("li", {}, (e.field || t("name")) + ": " + window.WX.fieldError(e)));
       }
     }
 

@@ -2,7 +2,7 @@
 "use strict";
 
 (function () {
-  const { h, s, t, when, percent, api, acct, page, clear, append, table, badge, failure, go, state } = window.WX;
+  const { h, s, t, fieldError, when, percent, api, acct, page, clear, append, table, badge, failure, go, state } = window.WX;
 
   function link(appId, rest) {
     return "#/a/" + encodeURIComponent(appId) + "/" + rest;
@@ -271,9 +271,9 @@
         const box = form.querySelector("#field-" + CSS.escape(id));
         if (box) box.classList.add("invalid");
         const slot = form.querySelector("#error-" + CSS.escape(id));
-        if (slot) slot.textContent = e.message;
+        if (slot) slot.textContent = fieldError(e);
         const label = box ? box.querySelector("label").textContent + " (" + e.field + ")" : e.field || t("name");
-        problems.appendChild(h("li", {}, label + ": " + e.message));
+        problems.appendChild(h("li", {}, label + ": " + fieldError(e)));
       }
     }
 

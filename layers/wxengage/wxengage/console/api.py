@@ -74,15 +74,31 @@ def path_param(value: str) -> str:
     return unquote(value)
 
 
+_LIMITS = {"min_length", "max_length", "gt", "ge", "lt", "le", "expected", "multiple_of"}
+
+
+def _limits(ctx: object) -> dict[str, str | int | float]:
+    """A validation error's limits (never the input, never an exception object)."""
+    if not isinstance(ctx, Mapping):
+        return {}
+    return {
+        k: v
+        for k, v in ctx.items()
+        if k in _LIMITS and isinstance(v, str | int | float) and not isinstance(v, bool)
+    }
+
+
 def _errors(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def invalid(err: RequestValidationError) -> Response[str]:
-        # Field-level messages; the input is never echoed back.
+        # Field-level messages; the input is never echoed back. `ctx` keeps the rule's own
+        # figures (max_length, gt, expected, ...) so the page words the error in its language.
         errors = [
             {
                 "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
                 "message": str(e.get("msg", "invalid")),
                 "type": str(e.get("type", "")),
+                "ctx": _limits(e.get("ctx")),
             }
             for e in err.errors()
         ]
