@@ -1,4 +1,5 @@
 """The winner: read rate = readers / sent, a two-proportion test, and the no-winner policies."""
+# ruff: noqa: RUF001  -- the zh-CN reasons use Chinese punctuation on purpose
 
 from __future__ import annotations
 
@@ -29,18 +30,25 @@ def test_a_clear_winner_is_named_with_its_p_value() -> None:
     assert (decision.winner, decision.send) == ("B", "B")
     assert decision.p_value == pytest.approx(0.000917, abs=2e-6)
     assert "B read rate 12.00% beats every other variant (p=0.0009 < 0.05)" in decision.reason
+    # And the console's Chinese says the same
+    assert decision.reason_zh == "B 的阅读率 12.00% 显著高于其他所有版本（p=0.0009 < 0.05）"
 
 
 @pytest.mark.parametrize(
-    ("rules", "send", "policy"),
+    ("rules", "send", "policy", "policy_zh"),
     [
-        (Winner(no_winner=NoWinner.STOP), None, "policy stop"),
-        (Winner(no_winner=NoWinner.BEST), "B", "policy best: sending B"),
-        (Winner(no_winner=NoWinner.VARIANT, default_variant="A"), "A", "policy variant: sending A"),
+        (Winner(no_winner=NoWinner.STOP), None, "policy stop", "按规则停止"),
+        (Winner(no_winner=NoWinner.BEST), "B", "policy best: sending B", "发送领先版本 B"),
+        (
+            Winner(no_winner=NoWinner.VARIANT, default_variant="A"),
+            "A",
+            "policy variant: sending A",
+            "发送默认版本 A",
+        ),
     ],
 )
 def test_without_significance_the_policy_decides(
-    rules: Winner, send: str | None, policy: str
+    rules: Winner, send: str | None, policy: str, policy_zh: str
 ) -> None:
     # Given B ahead by a hair: 11% against 10% of 300 each (p ~ 0.69)
     outcomes = [
@@ -54,6 +62,8 @@ def test_without_significance_the_policy_decides(
     assert decision.send == send
     assert "no clear winner: B leads at 11.00% but p=0.6" in decision.reason
     assert policy in decision.reason
+    assert decision.reason_zh.startswith("没有明显胜出的版本：B 以 11.00% 领先，但 p=0.6")
+    assert policy_zh in decision.reason_zh
 
 
 def test_too_few_sent_means_no_winner_however_large_the_gap() -> None:
@@ -67,6 +77,7 @@ def test_too_few_sent_means_no_winner_however_large_the_gap() -> None:
     assert decision.winner is None and decision.send == "B"
     assert "A was sent to 50 followers, fewer than the minimum 100" in decision.reason
     assert "B was sent to 40 followers" in decision.reason
+    assert "A 只发送给 50 位粉丝，少于最少 100 位" in decision.reason_zh
 
 
 def test_three_variants_need_the_best_to_beat_each_other() -> None:

@@ -249,8 +249,10 @@ def test_an_operator_designs_and_runs_an_ab_campaign_and_reads_the_winner(
     wait_for(browser, "main", "30.00%")
     wait_for(browser, ".decision", "B")
     assert "B" in wait_for(browser, ".decision").text.split("·")[0]
+    wait_for(browser, ".decision", "显著高于其他所有版本")  # the decision in the page's words
     # And the groups name their audiences as the operator picked them: the tag by its name
     wait_for(browser, "section.group h3", "按标签 会员 (")
+    browser.execute_script("document.querySelector('svg.ab').scrollIntoView({block: 'center'})")
     shots(browser, "designer-campaign-result")
 
     # When li switches to English and opens the designer again

@@ -510,7 +510,6 @@
         h("p", { class: "meta" }, badge(c.status), " " + (c.reason || ""), " · " + t("started") + " " + when(c.started_at, c.timezone), " · " + t("zone") + " " + c.timezone),
         c.status === "draft" && state.me && state.me.can_write ? h("a", { class: "button", id: "edit-campaign", href: link(appId, "campaigns/" + encodeURIComponent(id) + "/edit") }, t("edit")) : null,
         window.WXTimeline.campaignActions(appId, c, flash, (next) => campaignPage(appId, id, next)),
-        window.WXCampaignTools.mount(appId, c, (next) => campaignPage(appId, id, next)),
         window.WXTimeline.reasonBox(c.failure),
         c.groups.map((g) =>
           h(
@@ -524,11 +523,13 @@
                   "p",
                   { class: "decision" },
                   t("winner") + ": " + (g.decision.winner || t("none")) + " · " + t("sentToRest") + ": " + (g.decision.send || t("none")) +
-                    " · " + t("pValue") + ": " + (g.decision.p_value === null ? "—" : g.decision.p_value.toFixed(4)) + " · " + t("why") + ": " + g.decision.reason,
+                    " · " + t("pValue") + ": " + (g.decision.p_value === null ? "—" : g.decision.p_value.toFixed(4)) + " · " + t("why") + ": " + (state.lang === "zh" && g.decision.reason_zh ? g.decision.reason_zh : g.decision.reason),
                 )
               : null,
           ),
         ),
+        // The tools (plan, reschedule, preview, offline, data) after what the campaign did.
+        window.WXCampaignTools.mount(appId, c, (next) => campaignPage(appId, id, next)),
       ]);
     } catch (err) {
       clear(main).appendChild(failure(err));

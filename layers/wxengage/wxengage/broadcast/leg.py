@@ -92,7 +92,10 @@ class LegSteps:
                 send=decision.send,
                 p_value=decision.p_value,
                 reason=f"{decision.reason} (failed variants left out: {', '.join(failed)})",
+                reason_zh=f"{decision.reason_zh}(发送失败、未参与比较的版本: {'、'.join(failed)})",
                 outcomes=decision.outcomes,
+                lifts=decision.lifts,
+                excluded=decision.excluded,
             )
         logger.info(
             "A/B decision",

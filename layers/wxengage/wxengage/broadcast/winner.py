@@ -1,4 +1,5 @@
 """Choosing an A/B winner: read rates, a two-proportion test, and the no-winner policy."""
+# ruff: noqa: RUF001  -- the zh-CN reasons use Chinese punctuation on purpose
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ class Decision(BaseModel):
     send: str | None  # the variant the rest of the group gets (None: nothing is sent)
     p_value: float | None
     reason: str
+    # The same in Chinese, for the console's page ("" in decisions stored before it existed).
+    reason_zh: str = ""
     outcomes: list[VariantOutcome]
     # The leader's (winner's) lift over each other measured variant, with 95 % intervals.
     lifts: list[Lift] = Field(default_factory=list)
@@ -85,17 +88,26 @@ def decide(outcomes: list[VariantOutcome], rules: Winner) -> Decision:
     ranked = sorted(compared, key=lambda o: o.read_rate or 0.0, reverse=True)
     best = ranked[0]
     lifts = _lifts(best, ranked[1:])
-    left_out = (
-        f"; left out: {', '.join(gone)} (no batch attributable)" if compared != outcomes else ""
+    left_out, left_out_zh = (
+        (
+            f"; left out: {', '.join(gone)} (no batch attributable)",
+            f"；未参与比较：{'、'.join(gone)}（没有可归属的批次）",
+        )
+        if compared != outcomes
+        else ("", "")
     )
     p_value: float | None = None
     if missing:
         said = next((o.stats for o in compared if o.read_rate is None and o.stats), "")
         why = f"no read statistics for {', '.join(missing)}" + (f" ({said})" if said else "")
+        why_zh = f"{'、'.join(missing)} 还没有阅读数据" + (f"（{said}）" if said else "")
     elif small:
         why = ", ".join(
             f"{o.name} was sent to {o.sent} followers, fewer than the minimum {rules.min_sent}"
             for o in small
+        )
+        why_zh = "；".join(
+            f"{o.name} 只发送给 {o.sent} 位粉丝，少于最少 {rules.min_sent} 位" for o in small
         )
     else:
         p_value = max(
@@ -112,6 +124,10 @@ def decide(outcomes: list[VariantOutcome], rules: Winner) -> Decision:
                     f"{best.name} read rate {_pct(best)} beats every other variant "
                     f"(p={p_value:.4f} < {rules.significance}){left_out}"
                 ),
+                reason_zh=(
+                    f"{best.name} 的阅读率 {_pct(best)} 显著高于其他所有版本"
+                    f"（p={p_value:.4f} < {rules.significance}）{left_out_zh}"
+                ),
                 outcomes=outcomes,
                 lifts=lifts,
                 excluded=excluded,
@@ -122,12 +138,24 @@ def decide(outcomes: list[VariantOutcome], rules: Winner) -> Decision:
             else f"{best.name} leads at {_pct(best)} but p={p_value:.4f} is not below "
             f"{rules.significance}"
         )
-    decision = _no_winner(compared, ranked, rules, p_value, f"no clear winner: {why}{left_out}")
+        why_zh = (
+            f"各版本阅读率持平（{_pct(best)}）"
+            if tied
+            else f"{best.name} 以 {_pct(best)} 领先，但 p={p_value:.4f} 不低于 {rules.significance}"
+        )
+    decision = _no_winner(
+        compared,
+        ranked,
+        rules,
+        p_value,
+        (f"no clear winner: {why}{left_out}", f"没有明显胜出的版本：{why_zh}{left_out_zh}"),
+    )
     return Decision(
         winner=None,
         send=decision.send,
         p_value=p_value,
         reason=decision.reason,
+        reason_zh=decision.reason_zh,
         outcomes=outcomes,
         lifts=lifts if not missing else [],
         excluded=excluded,
@@ -150,18 +178,30 @@ def _no_winner(
     ranked: list[VariantOutcome],
     rules: Winner,
     p_value: float | None,
-    why: str,
+    why: tuple[str, str],
 ) -> Decision:
     if rules.no_winner is NoWinner.STOP:
-        send, policy = None, "policy stop: the rest of the group gets nothing"
+        send, policy = (
+            None,
+            ("policy stop: the rest of the group gets nothing", "按规则停止：其余粉丝不再发送"),
+        )
     elif rules.no_winner is NoWinner.VARIANT:
-        send, policy = rules.default_variant, f"policy variant: sending {rules.default_variant}"
+        send = rules.default_variant
+        policy = (f"policy variant: sending {send}", f"按规则发送默认版本 {send}")
     else:
         # Without reads there is no best: fall back to the first variant as written.
         best = ranked[0] if ranked[0].read_rate is not None else outcomes[0]
-        send, policy = best.name, f"policy best: sending {best.name}"
+        send, policy = (
+            best.name,
+            (f"policy best: sending {best.name}", f"按规则发送领先版本 {best.name}"),
+        )
     return Decision(
-        winner=None, send=send, p_value=p_value, reason=f"{why}; {policy}", outcomes=outcomes
+        winner=None,
+        send=send,
+        p_value=p_value,
+        reason=f"{why[0]}; {policy[0]}",
+        reason_zh=f"{why[1]}；{policy[1]}",
+        outcomes=outcomes,
     )
 
 
