@@ -157,6 +157,10 @@
     return data;
   }
 
+  function link(appId, rest) {
+    return "#/a/" + encodeURIComponent(appId) + "/" + rest;
+  }
+
   function acct(appId) {
     return "/console/api/accounts/" + encodeURIComponent(appId);
   }
@@ -426,7 +430,7 @@
     }
   }
 
-  window.WX = { h, s, t, fieldError, when, percent, api, acct, page, clear, append, table, badge, failure, go, state };
+  window.WX = { h, s, t, fieldError, when, percent, api, acct, link, page, clear, append, table, badge, failure, go, state };
 
   async function render() {
     document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
