@@ -368,68 +368,6 @@
     state.accounts = await api("GET", "/console/api/accounts");
   }
 
-  function accountsPage() {
-    const cards = state.accounts.map((a) =>
-      h(
-        "a",
-        { class: "card account", href: "#/a/" + encodeURIComponent(a.app_id) + "/overview" },
-        h("h3", {}, a.app_id),
-        h("p", {}, t(a.type) + " · " + t(a.plan) + " · " + a.timezone),
-      ),
-    );
-    page(null, h("h2", {}, t("accounts")), cards.length ? h("div", { class: "grid" }, cards) : h("p", {}, t("noAccounts")));
-  }
-
-  function funnelTable(f) {
-    const skipped = Object.entries(f.skipped).map(([k, v]) => k + " " + v).join(", ") || "—";
-    return table(
-      [t("pending"), t("eligible"), t("sent"), t("failed"), t("recalled"), t("skipped")],
-      [[f.pending, f.eligible, f.sent, f.failed, f.recalled, skipped]],
-    );
-  }
-
-  async function overviewPage(appId) {
-    const main = page(appId, h("p", {}, t("loading")));
-    try {
-      const o = await api("GET", acct(appId) + "/overview");
-      const hl = o.health;
-      const sweep = hl.swept_to === null ? t("notSwept") : t("sweptTo") + " " + when(hl.swept_to, o.timezone);
-      const statuses = Object.entries(hl.campaigns);
-      clear(main);
-      append(main, [
-        h("h2", {}, t("overview") + " · " + appId),
-        h("p", { class: "meta" }, t(o.account.type) + " · " + t(o.account.plan) + " · " + t("zone") + " " + o.timezone),
-        h(
-          "section",
-          { class: "card" },
-          h("h3", {}, t("health")),
-          h("p", { class: o.problems.length ? "bad" : "good", id: "health" }, o.problems.length ? o.problems.join("; ") : t("healthy")),
-          h("p", {}, t("sweep") + ": " + sweep + (hl.sweep_stale ? " (" + t("stale") + ")" : "")),
-        ),
-        h("section", { class: "card" }, h("h3", {}, t("todayFunnel") + " · " + hl.recall_today.day), funnelTable(hl.recall_today)),
-        h(
-          "section",
-          { class: "card" },
-          h("h3", {}, t("campaigns")),
-          h("p", {}, t("byStatus") + ": ", statuses.length ? statuses.map(([st, n]) => [badge(st), " " + n + "  "]) : t("none")),
-          h("h4", {}, t("inFlight")),
-          o.in_flight.length
-            ? table(
-                [t("name"), t("status"), t("started")],
-                o.in_flight.map((c) => [
-                  h("a", { href: "#/a/" + encodeURIComponent(appId) + "/campaigns/" + encodeURIComponent(c.campaign_id) }, c.name),
-                  badge(c.status),
-                  when(c.started_at, o.timezone),
-                ]),
-              )
-            : h("p", {}, t("none")),
-        ),
-      ]);
-    } catch (err) {
-      clear(main).appendChild(failure(err));
-    }
-  }
-
   window.WX = { h, s, t, fieldError, when, percent, api, acct, link, page, clear, append, table, badge, failure, go, state };
 
   async function render() {
@@ -445,7 +383,7 @@
     if (parts[0] === "a" && parts[1]) {
       const appId = parts[1];
       const view = parts[2] || "overview";
-      if (view === "overview") return overviewPage(appId);
+      if (view === "overview") return window.WXPages.overviewPage(appId);
       if (view === "rules" && parts[3] === "by-id" && parts[4] && parts[5] === "stats") return window.WXPages.statsPage(appId, null, parts[4]);
       if (view === "rules" && parts[3] && parts[4] === "stats") return window.WXPages.statsPage(appId, parts[3]);
       if (view === "rules") return window.WXPages.rulesPage(appId);
@@ -458,8 +396,8 @@
     }
     if (parts[0] === "admin" && parts[1] === "users") return window.WXAdmin.usersPage();
     if (parts[0] === "admin" && parts[1] === "accounts") return window.WXAdmin.accountsPage();
-    if (parts[0] === "sign-in" && state.token) return accountsPage();
-    return accountsPage();
+    if (parts[0] === "sign-in" && state.token) return window.WXPages.accountsPage();
+    return window.WXPages.accountsPage();
   }
 
   window.addEventListener("hashchange", render);
