@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from tests.console.conftest import OTHER_APP_ID, Call, claims
+from tests.console.test_campaign_actions import draft
 from tests.support.callbacks import APP_ID
 from wxengage.broadcast.batch import BatchResult, BatchState, BatchStatus
 from wxengage.broadcast.schedule import LegKind, plan_legs
-from wxengage.broadcast.spec import CampaignSpec, CampaignStatus, MpNews
+from wxengage.broadcast.spec import CampaignStatus, MpNews
 from wxengage.broadcast.state import Campaign, LegState, LegStatus
 from wxengage.settings import Settings
 from wxengage.store.campaigns import CampaignStore
@@ -19,7 +20,6 @@ from wxengage.store.catalog import CatalogStore
 from wxengage.sync.models import SyncState, Tag
 from wxengage.wechat.api_errors import WeChatApiError
 from wxengage.wechat.targets import PreviewTarget
-from wxengage.wiring.campaigns import build_campaigns
 
 NOW = 1_795_341_600  # the fake clock: 2026-11-22 10:00 UTC, 18:00 in Shanghai
 OPERATOR, VIEWER = claims("operator"), claims("viewer")
@@ -69,31 +69,6 @@ def wechat(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeWeChat:
 
     monkeypatch.setattr(tools_wiring, "BroadcastFunction", InProcess)
     return fake
-
-
-def draft(stack: Settings) -> Campaign:
-    """A draft A/B test on tag 101 named in Chinese, variants at 21:00 Shanghai today."""
-    spec = {
-        "name": "双十二会员",
-        "groups": [
-            {
-                "name": "会员",
-                "audience": {"tags": [101]},
-                "ab_test": {
-                    "variants": [
-                        {
-                            "name": name,
-                            "content": {"type": "mpnews", "media_id": f"M{name}"},
-                            "ratio": 0.1,
-                            "send_at": "2026-11-22T21:00:00",
-                        }
-                        for name in ("A", "B")
-                    ]
-                },
-            }
-        ],
-    }
-    return build_campaigns(stack).create(APP_ID, CampaignSpec.model_validate(spec))
 
 
 def sent(stack: Settings, c: Campaign) -> Campaign:
