@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import boto3
+
 from tests.conftest import FakeClock
 from wxengage.recall.budget import QUEUED_STALE_SECONDS
 from wxengage.recall.planning import PendingRecall
@@ -23,6 +25,19 @@ def planned(openid: str, due_at: int) -> PendingRecall:
         window_closes_at=due_at + 1800,
         due_at=due_at,
     )
+
+
+def legacy_checkpoint(stack: Settings, now: int, layout: str | None) -> None:
+    """The sweep checkpoint an older version wrote: a minute ago, with its index layout
+    (None: before the day partitions; "day": before queue deadlines)."""
+    item = {
+        "app_id": {"S": APP_ID},
+        "recall_id": {"S": "#sweep-checkpoint"},
+        "swept_to": {"N": str(now - now % 60 - 60)},
+    }
+    if layout is not None:
+        item["due_index"] = {"S": layout}
+    boto3.client("dynamodb").put_item(TableName=stack.recalls_table, Item=item)
 
 
 def test_a_sweep_after_a_two_day_leap_reads_three_day_partitions_and_only_the_due_rows(
@@ -70,20 +85,11 @@ def test_rows_an_older_version_filed_by_minute_are_swept_after_the_upgrade(
 ) -> None:
     # Given what the minute-bucket version left: a checkpoint without the day index, a recall
     # due now and one due tomorrow, each filed under its due minute
-    import boto3
-
     from wxengage.clock import iso_z
 
     ddb = boto3.client("dynamodb")
     now = int(fake_clock.now)
-    ddb.put_item(
-        TableName=stack.recalls_table,
-        Item={
-            "app_id": {"S": APP_ID},
-            "recall_id": {"S": "#sweep-checkpoint"},
-            "swept_to": {"N": str(now - now % 60 - 60)},
-        },
-    )
+    legacy_checkpoint(stack, now, layout=None)
     store, queue = RecallStore(stack), RecallQueue(stack)
     for openid, due_at in (("o-now", now - 5), ("o-tomorrow", now + DAY)):
         recall = planned(openid, due_at)
@@ -108,19 +114,9 @@ def test_a_recall_an_older_version_left_queued_outside_the_index_is_queued_again
 ) -> None:
     # Given what the version before queue deadlines left: a checkpoint of the day layout, and a
     # recall marked queued outside the due index whose message the queue lost, its window open
-    import boto3
-
     ddb = boto3.client("dynamodb")
     now = int(fake_clock.now)
-    ddb.put_item(
-        TableName=stack.recalls_table,
-        Item={
-            "app_id": {"S": APP_ID},
-            "recall_id": {"S": "#sweep-checkpoint"},
-            "swept_to": {"N": str(now - now % 60 - 60)},
-            "due_index": {"S": "day"},
-        },
-    )
+    legacy_checkpoint(stack, now, layout="day")
     store, queue = RecallStore(stack), RecallQueue(stack)
     recall = PendingRecall(
         app_id=APP_ID,
